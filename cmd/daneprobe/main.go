@@ -91,6 +91,7 @@ func commands() []*cli.Command {
 		lookupCommand(),
 		tlsaCommand(),
 		mtastsCommand(),
+		demoCommand(),
 	}
 }
 
