@@ -88,6 +88,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 // commands lists the subcommands, one constructor per file.
 func commands() []*cli.Command {
 	return []*cli.Command{
+		checkCommand(),
 		lookupCommand(),
 		tlsaCommand(),
 		mtastsCommand(),
