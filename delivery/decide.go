@@ -1,0 +1,330 @@
+package delivery
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+// Decide fills in the verdicts of r from its facts: per address, per MX
+// and per domain DANE and MTA-STS verdicts, what each kind of enforcing
+// sender would do, every failure with its RFC 8460 result type, the
+// warnings and notes, the monitoring Status and the one-line Summary.
+//
+// Decide does no I/O and reads no clock: certificate expiry is judged
+// against r.CheckedAt (skipped when it is zero). It overwrites every
+// verdict field, so calling it twice gives the same report. It never
+// fails: facts that are missing or contradictory lead to the cautious
+// verdict (a probe that did not happen cannot verify anything).
+func Decide(r *DomainReport) {
+	clearVerdicts(r)
+	mx := lookupOutcomeOf(r.MXLookup)
+	switch {
+	case r.MXLookup.NXDomain && mx != lookupBogus:
+		r.DANE = DANENone
+		r.MTASTS.Result = MTASTSNone
+		noMail := SenderOutcome{Action: NoMail, Reason: "the domain does not exist"}
+		r.Outcome = Outcomes{DANE: noMail, MTASTS: noMail, Both: noMail}
+	case mx == lookupBogus || mx == lookupFailed:
+		// RFC 7672 §2.1.1: a bogus or failed MX lookup is a lookup
+		// failure; no sender, DANE-enforcing or not, may fall back to the
+		// domain's address records, so delivery is deferred.
+		reason := ReasonMXLookupFailed
+		if mx == lookupBogus {
+			reason = ReasonMXLookupBogus
+		}
+		r.DANE = DANEFailed
+		r.MTASTS.Result = MTASTSNone
+		why := "the MX lookup " + describeLookupFailure(r.MXLookup)
+		d := SenderOutcome{Action: Defer, Reason: why}
+		r.Outcome = Outcomes{DANE: d, MTASTS: d, Both: d}
+		r.Failures = append(r.Failures, Failure{
+			ResultType: resultType(reason), Policy: PolicyDNSSEC,
+			Reason: reason, Detail: why,
+		})
+	case r.NullMX:
+		// RFC 7505 §3: a null MX says the domain accepts no mail; senders
+		// bounce at once.
+		r.DANE = DANENone
+		r.MTASTS.Result = MTASTSNone
+		noMail := SenderOutcome{Action: NoMail, Reason: "the domain publishes a null MX (RFC 7505): it accepts no mail"}
+		r.Outcome = Outcomes{DANE: noMail, MTASTS: noMail, Both: noMail}
+	default:
+		decideHosts(r)
+	}
+	decideFindings(r)
+	r.Status = domainStatus(r)
+	r.Summary = summary(r)
+}
+
+// decideHosts decides every MX, then the domain-level verdicts.
+func decideHosts(r *DomainReport) {
+	mxSecure := lookupOutcomeOf(r.MXLookup) == lookupSecure
+	policy := stsInEffect(&r.MTASTS)
+	for i := range r.MX {
+		m := &r.MX[i]
+		base := m.Host
+		if m.TLSA != nil && m.TLSA.BaseDomain != "" {
+			base = m.TLSA.BaseDomain
+		}
+		m.ReferenceIDs = ReferenceIDs(r.Domain, m.Host, base, mxSecure, r.ImplicitMX)
+		decideMXDANE(m)
+		decideMXMTASTS(m, policy)
+		m.Sender = combinedAction(m, policy)
+		r.Failures = append(r.Failures, mxFailures(m, policy)...)
+	}
+	r.DANE = domainDANE(r.MX)
+	order := preferenceOrder(r.MX)
+	r.Outcome.DANE = domainOutcome(r.MX, order, func(m *MXReport) Action { return m.DANESender }, daneSkipReason)
+	r.Outcome.MTASTS = domainOutcome(r.MX, order, func(m *MXReport) Action { return m.MTASTSSender }, stsSkipReason)
+	r.Outcome.Both = domainOutcome(r.MX, order, func(m *MXReport) Action { return m.Sender }, bothSkipReason)
+	decideDomainMTASTS(r, policy)
+}
+
+// clearVerdicts resets every verdict field so that Decide is idempotent.
+func clearVerdicts(r *DomainReport) {
+	r.Status, r.DANE, r.Summary = "", "", ""
+	r.Outcome = Outcomes{}
+	r.Failures, r.Warnings, r.Notes = nil, nil, nil
+	r.MTASTS.Result, r.MTASTS.MX = "", nil
+	for i := range r.MX {
+		m := &r.MX[i]
+		m.DNSSEC, m.ReferenceIDs = dnssec.Indeterminate, nil
+		m.DANE, m.DANEReason, m.MTASTS = "", "", ""
+		m.DANESender, m.MTASTSSender, m.Sender = "", "", ""
+		if m.TLSA != nil {
+			for j := range m.TLSA.Records {
+				m.TLSA.Records[j].Usable = false
+			}
+		}
+		for j := range m.Addresses {
+			a := &m.Addresses[j]
+			a.DANE, a.DANEReason, a.MTASTS, a.MTASTSReason = "", "", "", ""
+		}
+	}
+}
+
+// lookupOutcome classifies a Lookup for the decision rules.
+type lookupOutcome int
+
+const (
+	lookupFailed lookupOutcome = iota // I/O error, SERVFAIL, or indeterminate status
+	lookupBogus
+	lookupInsecure
+	lookupSecure
+)
+
+// lookupOutcomeOf classifies l. RFC 7672 §2.1.1 treats an indeterminate
+// answer like a failed lookup: neither can be trusted to be complete.
+func lookupOutcomeOf(l Lookup) lookupOutcome {
+	if l.Error != "" {
+		return lookupFailed
+	}
+	switch l.DNSSEC {
+	case dnssec.Secure:
+		return lookupSecure
+	case dnssec.Insecure:
+		return lookupInsecure
+	case dnssec.Bogus:
+		return lookupBogus
+	default:
+		return lookupFailed
+	}
+}
+
+// describeLookupFailure says in a few words why l failed, for Details.
+func describeLookupFailure(l Lookup) string {
+	switch {
+	case l.Error != "":
+		return "failed: " + l.Error
+	case l.DNSSEC == dnssec.Bogus && l.Why != "":
+		return "is bogus: " + l.Why
+	case l.DNSSEC == dnssec.Bogus && l.Reason != "":
+		return "is bogus (" + string(l.Reason) + ")"
+	case l.DNSSEC == dnssec.Bogus:
+		return "is bogus"
+	case l.Why != "":
+		return "is indeterminate: " + l.Why
+	default:
+		return "is indeterminate"
+	}
+}
+
+// addressSecurity is the weakest status of the A and AAAA lookups made
+// (nil means not made), the MX's "dnssec" field: bogus < indeterminate
+// (failed) < insecure < secure. With no lookup at all it is
+// indeterminate.
+func addressSecurity(a, aaaa *Lookup) dnssec.Security {
+	rank := func(l *Lookup) int {
+		switch lookupOutcomeOf(*l) {
+		case lookupBogus:
+			return 0
+		case lookupFailed:
+			return 1
+		case lookupInsecure:
+			return 2
+		default:
+			return 3
+		}
+	}
+	var w *Lookup
+	for _, l := range []*Lookup{a, aaaa} {
+		if l != nil && (w == nil || rank(l) < rank(w)) {
+			w = l
+		}
+	}
+	if w == nil || w.Error != "" {
+		return dnssec.Indeterminate
+	}
+	return w.DNSSEC
+}
+
+// Usable reports whether an SMTP client may use rec to authenticate a
+// server, and if not, why.
+//
+// RFC 7672 §3.1: only DANE-TA(2) and DANE-EE(3) are used with SMTP; the
+// PKIX-TA(0) and PKIX-EE(1) usages are unusable because SMTP has no
+// agreed set of trusted CAs. RFC 6698 §2.1 defines selectors 0 and 1 and
+// matching types 0, 1 and 2; other values are unusable (RFC 7671 §4.1).
+// A digest whose length does not fit its matching type can match nothing
+// and is unusable too.
+func Usable(rec TLSARecord) (bool, Reason) {
+	if rec.Usage != 2 && rec.Usage != 3 {
+		if rec.Usage < 2 {
+			return false, ReasonPKIXUsage
+		}
+		return false, ReasonUnknownTLSAParameter
+	}
+	if rec.Selector > 1 {
+		return false, ReasonUnknownTLSAParameter
+	}
+	n := len(rec.Data)
+	ok := false
+	switch rec.MatchingType {
+	case 0:
+		ok = n > 0 && n%2 == 0 && isHex(rec.Data)
+	case 1:
+		ok = n == 64 && isHex(rec.Data)
+	case 2:
+		ok = n == 128 && isHex(rec.Data)
+	}
+	if !ok {
+		return false, ReasonUnknownTLSAParameter
+	}
+	return true, ReasonNone
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// ReferenceIDs returns the names a DANE-TA(2) server certificate must
+// carry for the MX host (RFC 7672 §3.2.2), in the order to report them.
+// domain is the next-hop (recipient) domain, host the MX host name, base
+// the TLSA base domain (the CNAME-expanded host when its TLSA RRset was
+// found there, RFC 7672 §2.2.3). mxSecure says whether the MX lookup was
+// secure; implicit, that there was no MX and host is the domain itself.
+//
+// When the MX RRset is secure, the base domain, the MX host name and the
+// next-hop domain are all acceptable. When it is not, an attacker may
+// have chosen the MX host, so the next-hop domain is not trusted as a
+// name: only the host's own names (the base domain and the host name)
+// are used. For an implicit MX the host is the next-hop domain.
+// DANE-EE(3) records need no name check (RFC 7672 §3.1.1).
+func ReferenceIDs(domain, host, base string, mxSecure, implicit bool) []string {
+	var ids []string
+	add := func(s string) {
+		s = strings.TrimSuffix(strings.ToLower(s), ".")
+		if s == "" {
+			return
+		}
+		for _, x := range ids {
+			if x == s {
+				return
+			}
+		}
+		ids = append(ids, s)
+	}
+	add(base)
+	add(host)
+	if mxSecure || implicit {
+		add(domain)
+	}
+	return ids
+}
+
+// preferenceOrder returns the indexes of mx in the order a sender tries
+// them: ascending preference, ties in the given order.
+func preferenceOrder(mx []MXReport) []int {
+	order := make([]int, len(mx))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		return mx[order[i]].Preference < mx[order[j]].Preference
+	})
+	return order
+}
+
+// domainOutcome is what a sender does with the domain, given what it does
+// with each MX: it tries them in preference order and uses the first it
+// can deliver to (RFC 5321 §5.1); if it can use none, it defers.
+func domainOutcome(mx []MXReport, order []int, action func(*MXReport) Action, why func(*MXReport) string) SenderOutcome {
+	for _, i := range order {
+		m := &mx[i]
+		switch a := action(m); a {
+		case DeliverAuthenticated, DeliverOpportunistic:
+			return SenderOutcome{Action: a, Via: m.Host}
+		}
+	}
+	if len(mx) == 0 {
+		return SenderOutcome{Action: Defer, Reason: "no MX host to try"}
+	}
+	var reasons []string
+	for _, i := range order {
+		m := &mx[i]
+		reasons = append(reasons, m.Host+": "+why(m))
+	}
+	return SenderOutcome{Action: Defer, Reason: "no usable MX host (" + strings.Join(reasons, "; ") + ")"}
+}
+
+// daneSkipReason says briefly why a DANE-enforcing sender skips m.
+func daneSkipReason(m *MXReport) string {
+	switch {
+	case m.DANEReason != "":
+		return string(m.DANEReason)
+	case len(m.Addresses) == 0:
+		return string(ReasonNoAddresses)
+	default:
+		return string(ReasonUnreachable)
+	}
+}
+
+// stsSkipReason says briefly why an MTA-STS-enforcing sender skips m.
+func stsSkipReason(m *MXReport) string {
+	if len(m.Addresses) == 0 {
+		return string(ReasonNoAddresses)
+	}
+	for _, a := range m.Addresses {
+		if a.MTASTSReason != "" {
+			return string(a.MTASTSReason)
+		}
+	}
+	return string(ReasonUnreachable)
+}
+
+// bothSkipReason says why a sender enforcing both policies skips m: the
+// DANE reason where DANE applies (RFC 8461 §2), else the MTA-STS one.
+func bothSkipReason(m *MXReport) string {
+	if daneApplies(m) {
+		return daneSkipReason(m)
+	}
+	return stsSkipReason(m)
+}
