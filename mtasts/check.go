@@ -1,0 +1,255 @@
+package mtasts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+// Checker evaluates the MTA-STS and TLS-RPT set-up of a domain. Resolver
+// is required; Fetcher defaults to a Fetcher using the same Resolver.
+type Checker struct {
+	Resolver dnssec.Lookuper
+	Fetcher  *Fetcher
+}
+
+// Status is the overall verdict of a Report, mapped by the CLI onto the
+// monitoring exit codes.
+type Status string
+
+// Statuses.
+const (
+	StatusOK       Status = "ok"
+	StatusWarning  Status = "warning"
+	StatusCritical Status = "critical"
+)
+
+// Finding is one consistency finding for the administrator.
+type Finding struct {
+	Severity Severity `json:"severity"`
+	// Code is a stable identifier, such as "policy-unreachable".
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// MXHost is one MX record of the domain with its match against the
+// policy patterns.
+type MXHost struct {
+	Host       string `json:"host"`
+	Preference uint16 `json:"preference"`
+	Pattern    string `json:"pattern,omitempty"`
+	Matched    bool   `json:"matched"`
+}
+
+// Report is the outcome of Checker.Check.
+type Report struct {
+	Domain string        `json:"domain"`
+	Record *RecordResult `json:"record"`
+	// Fetch and Policy are set when a fetch was attempted and a body was
+	// received; Policy is nil when the fetch failed.
+	Fetch  *FetchResult `json:"fetch,omitempty"`
+	Policy *Policy      `json:"policy,omitempty"`
+	// Mode is the mode a sender applies: the policy's mode when the
+	// record and the policy are both valid, otherwise "none".
+	Mode Mode `json:"effective_mode"`
+	// MX lists the domain's MX hosts by preference, and MXSecurity the
+	// DNSSEC status of the MX lookup.
+	MX         []MXHost        `json:"mx"`
+	MXSecurity dnssec.Security `json:"mx_dnssec"`
+	TLSRPT     *TLSRPTResult   `json:"tlsrpt"`
+	Findings   []Finding       `json:"findings"`
+	Status     Status          `json:"status"`
+}
+
+// Check evaluates domain: the _mta-sts TXT record, the policy fetch and
+// parse, the domain's MX hosts against the policy patterns, the TLS-RPT
+// record, and the consistency findings an administrator wants to hear
+// about. Certificate checks of the MX hosts need an SMTP probe and are
+// done by the caller with EvaluateMX.
+//
+// Check returns an error only for an unusable domain argument or a
+// cancelled context; every DNS or HTTPS failure is part of the Report.
+func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
+	domain = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	if _, ok := dns.IsDomainName(domain); !ok || domain == "" || strings.Contains(domain, "/") {
+		return nil, fmt.Errorf("check MTA-STS: %q is not a domain name", domain)
+	}
+	if c.Resolver == nil {
+		return nil, errors.New("check MTA-STS: no resolver configured")
+	}
+	fetcher := c.Fetcher
+	if fetcher == nil {
+		fetcher = &Fetcher{Resolver: c.Resolver}
+	}
+	rep := &Report{Domain: domain, Mode: ModeNone}
+	add := func(sev Severity, code, format string, a ...any) {
+		rep.Findings = append(rep.Findings, Finding{Severity: sev, Code: code, Message: fmt.Sprintf(format, a...)})
+	}
+
+	rep.Record = LookupRecord(ctx, c.Resolver, domain)
+	// The policy is fetched even without a record, to tell the admin
+	// about a policy that senders will never look at.
+	fetch, ferr := fetcher.Fetch(ctx, domain)
+	rep.Fetch = fetch
+	if ferr == nil {
+		rep.Policy, _ = ParsePolicy(fetch.Body)
+	}
+	rep.MX, rep.MXSecurity = c.lookupMX(ctx, domain, add)
+	rep.TLSRPT = LookupTLSRPT(ctx, c.Resolver, domain)
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("check MTA-STS for %s: %w", domain, err)
+	}
+
+	rec := rep.Record
+	hasRecord := rec.Status != StatusNone
+	switch rec.Status {
+	case StatusNone:
+		if rep.Policy != nil {
+			// RFC 8461 §3.1: without the TXT record senders never fetch.
+			add(SeverityWarning, "policy-without-record", "a policy is served at %s but %s has no MTA-STS record, so senders ignore the policy", fetch.URL, rec.Name)
+		} else {
+			add(SeverityWarning, "no-mta-sts", "%s has no MTA-STS record: the domain does not publish MTA-STS", rec.Name)
+		}
+	case StatusSeveral:
+		add(SeverityError, "several-records", "%s", rec.Problem)
+	case StatusMalformed:
+		add(SeverityError, "malformed-record", "the MTA-STS record is malformed, so senders treat the domain as having no MTA-STS: %s", rec.Problem)
+	case StatusLookupFailed:
+		add(SeverityError, "record-lookup-failed", "%s", rec.Problem)
+	}
+	if len(rec.CNAMEs) > 0 {
+		add(SeverityNote, "record-cname", "the MTA-STS record is reached through a CNAME (%s), which RFC 8461 §3.1 allows", strings.Join(rec.CNAMEs, ", "))
+	}
+	if rec.Record != nil {
+		for _, n := range rec.Record.Notes {
+			add(SeverityNote, "record-note", "MTA-STS record: %s", n)
+		}
+	}
+
+	if hasRecord && ferr != nil {
+		// RFC 8461 §5: without a cached policy a sender that cannot fetch
+		// one treats the domain as having none, and reports the failure.
+		msg := fmt.Sprintf("the MTA-STS record exists but the policy could not be fetched (%s: %s); senders without a cached policy treat the domain as having no MTA-STS and report %s", fetch.Failure, fetch.Detail, fetch.Result())
+		if fetch.Failure == FetchContentType {
+			msg = fmt.Sprintf("the policy is served as %q, not text/plain: senders following RFC 8461 §3.2 ignore it and report %s", fetch.ContentType, fetch.Result())
+		}
+		add(SeverityError, "policy-unreachable", "%s", msg)
+	}
+
+	if p := rep.Policy; p != nil {
+		for _, pr := range p.Problems {
+			if pr.Severity == SeverityError {
+				continue
+			}
+			code := "policy-note"
+			if pr.Severity == SeverityWarning {
+				code = "policy-warning"
+			}
+			add(pr.Severity, code, "policy %s", pr)
+		}
+		if !p.Valid() {
+			add(SeverityError, "policy-invalid", "the policy is invalid, so senders ignore it and report %s: %s", ResultSTSPolicyInvalid, firstError(p.Problems))
+		} else {
+			if rec.Status == StatusValid {
+				rep.Mode = p.Mode
+			}
+			c.matchFindings(rep, add)
+		}
+	}
+	c.tlsrptFindings(rep, add)
+	rep.Status = statusOf(rep.Findings)
+	return rep, nil
+}
+
+// matchFindings compares the policy's mx patterns with the actual MX set.
+func (c *Checker) matchFindings(rep *Report, add func(Severity, string, string, ...any)) {
+	p := rep.Policy
+	switch p.Mode {
+	case ModeNone:
+		add(SeverityNote, "mode-none", "mode none: the domain withdraws its policy; senders apply no MTA-STS")
+		return
+	case ModeTesting:
+		add(SeverityNote, "mode-testing", "mode testing: failures are only reported, mail is delivered anyway; if the policy has been in testing for long and the TLS reports are clean, move to enforce")
+	}
+	used := map[string]bool{}
+	for i := range rep.MX {
+		m := &rep.MX[i]
+		m.Pattern, m.Matched = p.Match(m.Host)
+		if m.Matched {
+			used[m.Pattern] = true
+			continue
+		}
+		if p.Mode == ModeEnforce {
+			// RFC 8461 §4.1, §5: in enforce mode senders refuse an MX that
+			// matches no pattern.
+			add(SeverityError, "mx-not-covered", "MX %s matches no mx pattern of the policy: senders enforcing MTA-STS will not deliver to it", m.Host)
+		} else {
+			add(SeverityWarning, "mx-not-covered", "MX %s matches no mx pattern of the policy: it would fail under enforce", m.Host)
+		}
+	}
+	for _, pat := range p.MX {
+		if !used[pat] && len(rep.MX) > 0 {
+			add(SeverityWarning, "mx-pattern-unused", "mx pattern %q matches none of the domain's MX hosts", pat)
+		}
+	}
+}
+
+func (c *Checker) tlsrptFindings(rep *Report, add func(Severity, string, string, ...any)) {
+	t := rep.TLSRPT
+	switch t.Status {
+	case StatusNone:
+		if rep.Record.Status != StatusNone {
+			add(SeverityNote, "no-tlsrpt", "%s has no TLS-RPT record, so senders send no reports of MTA-STS failures", t.Name)
+		}
+	case StatusSeveral, StatusMalformed, StatusLookupFailed:
+		add(SeverityWarning, "tlsrpt-invalid", "TLS-RPT record: %s", t.Problem)
+	}
+}
+
+// lookupMX returns the domain's MX hosts sorted by preference. A domain
+// without MX records has the implicit MX of RFC 5321 §5.1.
+func (c *Checker) lookupMX(ctx context.Context, domain string, add func(Severity, string, string, ...any)) ([]MXHost, dnssec.Security) {
+	res, err := c.Resolver.Lookup(ctx, dns.Fqdn(domain), dns.TypeMX)
+	if err != nil {
+		add(SeverityWarning, "mx-lookup-failed", "MX lookup %s: %v", domain, err)
+		return nil, dnssec.Indeterminate
+	}
+	var hosts []MXHost
+	for _, rr := range res.Answer {
+		if mx, ok := rr.(*dns.MX); ok {
+			hosts = append(hosts, MXHost{Host: strings.ToLower(strings.TrimSuffix(mx.Mx, ".")), Preference: mx.Preference})
+		}
+	}
+	sort.SliceStable(hosts, func(i, j int) bool { return hosts[i].Preference < hosts[j].Preference })
+	switch {
+	case res.Rcode != dns.RcodeSuccess && res.Rcode != dns.RcodeNameError:
+		add(SeverityWarning, "mx-lookup-failed", "MX lookup %s: %s", domain, rcodeName(res.Rcode))
+	case len(hosts) == 1 && hosts[0].Host == "":
+		add(SeverityNote, "null-mx", "the domain publishes a null MX (RFC 7505): it accepts no mail")
+		return nil, res.Security
+	case len(hosts) == 0 && res.Rcode == dns.RcodeSuccess:
+		add(SeverityNote, "implicit-mx", "no MX records: mail goes to the domain itself (RFC 5321 §5.1)")
+		hosts = []MXHost{{Host: domain}}
+	}
+	return hosts, res.Security
+}
+
+// statusOf maps the worst finding onto the report status.
+func statusOf(fs []Finding) Status {
+	st := StatusOK
+	for _, f := range fs {
+		switch f.Severity {
+		case SeverityError:
+			return StatusCritical
+		case SeverityWarning:
+			st = StatusWarning
+		}
+	}
+	return st
+}

@@ -1,0 +1,154 @@
+package mtasts
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+// RecordStatus says what a TXT lookup found, after discarding the records
+// of other protocols.
+type RecordStatus string
+
+// Record statuses. They appear in JSON output and stay stable.
+const (
+	// StatusValid: exactly one record of the protocol, and it parses.
+	StatusValid RecordStatus = "valid"
+	// StatusNone: no record of the protocol (NXDOMAIN, NODATA, or only
+	// TXT records of other kinds).
+	StatusNone RecordStatus = "none"
+	// StatusSeveral: more than one record of the protocol; senders treat
+	// the domain as having none (RFC 8461 §3.1, RFC 8460 §3).
+	StatusSeveral RecordStatus = "several"
+	// StatusMalformed: exactly one record, but it violates the grammar;
+	// senders treat the domain as having none.
+	StatusMalformed RecordStatus = "malformed"
+	// StatusLookupFailed: the DNS lookup failed (timeout, SERVFAIL, bogus
+	// DNSSEC), so the answer is unknown.
+	StatusLookupFailed RecordStatus = "lookup-failed"
+)
+
+// txtAnswer is the outcome of one TXT lookup, with the facts every TXT
+// based record reports.
+type txtAnswer struct {
+	Name      string
+	Canonical string
+	CNAMEs    []string
+	Security  dnssec.Security
+	Texts     []string // every TXT RRset member, strings concatenated
+	Failed    string   // why the lookup failed; empty on success
+}
+
+// lookupTXT resolves the TXT RRset at name. The resolver has already
+// followed any CNAME chain; the TXT records read are those owned by the
+// canonical name (RFC 8461 §3.1 allows the record to be a CNAME).
+func lookupTXT(ctx context.Context, lk dnssec.Lookuper, name string) txtAnswer {
+	a := txtAnswer{Name: name, Canonical: name}
+	res, err := lk.Lookup(ctx, name, dns.TypeTXT)
+	if err != nil {
+		a.Failed = fmt.Sprintf("TXT lookup %s: %v", name, err)
+		return a
+	}
+	a.Security = res.Security
+	if res.Canonical != "" {
+		a.Canonical = res.Canonical
+	}
+	if res.Security == dnssec.Bogus {
+		// A validating resolver would answer SERVFAIL; a sender cannot
+		// know the record.
+		a.Failed = fmt.Sprintf("TXT lookup %s: DNSSEC bogus (%s)", name, res.Reason)
+		return a
+	}
+	switch res.Rcode {
+	case dns.RcodeSuccess, dns.RcodeNameError:
+	default:
+		a.Failed = fmt.Sprintf("TXT lookup %s: %s", name, rcodeName(res.Rcode))
+		return a
+	}
+	for _, rr := range res.Answer {
+		switch rr := rr.(type) {
+		case *dns.CNAME:
+			a.CNAMEs = append(a.CNAMEs, rr.Hdr.Name+" -> "+rr.Target)
+		case *dns.TXT:
+			if strings.EqualFold(rr.Hdr.Name, a.Canonical) {
+				// RFC 8461 §3.1, RFC 8460 §3: the strings of one TXT
+				// record are concatenated without separators.
+				a.Texts = append(a.Texts, strings.Join(rr.Txt, ""))
+			}
+		}
+	}
+	return a
+}
+
+func rcodeName(rc int) string {
+	if s, ok := dns.RcodeToString[rc]; ok {
+		return s
+	}
+	return fmt.Sprintf("rcode %d", rc)
+}
+
+// RecordResult is what LookupRecord found at _mta-sts.DOMAIN.
+type RecordResult struct {
+	// Name is the queried name, _mta-sts.DOMAIN. (fully qualified).
+	Name string `json:"name"`
+	// Canonical is the owner of the TXT records after CNAMEs.
+	Canonical string `json:"canonical"`
+	// CNAMEs lists the CNAME links followed ("owner -> target").
+	CNAMEs []string `json:"cnames,omitempty"`
+	// Security is the DNSSEC status of the answer. MTA-STS does not
+	// require DNSSEC; it is reported as a fact.
+	Security dnssec.Security `json:"dnssec"`
+	// Status summarises the outcome.
+	Status RecordStatus `json:"status"`
+	// Records holds every MTA-STS record text found (those starting with
+	// "v=STSv1"); TXT records of other kinds are in Others.
+	Records []string `json:"records,omitempty"`
+	Others  []string `json:"others,omitempty"`
+	// Record is the parsed record when Status is StatusValid.
+	Record *Record `json:"record,omitempty"`
+	// Problem explains a status other than valid or none.
+	Problem string `json:"problem,omitempty"`
+}
+
+// LookupRecord looks up and parses the MTA-STS TXT record of domain
+// (RFC 8461 §3.1). It never returns nil; the outcome, including DNS
+// failures, is in the result's Status and Problem.
+func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *RecordResult {
+	name := "_mta-sts." + dns.Fqdn(strings.ToLower(domain))
+	a := lookupTXT(ctx, lk, name)
+	r := &RecordResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
+	if a.Failed != "" {
+		r.Status, r.Problem = StatusLookupFailed, a.Failed
+		return r
+	}
+	for _, t := range a.Texts {
+		// RFC 8461 §3.1: records that do not begin with "v=STSv1" are
+		// discarded.
+		if strings.HasPrefix(t, stsVersion) {
+			r.Records = append(r.Records, t)
+		} else {
+			r.Others = append(r.Others, t)
+		}
+	}
+	// RFC 8461 §3.1: if the number of remaining records is not one, or the
+	// record is invalid, the domain has no available MTA-STS policy.
+	switch len(r.Records) {
+	case 0:
+		r.Status = StatusNone
+	case 1:
+		rec, err := ParseRecord(r.Records[0])
+		if err != nil {
+			r.Status, r.Problem = StatusMalformed, err.Error()
+			return r
+		}
+		r.Status, r.Record = StatusValid, rec
+	default:
+		r.Status = StatusSeveral
+		r.Problem = fmt.Sprintf("%d records start with %q; senders require exactly one and treat the domain as having no MTA-STS", len(r.Records), stsVersion)
+	}
+	return r
+}

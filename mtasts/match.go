@@ -1,0 +1,101 @@
+package mtasts
+
+import (
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// normalizeName brings a host name or pattern into the form MX matching
+// compares (RFC 8461 §4.1): lower case, without a trailing dot, with any
+// U-labels converted to A-labels. Names that idna rejects are compared
+// in lower case as they are.
+func normalizeName(s string) string {
+	s = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+	if a, err := idna.Lookup.ToASCII(s); err == nil && a != "" {
+		return a
+	}
+	return s
+}
+
+// MatchMX reports whether the MX host name matches one policy mx pattern
+// (RFC 8461 §4.1). The comparison ignores case and a trailing dot and is
+// done on A-labels. A pattern "*.example.com" matches a name with exactly
+// one more label to the left ("mx.example.com"), neither "example.com"
+// nor "a.b.example.com".
+func MatchMX(pattern, host string) bool {
+	p, h := normalizeName(pattern), normalizeName(host)
+	if p == "" || h == "" {
+		return false
+	}
+	if suffix, ok := strings.CutPrefix(p, "*."); ok {
+		// RFC 8461 §4.1: the wildcard matches only the left-most label.
+		label, rest, ok := strings.Cut(h, ".")
+		return ok && label != "" && rest == suffix
+	}
+	return p == h
+}
+
+// Match returns the first mx pattern of the policy that host matches.
+func (p *Policy) Match(host string) (pattern string, ok bool) {
+	for _, pat := range p.MX {
+		if MatchMX(pat, host) {
+			return pat, true
+		}
+	}
+	return "", false
+}
+
+// checkPattern validates an mx pattern against ["*."] Domain, the grammar
+// of RFC 8461 §3.2 (Domain from RFC 5321 §4.1.2: LDH labels, A-labels
+// for international names). It returns a message, or "" when valid.
+func checkPattern(pat string) string {
+	name := strings.TrimPrefix(pat, "*.")
+	if name == "" {
+		return "empty host name"
+	}
+	if strings.Contains(name, "*") {
+		return "a wildcard is allowed only as the whole left-most label (\"*.example.com\")"
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] >= 0x80 {
+			a, err := idna.Lookup.ToASCII(strings.TrimSuffix(name, "."))
+			if err != nil {
+				return "not a valid international domain name"
+			}
+			return "must be written in A-labels (" + a + "); the policy grammar has no U-labels"
+		}
+	}
+	name = strings.TrimSuffix(name, ".")
+	if len(name) > 253 {
+		return "host name longer than 253 characters"
+	}
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if msg := checkLabel(l); msg != "" {
+			return msg
+		}
+	}
+	if strings.HasPrefix(pat, "*.") && len(labels) < 2 {
+		return "a wildcard over a top-level domain matches nothing useful"
+	}
+	return ""
+}
+
+func checkLabel(l string) string {
+	if l == "" {
+		return "empty label"
+	}
+	if len(l) > 63 {
+		return "label longer than 63 characters"
+	}
+	if l[0] == '-' || l[len(l)-1] == '-' {
+		return "label " + clip(l) + " starts or ends with a hyphen"
+	}
+	for i := 0; i < len(l); i++ {
+		if !isAlnum(l[i]) && l[i] != '-' {
+			return "label " + clip(l) + " has characters other than letters, digits and hyphens"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,252 @@
+package mtasts
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrPolicyInvalid is wrapped by the error ParsePolicy returns when the
+// policy has at least one problem of severity SeverityError.
+var ErrPolicyInvalid = errors.New("MTA-STS policy invalid")
+
+// Mode is the policy mode (RFC 8461 §5).
+type Mode string
+
+// Policy modes.
+const (
+	ModeEnforce Mode = "enforce"
+	ModeTesting Mode = "testing"
+	ModeNone    Mode = "none"
+)
+
+// MaxMaxAge is the largest max_age a policy may carry: one year in seconds
+// (RFC 8461 §3.2).
+const MaxMaxAge = 31557600
+
+// Severity ranks problems and findings.
+type Severity string
+
+// Severities, from worst to mildest.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityNote    Severity = "note"
+)
+
+// Problem is one thing wrong with, or worth saying about, a policy file.
+type Problem struct {
+	// Line is the 1-based line number; 0 means the file as a whole (for
+	// example a missing field).
+	Line     int      `json:"line"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+}
+
+func (p Problem) String() string {
+	if p.Line == 0 {
+		return fmt.Sprintf("%s: %s", p.Severity, p.Message)
+	}
+	return fmt.Sprintf("line %d: %s: %s", p.Line, p.Severity, p.Message)
+}
+
+// Policy is a parsed MTA-STS policy file (RFC 8461 §3.2).
+type Policy struct {
+	Version string `json:"version"`
+	Mode    Mode   `json:"mode"`
+	// MaxAge is the lifetime in seconds a sender caches the policy.
+	MaxAge int64 `json:"max_age"`
+	// MX holds the mx patterns in file order, as written.
+	MX []string `json:"mx"`
+	// Extensions are the unknown keys, which senders ignore.
+	Extensions []Field `json:"extensions,omitempty"`
+	// LineEndings is "LF", "CRLF" or "mixed".
+	LineEndings string `json:"line_endings"`
+	// Problems lists every problem found, with line numbers, errors
+	// first in file order.
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// Valid reports whether the policy has no error-severity problem, so
+// that a sender would apply it.
+func (p *Policy) Valid() bool {
+	for _, pr := range p.Problems {
+		if pr.Severity == SeverityError {
+			return false
+		}
+	}
+	return true
+}
+
+// ParsePolicy parses a policy file body. It always returns the policy
+// with what could be read and every problem found; the error, which wraps
+// ErrPolicyInvalid, is non-nil exactly when a sender would reject the
+// policy (a problem of severity SeverityError).
+func ParsePolicy(body []byte) (*Policy, error) {
+	p := &Policy{}
+	add := func(line int, sev Severity, format string, a ...any) {
+		p.Problems = append(p.Problems, Problem{Line: line, Severity: sev, Message: fmt.Sprintf(format, a...)})
+	}
+	if !utf8.Valid(body) {
+		add(0, SeverityError, "the file is not valid UTF-8 text")
+	}
+	// RFC 8461 §3.2: lines end in LF or CRLF (sts-policy-term); the last
+	// terminator is optional.
+	lines := bytes.Split(body, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	var lf, crlf int
+	firstLine := map[string]int{}
+	for i, raw := range lines {
+		n := i + 1
+		if bytes.HasSuffix(raw, []byte("\r")) {
+			raw = raw[:len(raw)-1]
+			crlf++
+		} else if i < len(lines)-1 || bytes.HasSuffix(body, []byte("\n")) {
+			lf++
+		}
+		line := string(raw)
+		if strings.TrimSpace(line) == "" {
+			add(n, SeverityNote, "empty line ignored (the grammar has none)")
+			continue
+		}
+		if strings.ContainsRune(line, '\r') {
+			add(n, SeverityError, "stray carriage return inside the line")
+			continue
+		}
+		key, value, ok := strings.Cut(line, ":")
+		if !ok {
+			add(n, SeverityError, "expected \"key: value\", got %q", clip(line))
+			continue
+		}
+		// RFC 8461 §3.2: field-delim = ":" *WSP; values end at the line.
+		value = strings.Trim(value, " \t")
+		if !validExtName(key) {
+			add(n, SeverityError, "invalid key %q (letters, digits, \"_\", \"-\" and \".\" only, no white space)", clip(key))
+			continue
+		}
+		if key != "mx" {
+			if first, dup := firstLine[key]; dup {
+				// RFC 8461 §3.2: for keys other than mx, the first
+				// occurrence is used.
+				add(n, SeverityWarning, "duplicate %q ignored; line %d counts", key, first)
+				continue
+			}
+			firstLine[key] = n
+		}
+		switch key {
+		case "version":
+			p.Version = value
+			if value != "STSv1" {
+				add(n, SeverityError, "version must be \"STSv1\", got %q", clip(value))
+			}
+		case "mode":
+			p.Mode = Mode(value)
+			switch p.Mode {
+			case ModeEnforce, ModeTesting, ModeNone:
+			default:
+				add(n, SeverityError, "mode must be enforce, testing or none, got %q", clip(value))
+			}
+		case "max_age":
+			p.MaxAge = parseMaxAge(n, value, add)
+		case "mx":
+			if msg := checkPattern(value); msg != "" {
+				add(n, SeverityError, "mx %q: %s", clip(value), msg)
+			}
+			p.MX = append(p.MX, value)
+		default:
+			// RFC 8461 §3.2: unknown keys are ignored.
+			p.Extensions = append(p.Extensions, Field{Key: key, Value: value, Line: n})
+			hint := ""
+			if k := strings.ToLower(key); k != key && (k == "version" || k == "mode" || k == "max_age" || k == "mx") {
+				hint = fmt.Sprintf(" (keys are case-sensitive: write %q)", k)
+			}
+			add(n, SeverityNote, "unknown key %q ignored%s", clip(key), hint)
+		}
+	}
+	switch {
+	case crlf > 0 && lf > 0:
+		p.LineEndings = "mixed"
+		add(0, SeverityNote, "mixes LF and CRLF line endings (allowed)")
+	case crlf > 0:
+		p.LineEndings = "CRLF"
+	default:
+		p.LineEndings = "LF"
+	}
+	if _, ok := firstLine["version"]; !ok {
+		add(0, SeverityError, "the version field is missing")
+	}
+	if _, ok := firstLine["mode"]; !ok {
+		add(0, SeverityError, "the mode field is missing")
+	}
+	if _, ok := firstLine["max_age"]; !ok {
+		add(0, SeverityError, "the max_age field is missing")
+	}
+	// RFC 8461 §3.2: one or more mx fields, except in mode none.
+	if len(p.MX) == 0 && p.Mode != ModeNone {
+		add(0, SeverityError, "no mx field; every mode except none needs at least one")
+	}
+	sortProblems(p.Problems)
+	if len(p.Problems) > maxProblems {
+		p.Problems = append(p.Problems[:maxProblems], Problem{Severity: SeverityNote, Message: fmt.Sprintf("%d further problems not shown", len(p.Problems)-maxProblems)})
+	}
+	if !p.Valid() {
+		return p, fmt.Errorf("%w: %s", ErrPolicyInvalid, firstError(p.Problems))
+	}
+	return p, nil
+}
+
+// parseMaxAge checks max_age = 1*10(DIGIT), at most MaxMaxAge (RFC 8461
+// §3.2), and warns below one day.
+func parseMaxAge(n int, value string, add func(int, Severity, string, ...any)) int64 {
+	if value == "" || len(value) > 10 || strings.TrimLeft(value, "0123456789") != "" {
+		add(n, SeverityError, "max_age must be 1 to 10 digits, got %q", clip(value))
+		return 0
+	}
+	v, _ := strconv.ParseInt(value, 10, 64) // at most 10 digits: fits
+	switch {
+	case v > MaxMaxAge:
+		add(n, SeverityError, "max_age %d exceeds the maximum of %d (one year)", v, MaxMaxAge)
+	case v < 86400:
+		add(n, SeverityWarning, "max_age %d is below one day; RFC 8461 §3.2 suggests weeks, so that a cached policy survives an attacker blocking the fetch", v)
+	}
+	return v
+}
+
+// maxProblems bounds the problems kept for one file, so a hostile 64 KiB
+// body cannot make the report explode.
+const maxProblems = 200
+
+// sortProblems orders errors first, then warnings, then notes, each by
+// line, keeping the order stable within a line.
+func sortProblems(ps []Problem) {
+	rank := func(s Severity) int {
+		switch s {
+		case SeverityError:
+			return 0
+		case SeverityWarning:
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ri, rj := rank(ps[i].Severity), rank(ps[j].Severity); ri != rj {
+			return ri < rj
+		}
+		return ps[i].Line < ps[j].Line
+	})
+}
+
+func firstError(ps []Problem) string {
+	for _, p := range ps {
+		if p.Severity == SeverityError {
+			return p.String()
+		}
+	}
+	return ""
+}
