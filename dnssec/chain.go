@@ -1,0 +1,402 @@
+package dnssec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// cutKind says what a name is on the path from a trust anchor down.
+type cutKind int
+
+const (
+	cutSecure   cutKind = iota // a zone whose DNSKEY RRset was validated
+	cutInsecure                // a proven insecure delegation (or unsupported algorithms)
+	cutBogus                   // validation failed at this name
+	cutNone                    // not a zone cut: inside the parent zone
+)
+
+// cutInfo is the cached knowledge about one name on a chain.
+type cutInfo struct {
+	kind cutKind
+	v    verdict
+	keys *zoneKeys
+	link ChainLink
+	ttl  time.Duration // how long the fact may be cached (0: default)
+}
+
+// zoneResult is what resolveZone learns about the zone enclosing a name:
+// Secure with the zone's validated keys, or the status that ended the
+// walk (Insecure, Bogus, Indeterminate), and the chain links on the way.
+type zoneResult struct {
+	v     verdict
+	keys  *zoneKeys
+	links []ChainLink
+}
+
+// fetchKey names one upstream query.
+type fetchKey struct {
+	name  string
+	qtype uint16
+}
+
+type fetched struct {
+	msg *dns.Msg
+	err error
+}
+
+// fetchAll sends all queries at once and waits for every answer. This is
+// what keeps a cold chain to one round trip: the DS and DNSKEY of every
+// ancestor of a signer are known before any of them is validated.
+func (st *lookupState) fetchAll(ctx context.Context, keys []fetchKey) map[fetchKey]fetched {
+	out := make(map[fetchKey]fetched, len(keys))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := st.r.fetch(ctx, k.name, k.qtype)
+			mu.Lock()
+			out[k] = fetched{m, err}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// anchorFor returns the deepest trust anchor zone at or above name.
+func (r *Resolver) anchorFor(name string) string {
+	best := ""
+	for z := range r.anchors {
+		if isSubdomain(name, z) && (best == "" || labelCount(z) > labelCount(best)) {
+			best = z
+		}
+	}
+	return best
+}
+
+// resolveZone walks from the trust anchor down to target and returns the
+// status of the deepest zone enclosing target. Every DS and DNSKEY on the
+// way is fetched in parallel, then validated top-down (RFC 4035 §5): the
+// DS RRset with the parent's keys, the child's DNSKEY RRset with a key the
+// DS matched; a proven absence of DS ends the walk as Insecure.
+func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResult {
+	r := st.r
+	anchor := r.anchorFor(target)
+	if anchor == "" {
+		return zoneResult{v: insecure(ReasonNone, "no trust anchor covers %s", target)}
+	}
+	var res zoneResult
+	var cur *zoneKeys
+	if ci, ok := r.cuts.get(anchor, st.now); ok {
+		if ci.kind != cutSecure {
+			return zoneResult{v: ci.v, links: []ChainLink{ci.link}}
+		}
+		cur = ci.keys
+		res.links = append(res.links, ci.link)
+	}
+	names := ancestorsBelow(target, anchor)
+	i := 0
+	if cur != nil {
+		for ; i < len(names); i++ {
+			ci, ok := r.cuts.get(names[i], st.now)
+			if !ok {
+				break
+			}
+			switch ci.kind {
+			case cutNone:
+				continue
+			case cutSecure:
+				cur = ci.keys
+				res.links = append(res.links, ci.link)
+			default:
+				res.links = append(res.links, ci.link)
+				res.v = ci.v
+				return res
+			}
+		}
+	}
+	need := names[i:]
+	var keys []fetchKey
+	if cur == nil {
+		keys = append(keys, fetchKey{anchor, dns.TypeDNSKEY})
+	}
+	for _, n := range need {
+		keys = append(keys, fetchKey{n, dns.TypeDS}, fetchKey{n, dns.TypeDNSKEY})
+	}
+	got := st.fetchAll(ctx, keys)
+	if cur == nil {
+		f := got[fetchKey{anchor, dns.TypeDNSKEY}]
+		ci := st.validateAnchor(anchor, f)
+		st.storeCut(anchor, ci)
+		res.links = append(res.links, ci.link)
+		if ci.kind != cutSecure {
+			res.v = ci.v
+			return res
+		}
+		cur = ci.keys
+	}
+	for _, n := range need {
+		ci := st.validateCut(n, cur, got[fetchKey{n, dns.TypeDS}], got[fetchKey{n, dns.TypeDNSKEY}])
+		st.storeCut(n, ci)
+		switch ci.kind {
+		case cutNone:
+			continue
+		case cutSecure:
+			cur = ci.keys
+			res.links = append(res.links, ci.link)
+		default:
+			res.links = append(res.links, ci.link)
+			res.v = ci.v
+			return res
+		}
+	}
+	res.v = secure
+	res.keys = cur
+	return res
+}
+
+// storeCut caches what was learnt about a name. Secure and insecure
+// facts live for their TTL (at most an hour); bogus ones for a minute, so
+// a broken zone is not re-validated on every lookup (RFC 4035 §4.7) but
+// a fix is seen soon; indeterminate ones (network) are not kept.
+func (st *lookupState) storeCut(name string, ci cutInfo) {
+	if ci.v.sec == Indeterminate || st.limitHit() {
+		return
+	}
+	ttl := time.Hour
+	if ci.kind == cutBogus {
+		ttl = time.Minute
+	}
+	if ci.ttl > 0 && ci.ttl < ttl {
+		ttl = ci.ttl
+	}
+	st.r.cuts.put(name, ci, st.now.Add(ttl))
+}
+
+func fetchVerdict(name string, qtype uint16, f fetched) (verdict, bool) {
+	if f.err == nil && f.msg != nil {
+		return verdict{}, false
+	}
+	if errors.Is(f.err, errUpstreamStrips) {
+		return stripsVerdict(f.err), true
+	}
+	return verdict{sec: Indeterminate, reason: ReasonUpstreamError, why: fmt.Sprintf("%s %s: %v", name, dns.TypeToString[qtype], f.err)}, true
+}
+
+func stripsVerdict(err error) verdict {
+	return verdict{sec: Indeterminate, reason: ReasonUpstreamStripsDNSSEC,
+		why: fmt.Sprintf("%v; point --resolver at a DNSSEC-capable resolver (one that returns RRSIG, NSEC and DS records for DO=1, CD=1 queries)", err)}
+}
+
+// validateAnchor validates the trust anchor zone's DNSKEY RRset against
+// the configured DS or DNSKEY anchors.
+func (st *lookupState) validateAnchor(zone string, f fetched) cutInfo {
+	if v, bad := fetchVerdict(zone, dns.TypeDNSKEY, f); bad {
+		return cutInfo{kind: cutBogus, v: v, link: ChainLink{Zone: zone, Security: v.sec, Note: v.why}}
+	}
+	var ds []*dns.DS
+	var keys []*dns.DNSKEY
+	for _, rr := range st.r.anchors[zone] {
+		switch a := rr.(type) {
+		case *dns.DS:
+			ds = append(ds, a)
+		case *dns.DNSKEY:
+			keys = append(keys, a)
+		}
+	}
+	return st.validateKeys(zone, ds, keys, f.msg, "trust anchor")
+}
+
+// validateCut establishes what name is, given the parent zone's keys and
+// the answers to "name DS" and "name DNSKEY".
+func (st *lookupState) validateCut(name string, parent *zoneKeys, dsF, keyF fetched) cutInfo {
+	link := ChainLink{Zone: name}
+	fail := func(v verdict) cutInfo {
+		link.Security, link.Note = v.sec, v.why
+		kind := cutBogus
+		if v.sec == Insecure {
+			kind = cutInsecure
+		}
+		return cutInfo{kind: kind, v: v, link: link}
+	}
+	if v, bad := fetchVerdict(name, dns.TypeDS, dsF); bad {
+		return fail(v)
+	}
+	msg := dsF.msg
+	ans := groupRRsets(msg.Answer)
+	if dsSet := findRRset(ans, name, dns.TypeDS); dsSet != nil {
+		sr := st.verifyRRset(dsSet, parent, nil)
+		link.Signatures = append(link.Signatures, sr.tried...)
+		if sr.sec != Secure {
+			sr.why = "DS of " + name + ": " + sr.why
+			return fail(sr.verdict)
+		}
+		var ds []*dns.DS
+		for _, rr := range dsSet.rrs {
+			ds = append(ds, rr.(*dns.DS))
+		}
+		if v, bad := fetchVerdict(name, dns.TypeDNSKEY, keyF); bad {
+			return fail(v)
+		}
+		ci := st.validateKeys(name, ds, nil, keyF.msg, "DS")
+		ci.link.Signatures = append(link.Signatures, ci.link.Signatures...)
+		if sr.ttl < ci.ttl || ci.ttl == 0 {
+			ci.ttl = sr.ttl
+		}
+		return ci
+	}
+	switch msg.Rcode {
+	case dns.RcodeSuccess:
+	case dns.RcodeNameError:
+		return fail(bogus(ReasonNSECProofInvalid, "the upstream says %s does not exist, yet names below it were answered", name))
+	default:
+		return fail(verdict{sec: Indeterminate, reason: ReasonUpstreamError, why: fmt.Sprintf("%s DS: upstream answered %s", name, dns.RcodeToString[msg.Rcode])})
+	}
+	// RFC 4035 §5.2: without a DS RRset the parent must prove its absence.
+	d := st.denialFor(parent, groupRRsets(msg.Ns), func(nsecs []*dns.NSEC) denial { return nsecNoDS(nsecs, name) },
+		func(p *nsec3Proof) denial { return p.noDS(name) })
+	switch {
+	case d.sec == Secure && d.notCut:
+		return cutInfo{kind: cutNone, v: secure, ttl: d.ttl}
+	case d.sec == Secure && d.delegation, d.sec == Insecure && d.reason == ReasonUnsignedDelegation:
+		v := insecure(ReasonUnsignedDelegation, "%s is an unsigned delegation: %s proves it has no DS", name, parent.zone)
+		ci := fail(v)
+		ci.ttl = d.ttl
+		return ci
+	default:
+		if d.sec == Secure {
+			d.verdict = bogus(ReasonNSECProofInvalid, "no valid proof that %s has no DS", name)
+		}
+		return fail(d.verdict)
+	}
+}
+
+// validateKeys finds the DNSKEYs of zone that a DS (or DNSKEY anchor)
+// matches and requires the DNSKEY RRset to be signed by one of them (RFC
+// 4035 §5.2; not merely by any key of the set).
+func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*dns.DNSKEY, msg *dns.Msg, via string) cutInfo {
+	link := ChainLink{Zone: zone}
+	for _, d := range dsSet {
+		link.DS = append(link.DS, strings.TrimPrefix(d.String(), d.Hdr.String()))
+	}
+	fail := func(v verdict) cutInfo {
+		link.Security, link.Note = v.sec, v.why
+		kind := cutBogus
+		if v.sec == Insecure {
+			kind = cutInsecure
+		}
+		return cutInfo{kind: kind, v: v, link: link}
+	}
+	// RFC 4035 §5.2 and RFC 6840 §5.2: only DS records with an algorithm
+	// and digest type we support count; if none is left the zone is
+	// treated as unsigned.
+	var usable []*dns.DS
+	algOK := false
+	for _, d := range dsSet {
+		if st.r.supportedAlgorithm(d.Algorithm) {
+			algOK = true
+			if supportedDigest(d.DigestType) {
+				usable = append(usable, d)
+			}
+		}
+	}
+	// RFC 4509 §3: ignore SHA-1 DS records when SHA-256 ones are present.
+	if hasStrongDigest(usable) {
+		kept := usable[:0:0]
+		for _, d := range usable {
+			if d.DigestType != dns.SHA1 {
+				kept = append(kept, d)
+			}
+		}
+		usable = kept
+	}
+	var usableKeys []*dns.DNSKEY
+	for _, k := range anchorKeys {
+		if st.r.supportedAlgorithm(k.Algorithm) {
+			usableKeys = append(usableKeys, k)
+			algOK = true
+		}
+	}
+	if len(usable) == 0 && len(usableKeys) == 0 {
+		if !algOK {
+			return fail(insecure(ReasonUnsupportedAlgorithm, "the %s records for %s use only algorithms this validator does not support", via, zone))
+		}
+		return fail(insecure(ReasonUnsupportedDigest, "the DS records for %s use only digest types this validator does not support", zone))
+	}
+	for _, d := range usable {
+		if d.Algorithm == dns.RSASHA1 || d.Algorithm == dns.RSASHA1NSEC3SHA1 {
+			st.warn(fmt.Sprintf("zone %s is signed with SHA-1 algorithm %d, which RFC 8624 deprecates", zone, d.Algorithm))
+			break
+		}
+	}
+	set := findRRset(groupRRsets(msg.Answer), zone, dns.TypeDNSKEY)
+	if set == nil {
+		if msg.Rcode != dns.RcodeSuccess {
+			return fail(verdict{sec: Indeterminate, reason: ReasonUpstreamError, why: fmt.Sprintf("%s DNSKEY: upstream answered %s", zone, dns.RcodeToString[msg.Rcode])})
+		}
+		return fail(bogus(ReasonNoMatchingDNSKEY, "%s has a DS but no DNSKEY RRset", zone))
+	}
+	zk := &zoneKeys{zone: zone}
+	var matched []*dns.DNSKEY
+	for _, rr := range set.rrs {
+		k := rr.(*dns.DNSKEY)
+		zk.keys = append(zk.keys, k)
+		m := false
+		for _, d := range usable {
+			if dsMatches(d, k) {
+				m = true
+			}
+		}
+		for _, a := range usableKeys {
+			if sameKey(a, k) {
+				m = true
+			}
+		}
+		if m {
+			matched = append(matched, k)
+		}
+		link.Keys = append(link.Keys, KeyInfo{Tag: k.KeyTag(), Algorithm: k.Algorithm, Flags: k.Flags, DSMatched: m})
+	}
+	if len(matched) == 0 {
+		return fail(bogus(ReasonDSMismatch, "no DNSKEY of %s matches its %s records", zone, via))
+	}
+	if len(set.sigs) == 0 {
+		return fail(bogus(ReasonMissingRRSIG, "the DNSKEY RRset of %s has no RRSIG", zone))
+	}
+	byMatched := false
+	for _, s := range set.sigs {
+		for _, k := range matched {
+			if s.KeyTag == k.KeyTag() && s.Algorithm == k.Algorithm {
+				byMatched = true
+			}
+		}
+	}
+	if !byMatched {
+		return fail(bogus(ReasonDNSKEYNotSignedByKSK, "the DNSKEY RRset of %s is not signed by a key its %s records name", zone, via))
+	}
+	sr := st.verifyRRset(set, zk, matched)
+	link.Signatures = append(link.Signatures, sr.tried...)
+	if sr.sec != Secure {
+		sr.why = "DNSKEY of " + zone + ": " + sr.why
+		return fail(sr.verdict)
+	}
+	link.Security = Secure
+	return cutInfo{kind: cutSecure, v: secure, keys: zk, link: link, ttl: sr.ttl}
+}
+
+func hasStrongDigest(ds []*dns.DS) bool {
+	for _, d := range ds {
+		if d.DigestType == dns.SHA256 || d.DigestType == dns.SHA384 {
+			return true
+		}
+	}
+	return false
+}

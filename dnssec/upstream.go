@@ -1,0 +1,255 @@
+package dnssec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+)
+
+// ednsBufferSize is the UDP payload size we advertise: 1232 bytes avoids
+// IP fragmentation on any common path (DNS Flag Day 2020).
+const ednsBufferSize = 1232
+
+// maxMessageSize bounds what we accept over TCP (the DNS maximum).
+const maxMessageSize = 65535
+
+// errUpstreamStrips marks an upstream that failed the DNSSEC capability
+// probe.
+var errUpstreamStrips = errors.New("upstream does not return DNSSEC records")
+
+// ErrNoUpstream is returned (wrapped) when no upstream resolver answered.
+var ErrNoUpstream = errors.New("no upstream resolver answered")
+
+// probeState remembers, per upstream, whether it passed the DNSSEC
+// capability probe. The probe runs once per upstream and Resolver.
+type probeState struct {
+	once    sync.Once
+	capable bool
+	why     string
+	err     error     // network failure during the probe
+	rootKey *dns.Msg  // the ". DNSKEY" answer, reused once for the chain
+	used    sync.Once // guards handing out rootKey
+}
+
+// call is one in-flight upstream query shared by concurrent callers.
+type call struct {
+	done chan struct{}
+	msg  *dns.Msg
+	err  error
+}
+
+// flightGroup coalesces concurrent identical queries (a minimal
+// singleflight): the first caller sends the query, the others wait for
+// its answer.
+type flightGroup struct {
+	mu    sync.Mutex
+	calls map[string]*call
+}
+
+func (g *flightGroup) do(ctx context.Context, key string, fn func() (*dns.Msg, error)) (*dns.Msg, error) {
+	g.mu.Lock()
+	if g.calls == nil {
+		g.calls = make(map[string]*call)
+	}
+	if c, ok := g.calls[key]; ok {
+		g.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.msg, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	c := &call{done: make(chan struct{})}
+	g.calls[key] = c
+	g.mu.Unlock()
+	c.msg, c.err = fn()
+	g.mu.Lock()
+	delete(g.calls, key)
+	g.mu.Unlock()
+	close(c.done)
+	return c.msg, c.err
+}
+
+// fetch asks the upstreams for name/qtype with DO and CD set, in order,
+// failing over on network errors and on upstreams that fail the
+// capability probe. It returns errUpstreamStrips (wrapped) with the last
+// answer when every upstream that answered strips DNSSEC.
+func (r *Resolver) fetch(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	key := name + "/" + dns.TypeToString[qtype]
+	return r.flight.do(ctx, key, func() (*dns.Msg, error) {
+		return r.fetchUncoalesced(ctx, name, qtype)
+	})
+}
+
+func (r *Resolver) fetchUncoalesced(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	var errs []error
+	var stripped *dns.Msg
+	var strippedWhy string
+	for _, up := range r.upstreams {
+		ps := r.probeState(up)
+		// The probe (". DNSKEY") runs concurrently with the query itself,
+		// so a cold lookup does not pay an extra round trip for it.
+		probeDone := make(chan struct{})
+		go func() {
+			r.runProbe(ctx, up, ps)
+			close(probeDone)
+		}()
+		var msg *dns.Msg
+		var err error
+		if qtype == dns.TypeDNSKEY && name == "." {
+			<-probeDone
+			if ps.capable {
+				ps.used.Do(func() { msg = ps.rootKey })
+			}
+		}
+		if msg == nil {
+			msg, err = r.exchange(ctx, up, name, qtype, true)
+		}
+		<-probeDone
+		if ps.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", up, ps.err))
+			continue
+		}
+		if !ps.capable {
+			strippedWhy = fmt.Sprintf("%s: %s", up, ps.why)
+			if err == nil {
+				stripped = msg
+			}
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", up, err))
+			continue
+		}
+		return msg, nil
+	}
+	if strippedWhy != "" {
+		return stripped, fmt.Errorf("%s: %w", strippedWhy, errUpstreamStrips)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return nil, fmt.Errorf("%w: %w", ErrNoUpstream, errors.Join(errs...))
+}
+
+func (r *Resolver) probeState(up string) *probeState {
+	r.probeMu.Lock()
+	defer r.probeMu.Unlock()
+	ps, ok := r.probes[up]
+	if !ok {
+		ps = &probeState{}
+		r.probes[up] = ps
+	}
+	return ps
+}
+
+// runProbe checks once whether up is usable for validation: ". DNSKEY"
+// asked with DO=1, CD=1 must come back with an OPT record, the CD bit
+// copied (RFC 4035 §3.2.2), the DNSKEY RRset and its RRSIGs. Upstreams
+// that drop EDNS (FORMERR), ignore CD or strip signatures fail it.
+func (r *Resolver) runProbe(ctx context.Context, up string, ps *probeState) {
+	ps.once.Do(func() {
+		// Detached from the caller: the verdict is shared by every lookup.
+		msg, err := r.exchange(context.WithoutCancel(ctx), up, ".", dns.TypeDNSKEY, true)
+		if err != nil {
+			if errors.Is(err, errFormErr) {
+				ps.why = "it rejects EDNS0 queries (FORMERR), so it cannot return DNSSEC records"
+				return
+			}
+			ps.err = err
+			return
+		}
+		var keys, sigs int
+		for _, rr := range msg.Answer {
+			switch rr := rr.(type) {
+			case *dns.DNSKEY:
+				keys++
+			case *dns.RRSIG:
+				if rr.TypeCovered == dns.TypeDNSKEY {
+					sigs++
+				}
+			}
+		}
+		switch {
+		case msg.IsEdns0() == nil:
+			ps.why = "it does not answer with EDNS0"
+		case msg.Rcode != dns.RcodeSuccess:
+			ps.why = fmt.Sprintf("it answers the root DNSKEY query with %s", dns.RcodeToString[msg.Rcode])
+		case !msg.CheckingDisabled:
+			ps.why = "it ignores the CD (checking disabled) bit"
+		case keys == 0 || sigs == 0:
+			ps.why = "it strips RRSIG records from the root DNSKEY answer"
+		default:
+			ps.capable = true
+			ps.rootKey = msg
+		}
+	})
+}
+
+var errFormErr = errors.New("FORMERR")
+
+// exchange sends one query to one upstream: UDP with EDNS0 (DO, CD, 1232
+// bytes), then TCP if the answer was truncated. The answer must match the
+// query's ID and question; owner and signer names are lower-cased so the
+// validator compares canonical forms (RFC 4034 §6.2).
+func (r *Resolver) exchange(ctx context.Context, up, name string, qtype uint16, edns bool) (*dns.Msg, error) {
+	q := new(dns.Msg)
+	q.SetQuestion(name, qtype)
+	q.RecursionDesired = true
+	q.CheckingDisabled = true
+	if edns {
+		q.SetEdns0(ednsBufferSize, true)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	resp, err := r.exchangeNet(ctx, "udp", up, q)
+	if err == nil && resp.Truncated {
+		resp, err = r.exchangeNet(ctx, "tcp", up, q)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if resp.Rcode == dns.RcodeFormatError && edns {
+		return resp, fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], errFormErr)
+	}
+	normaliseMsg(resp)
+	return resp, nil
+}
+
+func (r *Resolver) exchangeNet(ctx context.Context, network, up string, q *dns.Msg) (*dns.Msg, error) {
+	r.queries.Add(1)
+	c := &dns.Client{
+		Net:     network,
+		Dialer:  r.cfg.Dialer,
+		UDPSize: ednsBufferSize,
+		Timeout: r.cfg.Timeout,
+	}
+	resp, _, err := c.ExchangeContext(ctx, q, up)
+	if err != nil {
+		return nil, fmt.Errorf("query %s %s over %s: %w", q.Question[0].Name, dns.TypeToString[q.Question[0].Qtype], network, err)
+	}
+	// miekg/dns checks the ID; check the question too (RFC 5452 §9.1).
+	if resp.Id != q.Id || len(resp.Question) != 1 || !strings.EqualFold(resp.Question[0].Name, q.Question[0].Name) ||
+		resp.Question[0].Qtype != q.Question[0].Qtype || resp.Question[0].Qclass != q.Question[0].Qclass {
+		return nil, fmt.Errorf("query %s %s: answer does not match the question", q.Question[0].Name, dns.TypeToString[q.Question[0].Qtype])
+	}
+	return resp, nil
+}
+
+// normaliseMsg lower-cases owner names and RRSIG signer names in place.
+func normaliseMsg(m *dns.Msg) {
+	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range sec {
+			h := rr.Header()
+			h.Name = strings.ToLower(h.Name)
+			if sig, ok := rr.(*dns.RRSIG); ok {
+				sig.SignerName = strings.ToLower(sig.SignerName)
+			}
+		}
+	}
+}
