@@ -3,6 +3,7 @@ package mtasts
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -74,7 +75,10 @@ func ParseRecord(txt string) (*Record, error) {
 // white space around the separators (the field-delim of RFC 8461 §3.1
 // and RFC 8460 §3). A trailing ";" is allowed. Field names and values are
 // checked against the extension grammar shared by both RFCs.
-func splitTXTFields(txt, version string) ([]Field, error) {
+//
+// Values of the keys in free are not checked here: their own grammar
+// (such as the URI list of rua) is checked by the caller.
+func splitTXTFields(txt, version string, free ...string) ([]Field, error) {
 	parts := strings.Split(txt, ";")
 	if strings.TrimRight(parts[0], " \t") != version {
 		return nil, fmt.Errorf("%w: record must start with %q, got %q", ErrRecordSyntax, version+";", clip(parts[0]))
@@ -100,7 +104,7 @@ func splitTXTFields(txt, version string) ([]Field, error) {
 		if !validExtName(key) {
 			return nil, fmt.Errorf("%w: invalid field name %q", ErrRecordSyntax, clip(key))
 		}
-		if !validExtValue(value) {
+		if !slices.Contains(free, key) && !validExtValue(value) {
 			return nil, fmt.Errorf("%w: field %s has an invalid value %q (empty, or contains white space, \"=\" or control characters)", ErrRecordSyntax, key, clip(value))
 		}
 		fields = append(fields, Field{Key: key, Value: value})

@@ -28,7 +28,7 @@ const tlsrptVersion = "v=TLSRPTv1"
 // the first problem: a wrong version, a missing rua, or a report URI
 // that is neither a valid mailto: nor a valid https: URI.
 func ParseTLSRPT(txt string) (*TLSRPTRecord, error) {
-	fields, err := splitTXTFields(txt, tlsrptVersion)
+	fields, err := splitTXTFields(txt, tlsrptVersion, "rua")
 	if err != nil {
 		return nil, err
 	}
