@@ -90,10 +90,11 @@ func WorstOf(reports []DomainReport) Status {
 // exist; the MX lookup is bogus or failed; any address or TLSA lookup of
 // an MX host is bogus or failed (DNSSEC breakage blocks DANE senders from
 // that host and usually spreads; this is CRITICAL, not UNKNOWN); a
-// DANE-enforcing, MTA-STS-enforcing or plain sender would defer.
+// sender enforcing DANE, MTA-STS or both would defer.
 //
-// UNKNOWN: the check could not be completed (r.Error is set) and nothing
-// CRITICAL was found.
+// UNKNOWN: the check could not be completed (r.Error is set) and no DNS
+// failure was found; a deferral then is not trusted, since the servers
+// may only have been cut off by the check's own deadline.
 //
 // WARNING: anything in Failures or Warnings: partial or unusable DANE,
 // an address failing DANE or MTA-STS while another works, an unreachable
@@ -116,8 +117,10 @@ func domainStatus(r *DomainReport) Status {
 			critical = true
 		}
 	}
+	// With an incomplete check an unreachable server may be our own
+	// deadline, so a deferral is only CRITICAL when the check finished.
 	for _, o := range []SenderOutcome{r.Outcome.DANE, r.Outcome.MTASTS, r.Outcome.Both} {
-		if o.Action == Defer {
+		if o.Action == Defer && r.Error == "" {
 			critical = true
 		}
 	}
