@@ -236,7 +236,6 @@ func (st *lookupState) validateCut(name string, parent *zoneKeys, dsF, keyF fetc
 		sr := st.verifyRRset(dsSet, parent, nil)
 		link.Signatures = append(link.Signatures, sr.tried...)
 		if sr.sec != Secure {
-			sr.why = "DS of " + name + ": " + sr.why
 			return fail(sr.verdict)
 		}
 		var ds []*dns.DS
@@ -385,7 +384,6 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 	sr := st.verifyRRset(set, zk, matched)
 	link.Signatures = append(link.Signatures, sr.tried...)
 	if sr.sec != Secure {
-		sr.why = "DNSKEY of " + zone + ": " + sr.why
 		return fail(sr.verdict)
 	}
 	link.Security = Secure

@@ -102,7 +102,10 @@ type Config struct {
 func (c Config) normalise() (Config, []string, error) {
 	d := DefaultLimits()
 	l := &c.Limits
-	for _, p := range []struct{ v *int; def int }{
+	for _, p := range []struct {
+		v   *int
+		def int
+	}{
 		{&l.RRSIGsPerRRset, d.RRSIGsPerRRset},
 		{&l.KeysPerTag, d.KeysPerTag},
 		{&l.VerificationsPerLookup, d.VerificationsPerLookup},

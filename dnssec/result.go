@@ -133,41 +133,41 @@ type Result struct {
 // ChainLink describes one zone on an authentication chain.
 type ChainLink struct {
 	// Zone is the zone's apex name.
-	Zone string
+	Zone string `json:"zone"`
 	// Security is the status established for the zone's keys.
-	Security Security
+	Security Security `json:"security"`
 	// DS lists the DS records that authenticated the zone's keys
 	// (presentation format); empty for the trust anchor's zone when the
 	// anchor is a DNSKEY, and for insecure delegations.
-	DS []string
+	DS []string `json:"ds,omitempty"`
 	// Keys lists the zone's DNSKEYs: tag, algorithm, flags, and whether
 	// a DS matched it.
-	Keys []KeyInfo
+	Keys []KeyInfo `json:"keys,omitempty"`
 	// Signatures lists which key signed which RRset, with the validity
 	// window.
-	Signatures []SignatureInfo
+	Signatures []SignatureInfo `json:"signatures,omitempty"`
 	// Note is a free-text remark, for example how an insecure delegation
 	// was proven.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 // KeyInfo summarises one DNSKEY.
 type KeyInfo struct {
-	Tag       uint16
-	Algorithm uint8
-	Flags     uint16
-	DSMatched bool
+	Tag       uint16 `json:"tag"`
+	Algorithm uint8  `json:"algorithm"`
+	Flags     uint16 `json:"flags"`
+	DSMatched bool   `json:"ds_matched"`
 }
 
 // SignatureInfo summarises one RRSIG that was verified or tried.
 type SignatureInfo struct {
-	Owner      string
-	Type       string
-	KeyTag     uint16
-	Algorithm  uint8
-	Inception  time.Time
-	Expiration time.Time
-	Valid      bool
+	Owner      string    `json:"owner"`
+	Type       string    `json:"type"`
+	KeyTag     uint16    `json:"key_tag"`
+	Algorithm  uint8     `json:"algorithm"`
+	Inception  time.Time `json:"inception"`
+	Expiration time.Time `json:"expiration"`
+	Valid      bool      `json:"valid"`
 }
 
 // Lookuper is what higher layers (MTA-STS, the delivery check) need from

@@ -1,13 +1,199 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
 
-// lookupCommand is a placeholder until its issue lands; it is replaced whole.
+	"github.com/miekg/dns"
+	"github.com/urfave/cli/v2"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+// lookupCommand is "daneprobe lookup": one validated DNS lookup.
 func lookupCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "lookup",
-		Usage:  "(not implemented yet)",
-		Hidden: true,
-		Action: func(*cli.Context) error { return usageErrorf("lookup: not implemented yet") },
+		Name:      "lookup",
+		Usage:     "resolve a name and validate its DNSSEC chain yourself",
+		ArgsUsage: "NAME [TYPE]",
+		Description: "lookup asks the upstream resolver for NAME and TYPE (default A) with the DO and CD bits set,\n" +
+			"validates the answer from the trust anchors down (DS, DNSKEY and RRSIG of every zone on the way,\n" +
+			"NSEC/NSEC3 proofs for names or types that do not exist), and prints the records in zone-file\n" +
+			"format followed by the security status: secure, insecure (provably unsigned), bogus (with the\n" +
+			"reason) or indeterminate. --trace adds the chain: per zone the DS records, the DNSKEY tags and\n" +
+			"algorithms, which key signed what and the validity windows.\n\n" +
+			"The upstream must return DNSSEC records; one that strips them, drops EDNS or ignores CD gives\n" +
+			"indeterminate with reason upstream-strips-dnssec: point --resolver at a DNSSEC-capable resolver.\n\n" +
+			"Exit status: 0 the lookup completed (secure or insecure, also NXDOMAIN and NODATA);\n" +
+			"2 the answer is bogus; 3 no upstream gave a usable answer (indeterminate) or the input was unusable.",
+		Flags: append(resolverFlags(),
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (name, type, rcode, security, reason, why, answer, warnings, ttl, chain)"},
+			&cli.BoolFlag{Name: "trace", Usage: "print the authentication chain that was used"},
+		),
+		Action: runLookup,
 	}
+}
+
+func runLookup(c *cli.Context) error {
+	args := c.Args().Slice()
+	if len(args) < 1 || len(args) > 2 {
+		return usageErrorf("lookup: want NAME [TYPE], got %d arguments", len(args))
+	}
+	name := args[0]
+	if _, ok := dns.IsDomainName(name); !ok || name == "" || strings.ContainsAny(name, " \t") {
+		return usageErrorf("lookup: %q is not a domain name", name)
+	}
+	qtype := dns.TypeA
+	if len(args) == 2 {
+		t, err := parseType(args[1])
+		if err != nil {
+			return usageErrorf("lookup: %v", err)
+		}
+		qtype = t
+	}
+	r, err := newResolver(c)
+	if err != nil {
+		return err
+	}
+	res, lerr := r.Lookup(c.Context, name, qtype)
+	if res == nil {
+		return usageErrorf("lookup: %v", lerr)
+	}
+	out := c.App.Writer
+	if c.Bool("json") {
+		if err := writeLookupJSON(out, res, c.Bool("trace")); err != nil {
+			return fmt.Errorf("write JSON: %w", err)
+		}
+	} else {
+		writeLookupText(out, res, c.Bool("trace"))
+	}
+	switch {
+	case lerr != nil:
+		if errors.Is(lerr, dnssec.ErrNoUpstream) {
+			return &exitError{code: exitUnknown, err: fmt.Errorf("no upstream resolver answered (asked %s): %v", describeUpstreams(r), lerr)}
+		}
+		return &exitError{code: exitUnknown, err: lerr}
+	case res.Security == dnssec.Bogus:
+		return exitWith(exitCritical)
+	case res.Security == dnssec.Indeterminate:
+		return exitWith(exitUnknown)
+	}
+	return nil
+}
+
+// parseType accepts a mnemonic (A, tlsa) or the generic TYPEnnn form.
+func parseType(s string) (uint16, error) {
+	u := strings.ToUpper(s)
+	if t, ok := dns.StringToType[u]; ok && t != dns.TypeNone {
+		return t, nil
+	}
+	if strings.HasPrefix(u, "TYPE") {
+		if n, err := strconv.ParseUint(u[4:], 10, 16); err == nil && n > 0 {
+			return uint16(n), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown record type %q", s)
+}
+
+func statusLine(res *dnssec.Result) string {
+	s := res.Security.String()
+	if res.Reason != "" {
+		s += " (" + string(res.Reason) + ")"
+	}
+	if res.Why != "" {
+		s += ": " + res.Why
+	}
+	return s
+}
+
+func writeLookupText(w io.Writer, res *dnssec.Result, trace bool) {
+	for _, rr := range res.Answer {
+		fmt.Fprintln(w, rr.String())
+	}
+	switch {
+	case res.Rcode == dns.RcodeNameError:
+		fmt.Fprintf(w, "; %s %s: NXDOMAIN (the name does not exist)\n", res.Name, dns.TypeToString[res.Type])
+	case res.Rcode == dns.RcodeSuccess && len(res.Answer) == 0 && res.Security != dnssec.Indeterminate:
+		fmt.Fprintf(w, "; %s %s: NODATA (the name exists, the type does not)\n", res.Name, dns.TypeToString[res.Type])
+	case res.Rcode != dns.RcodeSuccess:
+		fmt.Fprintf(w, "; %s %s: %s\n", res.Name, dns.TypeToString[res.Type], dns.RcodeToString[res.Rcode])
+	}
+	fmt.Fprintf(w, "; security: %s\n", statusLine(res))
+	for _, x := range res.Warnings {
+		fmt.Fprintf(w, "; warning: %s\n", x)
+	}
+	if !trace {
+		return
+	}
+	fmt.Fprintln(w, "; chain:")
+	for _, l := range res.Chain {
+		fmt.Fprintf(w, ";   zone %s: %s", l.Zone, l.Security)
+		if l.Note != "" {
+			fmt.Fprintf(w, " (%s)", l.Note)
+		}
+		fmt.Fprintln(w)
+		for _, d := range l.DS {
+			fmt.Fprintf(w, ";     DS %s\n", strings.TrimSpace(d))
+		}
+		for _, k := range l.Keys {
+			m := ""
+			if k.DSMatched {
+				m = ", matched by DS/anchor"
+			}
+			fmt.Fprintf(w, ";     DNSKEY tag %d algorithm %d (%s) flags %d%s\n", k.Tag, k.Algorithm, dns.AlgorithmToString[k.Algorithm], k.Flags, m)
+		}
+		for _, s := range l.Signatures {
+			ok := "valid"
+			if !s.Valid {
+				ok = "NOT valid"
+			}
+			fmt.Fprintf(w, ";     RRSIG %s %s by key %d algorithm %d, %s to %s: %s\n", s.Owner, s.Type, s.KeyTag, s.Algorithm,
+				s.Inception.Format(time.RFC3339), s.Expiration.Format(time.RFC3339), ok)
+		}
+	}
+}
+
+// lookupJSON is the stable JSON form of a lookup result.
+type lookupJSON struct {
+	Name     string             `json:"name"`
+	Type     string             `json:"type"`
+	Rcode    string             `json:"rcode"`
+	Security dnssec.Security    `json:"security"`
+	Reason   string             `json:"reason"`
+	Why      string             `json:"why,omitempty"`
+	Answer   []string           `json:"answer"`
+	Warnings []string           `json:"warnings,omitempty"`
+	TTL      int64              `json:"ttl"`
+	Chain    []dnssec.ChainLink `json:"chain,omitempty"`
+}
+
+func writeLookupJSON(w io.Writer, res *dnssec.Result, trace bool) error {
+	j := lookupJSON{
+		Name:     res.Name,
+		Type:     dns.TypeToString[res.Type],
+		Rcode:    dns.RcodeToString[res.Rcode],
+		Security: res.Security,
+		Reason:   string(res.Reason),
+		Why:      res.Why,
+		Answer:   []string{},
+		Warnings: res.Warnings,
+		TTL:      int64(res.TTL / time.Second),
+	}
+	for _, rr := range res.Answer {
+		j.Answer = append(j.Answer, rr.String())
+	}
+	if trace {
+		j.Chain = res.Chain
+		if j.Chain == nil {
+			j.Chain = []dnssec.ChainLink{}
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(j)
 }

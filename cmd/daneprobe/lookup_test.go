@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/daneprobe/daneprobe/internal/testworld"
+)
+
+// lookupWorld starts a DNS test world and returns the flags that point
+// daneprobe at it.
+func lookupWorld(t *testing.T, opts testworld.DNSOptions) []string {
+	t.Helper()
+	w, err := testworld.StartDNS(opts)
+	if err != nil {
+		t.Fatalf("start DNS test world: %v", err)
+	}
+	t.Cleanup(func() { w.Close() })
+	anchor, err := w.TrustAnchorFile(t.TempDir())
+	if err != nil {
+		t.Fatalf("write trust anchor file: %v", err)
+	}
+	return []string{"--resolver", w.Addr(), "--trust-anchor", anchor}
+}
+
+func runLookupCmd(t *testing.T, flags []string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	argv := append(append([]string{"daneprobe", "lookup"}, flags...), args...)
+	code := run(ctx, argv, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestLookupCommand(t *testing.T) {
+	world := lookupWorld(t, testworld.DNSOptions{})
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   []string // substrings expected on stdout
+		stderr   string   // substring expected on stderr
+		noStdout bool
+	}{
+		{"secure TLSA", []string{"_25._tcp.mx.bench.test.", "TLSA"}, exitOK,
+			[]string{"_25._tcp.mx.bench.test.\t", "TLSA\t3 1 1", "; security: secure"}, "", false},
+		{"default type A, no trailing dot", []string{"www.alg13.test"}, exitOK,
+			[]string{"www.alg13.test.\t", "192.0.2.1", "; security: secure"}, "", false},
+		{"type in lower case", []string{"www.alg8.test", "a"}, exitOK, []string{"; security: secure"}, "", false},
+		{"nxdomain", []string{"nope.nsec.test", "A"}, exitOK, []string{"NXDOMAIN", "; security: secure"}, "", false},
+		{"nodata", []string{"www.nsec3.test", "AAAA"}, exitOK, []string{"NODATA", "; security: secure"}, "", false},
+		{"insecure", []string{"www.unsigned.nsec.test", "A"}, exitOK, []string{"; security: insecure (unsigned-delegation)"}, "", false},
+		{"bogus exits 2", []string{"www.expired.test", "A"}, exitCritical, []string{"; security: bogus (signature-expired)"}, "", false},
+		{"warning for SHA-1", []string{"www.alg5.test", "A"}, exitOK, []string{"; security: secure", "; warning: zone alg5.test. is signed with SHA-1"}, "", false},
+		{"trace", []string{"--trace", "_25._tcp.mx.bench.test.", "TLSA"}, exitOK,
+			[]string{"; chain:", ";   zone .: secure", ";   zone test.: secure", ";   zone bench.test.: secure", "matched by DS/anchor", "RRSIG _25._tcp.mx.bench.test. TLSA by key"}, "", false},
+		{"not a name", []string{"exa mple..com", "A"}, exitUnknown, nil, "is not a domain name", true},
+		{"unknown type", []string{"www.alg13.test", "BOGUSTYPE"}, exitUnknown, nil, "unknown record type", true},
+		{"too many args", []string{"a.test", "A", "x"}, exitUnknown, nil, "want NAME [TYPE]", true},
+		{"no args", nil, exitUnknown, nil, "want NAME [TYPE]", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runLookupCmd(t, world, tc.args...)
+			t.Logf("stdout:\n%s", out)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, errs)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(out, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out)
+				}
+			}
+			if tc.stderr != "" && !strings.Contains(errs, tc.stderr) {
+				t.Errorf("stderr lacks %q: %s", tc.stderr, errs)
+			}
+			if tc.noStdout && out != "" {
+				t.Errorf("unexpected stdout: %s", out)
+			}
+			if strings.Contains(errs, "goroutine") || strings.Count(errs, "\n") > 1 {
+				t.Errorf("stderr is not one line: %s", errs)
+			}
+		})
+	}
+}
+
+func TestLookupJSON(t *testing.T) {
+	world := lookupWorld(t, testworld.DNSOptions{})
+	code, out, errs := runLookupCmd(t, world, "--json", "--trace", "www.dsmismatch.test", "A")
+	if code != exitCritical {
+		t.Fatalf("exit %d, want 2; stderr %s", code, errs)
+	}
+	var j map[string]any
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	for k, want := range map[string]any{"name": "www.dsmismatch.test.", "type": "A", "rcode": "NOERROR", "security": "bogus", "reason": "ds-mismatch"} {
+		if j[k] != want {
+			t.Errorf("%s = %v, want %v", k, j[k], want)
+		}
+	}
+	if _, ok := j["answer"].([]any); !ok {
+		t.Errorf("answer is not a list: %v", j["answer"])
+	}
+	chain, ok := j["chain"].([]any)
+	if !ok || len(chain) < 2 {
+		t.Fatalf("chain missing or short: %v", j["chain"])
+	}
+	if z := chain[0].(map[string]any)["zone"]; z != "." {
+		t.Errorf("chain starts at %v, want the root", z)
+	}
+
+	code, out, _ = runLookupCmd(t, world, "--json", "_25._tcp.mx.bench.test", "TLSA")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	j = nil
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatal(err)
+	}
+	if j["security"] != "secure" || j["reason"] != "" || len(j["answer"].([]any)) != 1 {
+		t.Errorf("unexpected JSON: %s", out)
+	}
+	if _, ok := j["chain"]; ok {
+		t.Errorf("chain present without --trace")
+	}
+}
+
+// TestLookupAt validates as of a moment after the world's signatures
+// expire (they are valid for 30 days).
+func TestLookupAt(t *testing.T) {
+	world := lookupWorld(t, testworld.DNSOptions{})
+	later := time.Now().Add(45 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	code, out, _ := runLookupCmd(t, world, append([]string{"--at", later}, "www.alg13.test", "A")...)
+	if code != exitCritical || !strings.Contains(out, "signature-expired") {
+		t.Errorf("--at %s: exit %d, output:\n%s", later, code, out)
+	}
+	code, out, _ = runLookupCmd(t, world, append([]string{"--at", time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)}, "www.alg13.test", "A")...)
+	if code != exitOK || !strings.Contains(out, "; security: secure") {
+		t.Errorf("--at tomorrow: exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestLookupBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"bad --at", []string{"--resolver", "127.0.0.1:1", "--at", "next friday"}, "RFC 3339"},
+		{"missing anchor file", []string{"--resolver", "127.0.0.1:1", "--trust-anchor", dir + "/nope"}, "--trust-anchor"},
+		{"bad resolver", []string{"--resolver", "127.0.0.1:99999"}, "bad port"},
+		{"bad timeout", []string{"--resolver", "127.0.0.1", "--timeout", "-1s"}, "--timeout"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runLookupCmd(t, tc.flags, "www.example.test", "A")
+			if code != exitUnknown || !strings.Contains(errs, tc.want) || out != "" {
+				t.Errorf("exit %d, stderr %q, stdout %q; want 3 and %q", code, errs, out, tc.want)
+			}
+		})
+	}
+}
+
+// TestLookupNoUpstream points lookup at a port nobody listens on.
+func TestLookupNoUpstream(t *testing.T) {
+	code, _, errs := runLookupCmd(t, []string{"--resolver", "127.0.0.1:9", "--timeout", "300ms"}, "www.example.test", "A")
+	if code != exitUnknown || !strings.Contains(errs, "no upstream resolver answered") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestLookupStrippingUpstream: an upstream that strips DNSSEC records
+// gives indeterminate with advice, never insecure.
+func TestLookupStrippingUpstream(t *testing.T) {
+	world := lookupWorld(t, testworld.DNSOptions{StripDNSSEC: true})
+	code, out, _ := runLookupCmd(t, world, "www.alg13.test", "A")
+	if code != exitUnknown || !strings.Contains(out, "upstream-strips-dnssec") || !strings.Contains(out, "--resolver") {
+		t.Errorf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestLookupHelp(t *testing.T) {
+	code, out, _ := runLookupCmd(t, nil, "--help")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, s := range []string{"--resolver", "--trust-anchor", "--at", "--json", "--trace", "Exit status", "bogus"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("help lacks %q", s)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+// resolverFlags are the flags of every command that resolves names with
+// the validating resolver: lookup, mtasts, check and scan.
+func resolverFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{
+			Name:    "resolver",
+			Usage:   "recursive resolver `ADDR` (host or host:port) to send DO+CD queries to; repeat for failover, tried in order (default: the nameservers of /etc/resolv.conf)",
+			EnvVars: []string{"DANEPROBE_RESOLVER"},
+		},
+		&cli.StringFlag{
+			Name:    "trust-anchor",
+			Usage:   "read the trust anchors from `FILE` (DS or DNSKEY records in zone-file syntax, or IANA's root-anchors.xml) instead of the built-in IANA root KSKs 20326 and 38696",
+			EnvVars: []string{"DANEPROBE_TRUST_ANCHOR"},
+		},
+		&cli.StringFlag{
+			Name:  "at",
+			Usage: "validate as of `TIME` (RFC 3339, e.g. 2026-12-04T12:00:00Z) instead of now: \"will this chain still validate next Friday?\"",
+		},
+		&cli.DurationFlag{
+			Name:  "timeout",
+			Value: 3 * time.Second,
+			Usage: "deadline for each upstream query",
+		},
+	}
+}
+
+// newResolver builds the validating resolver from the resolver flags. Bad
+// flag values are usage errors (exit status 3) with a one-line message.
+func newResolver(c *cli.Context) (*dnssec.Resolver, error) {
+	cfg := dnssec.Config{Timeout: c.Duration("timeout")}
+	if cfg.Timeout <= 0 {
+		return nil, usageErrorf("--timeout must be positive, not %s", c.Duration("timeout"))
+	}
+	for _, r := range c.StringSlice("resolver") {
+		addr, err := dnssec.NormaliseUpstream(r)
+		if err != nil {
+			return nil, usageErrorf("--resolver: %v", err)
+		}
+		cfg.Upstreams = append(cfg.Upstreams, addr)
+	}
+	if path := c.String("trust-anchor"); path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, usageErrorf("--trust-anchor: %v", err)
+		}
+		anchors, err := dnssec.ParseTrustAnchors(f, ".")
+		f.Close()
+		if err != nil {
+			return nil, usageErrorf("--trust-anchor %s: %v", path, err)
+		}
+		cfg.TrustAnchors = anchors
+	}
+	if at := c.String("at"); at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return nil, usageErrorf("--at %q: want an RFC 3339 time such as 2026-12-04T12:00:00Z", at)
+		}
+		cfg.Now = func() time.Time { return t }
+	}
+	r, err := dnssec.NewResolver(cfg)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return r, nil
+}
+
+// describeUpstreams is used in error messages: which resolvers were asked.
+func describeUpstreams(r *dnssec.Resolver) string {
+	return fmt.Sprint(r.Upstreams())
+}
