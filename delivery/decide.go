@@ -290,9 +290,9 @@ func domainOutcome(mx []MXReport, order []int, action func(*MXReport) Action, wh
 	var reasons []string
 	for _, i := range order {
 		m := &mx[i]
-		reasons = append(reasons, m.Host+": "+why(m))
+		reasons = append(reasons, m.Host+" ("+why(m)+")")
 	}
-	return SenderOutcome{Action: Defer, Reason: "no usable MX host (" + strings.Join(reasons, "; ") + ")"}
+	return SenderOutcome{Action: Defer, Reason: "no usable MX host: " + strings.Join(reasons, ", ")}
 }
 
 // daneSkipReason says briefly why a DANE-enforcing sender skips m.

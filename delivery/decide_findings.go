@@ -162,6 +162,12 @@ func summary(r *DomainReport) string {
 		return "every sender defers: " + r.Outcome.DANE.Reason
 	}
 	parts := []string{danePhrase(r), stsPhrase(r)}
+	for _, f := range r.Failures {
+		switch f.Reason {
+		case ReasonAddressLookupBogus, ReasonAddressLookupFailed, ReasonTLSALookupBogus, ReasonTLSALookupFailed:
+			parts = append(parts, "DNS failure at "+f.MX+" ("+string(f.Reason)+")")
+		}
+	}
 	if r.Error != "" {
 		parts = append(parts, "check incomplete")
 	}

@@ -370,7 +370,7 @@ func TestDomainOutcome(t *testing.T) {
 	mx[2].DANESender, mx[2].DANEReason = Skip, ReasonNoSTARTTLS
 	mx[0].DANESender = Skip
 	got = domainOutcome(mx, preferenceOrder(mx), act, daneSkipReason)
-	want := "no usable MX host (primary: no-match; primary2: no-starttls; backup: unreachable)"
+	want := "no usable MX host: primary (no-match), primary2 (no-starttls), backup (unreachable)"
 	if got.Action != Defer || got.Via != "" || got.Reason != want {
 		t.Errorf("got %+v, want defer with %q", got, want)
 	}

@@ -1,0 +1,251 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/daneprobe/daneprobe/delivery"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/report")
+
+// The representative reports are the facts fixtures of the delivery
+// package's scenario test.
+const fixtures = "../testdata/delivery"
+const goldens = "../testdata/report"
+
+// loadReports reads every fixture, in name order, and decides it.
+func loadReports(t testing.TB) (names []string, reports []delivery.DomainReport) {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures in %s (run go test ./delivery -update): %v", fixtures, err)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r delivery.DomainReport
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		delivery.Decide(&r)
+		names = append(names, strings.TrimSuffix(filepath.Base(p), ".json"))
+		reports = append(reports, r)
+	}
+	return names, reports
+}
+
+// golden compares got with testdata/report/name, rewriting it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join(goldens, name)
+	if *update {
+		if err := os.MkdirAll(goldens, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run go test ./report -update): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test ./report -update and review the diff)\n--- got ---\n%s", path, got)
+	}
+}
+
+// TestGolden renders every representative report in every format.
+func TestGolden(t *testing.T) {
+	names, reports := loadReports(t)
+	for i, name := range names {
+		one := reports[i : i+1]
+		t.Run(name, func(t *testing.T) {
+			var txt, js, ng bytes.Buffer
+			if err := WriteText(&txt, one, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteJSON(&js, one); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteNagios(&ng, one); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name+".txt", txt.Bytes())
+			golden(t, name+".json", js.Bytes())
+			golden(t, name+".nagios", ng.Bytes())
+		})
+	}
+	t.Run("all", func(t *testing.T) {
+		var ng, jl bytes.Buffer
+		if err := WriteNagios(&ng, reports); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJSONLines(&jl, reports); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "all.nagios", ng.Bytes())
+		golden(t, "all.jsonl", jl.Bytes())
+	})
+	t.Run("color", func(t *testing.T) {
+		var txt bytes.Buffer
+		if err := WriteText(&txt, reports, true); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "all.color.txt", txt.Bytes())
+	})
+}
+
+// The text starts with the verdict line; without colour there is no
+// escape sequence at all, with colour the status word is coloured.
+func TestTextVerdictFirstAndColour(t *testing.T) {
+	_, reports := loadReports(t)
+	for i := range reports {
+		r := reports[i : i+1]
+		var plain, colour bytes.Buffer
+		if err := WriteText(&plain, r, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteText(&colour, r, true); err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(plain.String(), "\n")
+		want := r[0].Domain + ": " + r[0].Status.Label() + " - " + r[0].Summary
+		if first != want {
+			t.Errorf("first line %q, want %q", first, want)
+		}
+		if strings.Contains(plain.String(), "\x1b") {
+			t.Errorf("%s: escape sequence in uncoloured text", r[0].Domain)
+		}
+		if !strings.Contains(colour.String(), "\x1b[") {
+			t.Errorf("%s: no colour in coloured text", r[0].Domain)
+		}
+	}
+}
+
+// The JSON schema: the fields the issue names exist with the right
+// types, arrays are never null, and a report survives a round trip.
+func TestJSONSchema(t *testing.T) {
+	_, reports := loadReports(t)
+	for i := range reports {
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, reports[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &obj); err != nil {
+			t.Fatalf("%s: %v", reports[i].Domain, err)
+		}
+		for _, k := range []string{"domain", "status", "dane", "summary", "mx_lookup", "null_mx", "implicit_mx", "mx", "mta_sts", "outcome", "failures", "warnings", "notes", "timings", "checked_at"} {
+			if _, ok := obj[k]; !ok {
+				t.Errorf("%s: no %q", reports[i].Domain, k)
+			}
+		}
+		for _, k := range []string{"mx", "failures", "warnings", "notes"} {
+			if _, ok := obj[k].([]any); !ok {
+				t.Errorf("%s: %q is %T, want an array", reports[i].Domain, k, obj[k])
+			}
+		}
+		sts := obj["mta_sts"].(map[string]any)
+		if _, ok := sts["mode"].(string); !ok {
+			t.Errorf("%s: mta_sts.mode missing", reports[i].Domain)
+		}
+		if _, ok := sts["mx"].([]any); !ok {
+			t.Errorf("%s: mta_sts.mx is not an array", reports[i].Domain)
+		}
+		for _, m := range obj["mx"].([]any) {
+			mx := m.(map[string]any)
+			for _, k := range []string{"host", "preference", "dnssec", "addresses", "dane", "mta_sts"} {
+				if _, ok := mx[k]; !ok {
+					t.Errorf("%s: mx without %q", reports[i].Domain, k)
+				}
+			}
+			if tl, ok := mx["tlsa"].(map[string]any); ok {
+				if _, ok := tl["records"].([]any); !ok {
+					t.Errorf("%s: tlsa.records is not an array", reports[i].Domain)
+				}
+				if _, ok := tl["dnssec"].(string); !ok {
+					t.Errorf("%s: tlsa.dnssec missing", reports[i].Domain)
+				}
+			}
+			for _, a := range mx["addresses"].([]any) {
+				addr := a.(map[string]any)
+				for _, k := range []string{"ip", "starttls", "dane", "mta_sts"} {
+					if _, ok := addr[k]; !ok {
+						t.Errorf("%s: address without %q", reports[i].Domain, k)
+					}
+				}
+			}
+		}
+		var back delivery.DomainReport
+		if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatalf("%s: round trip: %v", reports[i].Domain, err)
+		}
+		want := *normalized(&reports[i])
+		want.Advice = nil
+		if !reflect.DeepEqual(back, want) {
+			t.Errorf("%s: round trip changed the report", reports[i].Domain)
+		}
+	}
+}
+
+// The Nagios line: one status line, status word matching the exit code,
+// performance data well formed, no "|" in the text part.
+func TestNagiosFormat(t *testing.T) {
+	_, reports := loadReports(t)
+	r := reports[0]
+	r.Summary = "a | b\nc"
+	var buf bytes.Buffer
+	if err := WriteNagios(&buf, []delivery.DomainReport{r}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Count(out, "\n") != 1 || strings.Count(out, "|") != 1 {
+		t.Fatalf("not one line with one '|': %q", out)
+	}
+	text, perf, _ := strings.Cut(strings.TrimSuffix(out, "\n"), " | ")
+	if !strings.HasPrefix(text, "DANE "+r.Status.Label()+" - ") {
+		t.Errorf("status part %q", text)
+	}
+	for _, f := range strings.Fields(perf) {
+		label, rest, ok := strings.Cut(f, "=")
+		if !ok || label == "" || !strings.HasSuffix(rest, ";;;0") {
+			t.Errorf("bad performance datum %q", f)
+		}
+	}
+	buf.Reset()
+	if err := WriteNagios(&buf, nil); err != nil || buf.String() != "DANE UNKNOWN - no domain checked\n" {
+		t.Errorf("no reports: %q %v", buf.String(), err)
+	}
+}
+
+// Writers report the first write error instead of losing it.
+func TestWriteErrors(t *testing.T) {
+	_, reports := loadReports(t)
+	for name, write := range map[string]func(*failWriter) error{
+		"text":   func(w *failWriter) error { return WriteText(w, reports, false) },
+		"json":   func(w *failWriter) error { return WriteJSON(w, reports) },
+		"jsonl":  func(w *failWriter) error { return WriteJSONLines(w, reports) },
+		"nagios": func(w *failWriter) error { return WriteNagios(w, reports) },
+	} {
+		if err := write(&failWriter{}); err == nil {
+			t.Errorf("%s: no error from a failing writer", name)
+		}
+	}
+}
+
+type failWriter struct{}
+
+func (*failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }

@@ -1,0 +1,322 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+// ANSI SGR sequences used when colour is on.
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiMagenta = "\x1b[35m"
+	ansiDim     = "\x1b[2m"
+)
+
+// WriteText writes the reports for people: per domain a verdict line
+// first ("example.org: OK - DANE verified ..."), then what each kind of
+// enforcing sender would do, then every MX host with its TLSA records and
+// every address with its probe and verdicts, then failures, warnings and
+// notes. Domains are separated by a blank line.
+//
+// color turns on ANSI colours. The caller decides: on only when writing
+// to a terminal and the NO_COLOR environment variable is unset.
+func WriteText(w io.Writer, reports []delivery.DomainReport, color bool) error {
+	bw := bufio.NewWriter(w)
+	t := &textWriter{w: bw, color: color}
+	for i := range reports {
+		if i > 0 {
+			t.line("")
+		}
+		t.domain(&reports[i])
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write text report: %w", err)
+	}
+	return nil
+}
+
+type textWriter struct {
+	w     *bufio.Writer
+	color bool
+}
+
+func (t *textWriter) line(format string, a ...any) {
+	fmt.Fprintf(t.w, format, a...)
+	t.w.WriteByte('\n')
+}
+
+// paint wraps s in an SGR sequence when colour is on.
+func (t *textWriter) paint(code, s string) string {
+	if !t.color || s == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (t *textWriter) status(s delivery.Status) string {
+	code := ansiMagenta
+	switch s {
+	case delivery.StatusOK:
+		code = ansiGreen
+	case delivery.StatusWarning:
+		code = ansiYellow
+	case delivery.StatusCritical:
+		code = ansiRed
+	}
+	return t.paint(ansiBold+code, s.Label())
+}
+
+// verdict colours a verdict word: green for good, red for bad, yellow
+// for in between, plain for none.
+func (t *textWriter) verdict(v string) string {
+	switch v {
+	case "verified", "pass", string(delivery.DeliverAuthenticated), "secure":
+		return t.paint(ansiGreen, v)
+	case "failed", "fail", string(delivery.Defer), string(delivery.Skip), "bogus", "indeterminate":
+		return t.paint(ansiRed, v)
+	case "partial", "unusable", "unusable-tlsa":
+		return t.paint(ansiYellow, v)
+	}
+	return v
+}
+
+func (t *textWriter) domain(r *delivery.DomainReport) {
+	t.line("%s: %s - %s", t.paint(ansiBold, r.Domain), t.status(r.Status), r.Summary)
+	t.outcome("DANE sender", r.Outcome.DANE)
+	t.outcome("MTA-STS sender", r.Outcome.MTASTS)
+	t.outcome("DANE+MTA-STS sender", r.Outcome.Both)
+
+	mx := "MX lookup: " + t.verdict(r.MXLookup.DNSSEC.String()) + lookupDetail(r.MXLookup)
+	switch {
+	case r.NullMX:
+		mx += ", null MX (RFC 7505): accepts no mail"
+	case r.ImplicitMX:
+		mx += ", no MX records: mail goes to the domain's own addresses"
+	}
+	t.line("  %s", mx)
+	t.mtasts(r)
+	for i := range r.MX {
+		t.mx(&r.MX[i])
+	}
+	if len(r.Failures) > 0 {
+		t.line("  %s", t.paint(ansiRed, "failures:"))
+		for _, f := range r.Failures {
+			t.line("    %s [%s]%s: %s", f.ResultType, f.Policy, where(f.MX, f.IP), f.Detail)
+		}
+	}
+	t.findings("warnings:", ansiYellow, r.Warnings)
+	t.findings("notes:", ansiDim, r.Notes)
+	t.posture("TLS-RPT", r.TLSRPT)
+	t.posture("SPF", r.SPF)
+	t.posture("DMARC", r.DMARC)
+	if r.Error != "" {
+		t.line("  %s %s", t.paint(ansiMagenta, "check incomplete:"), r.Error)
+	}
+	tm := r.Timings
+	t.line("  %s", t.paint(ansiDim, fmt.Sprintf("time %s (dns %s, smtp %s, mta-sts %s), %d DNS queries",
+		tm.Total, tm.DNS, tm.SMTP, tm.MTASTS, tm.Queries)))
+}
+
+func (t *textWriter) outcome(who string, o delivery.SenderOutcome) {
+	s := fmt.Sprintf("  %-20s %s", who+":", t.verdict(string(o.Action)))
+	if o.Via != "" {
+		s += " via " + o.Via
+	}
+	if o.Reason != "" {
+		s += " (" + o.Reason + ")"
+	}
+	t.line("%s", s)
+}
+
+func (t *textWriter) mtasts(r *delivery.DomainReport) {
+	s := &r.MTASTS
+	switch {
+	case s.Record == "" && s.Mode == "" && s.FetchError == "" && s.PolicyError == "":
+		t.line("  MTA-STS: no policy")
+		return
+	case s.FetchError != "":
+		t.line("  MTA-STS: record %q, policy fetch failed: %s", s.Record, s.FetchError)
+		return
+	case s.PolicyError != "":
+		t.line("  MTA-STS: record %q, policy invalid: %s", s.Record, s.PolicyError)
+		return
+	}
+	line := fmt.Sprintf("  MTA-STS: mode %s, id %s, max_age %d", s.Mode, s.ID, s.MaxAge)
+	if len(s.Patterns) > 0 {
+		line += ", mx " + strings.Join(s.Patterns, " ")
+	}
+	if s.Result != "" && s.Result != delivery.MTASTSNone {
+		line += ": " + t.verdict(string(s.Result))
+	}
+	t.line("%s", line)
+}
+
+func (t *textWriter) mx(m *delivery.MXReport) {
+	t.line("")
+	head := fmt.Sprintf("  MX %d %s: dane %s", m.Preference, t.paint(ansiBold, m.Host), t.verdict(string(m.DANE)))
+	if m.DANEReason != "" {
+		head += " (" + string(m.DANEReason) + ")"
+	}
+	head += ", mta-sts " + t.verdict(string(m.MTASTS))
+	t.line("%s", head)
+	addr := "    addresses: " + t.verdict(m.DNSSEC.String())
+	if m.A != nil {
+		addr += ", A " + m.A.DNSSEC.String() + lookupDetail(*m.A)
+	}
+	if m.AAAA != nil {
+		addr += ", AAAA " + m.AAAA.DNSSEC.String() + lookupDetail(*m.AAAA)
+	}
+	if m.Canonical != "" && m.Canonical != m.Host {
+		addr += ", CNAME to " + m.Canonical
+	}
+	t.line("%s", addr)
+	switch {
+	case m.TLSA == nil && m.DNSSEC != dnssec.Secure:
+		t.line("    TLSA: not looked up (insecure address records, RFC 7672 §2.2.2)")
+	case m.TLSA == nil:
+		t.line("    TLSA: not looked up")
+	default:
+		tl := m.TLSA
+		line := fmt.Sprintf("    TLSA %s: %s%s", tl.Name, t.verdict(tl.DNSSEC.String()), lookupDetail(tl.Lookup))
+		switch {
+		case tl.Error != "" || tl.DNSSEC == dnssec.Bogus:
+		case len(tl.Records) == 0 && tl.NXDomain:
+			line += ", no records (NXDOMAIN)"
+		case len(tl.Records) == 0:
+			line += ", no records"
+		default:
+			line += fmt.Sprintf(", %d record%s", len(tl.Records), pluralS(len(tl.Records)))
+		}
+		if tl.BaseDomain != "" && tl.BaseDomain != m.Host {
+			line += ", base domain " + tl.BaseDomain
+		}
+		t.line("%s", line)
+		for _, rec := range tl.Records {
+			use := "usable"
+			if !rec.Usable {
+				use = t.paint(ansiYellow, "unusable")
+			}
+			t.line("      %s  %s", rec, use)
+		}
+	}
+	if len(m.ReferenceIDs) > 0 {
+		t.line("    reference names: %s", strings.Join(m.ReferenceIDs, " "))
+	}
+	if len(m.Addresses) == 0 {
+		t.line("    no addresses")
+	}
+	for i := range m.Addresses {
+		t.address(&m.Addresses[i])
+	}
+}
+
+func (t *textWriter) address(a *delivery.AddressReport) {
+	var probe string
+	switch {
+	case !a.Connected:
+		probe = t.paint(ansiRed, "no connection")
+	case !a.STARTTLS:
+		probe = "no STARTTLS"
+	case a.TLSVersion == "":
+		probe = "STARTTLS, " + t.paint(ansiRed, "handshake failed")
+	default:
+		probe = "STARTTLS " + a.TLSVersion
+	}
+	dane := "dane " + t.verdict(string(a.DANE))
+	if a.DANEReason != "" {
+		dane += " (" + string(a.DANEReason) + ")"
+	}
+	if a.Match != nil && a.Match.Matched && a.Match.Record != nil {
+		dane += fmt.Sprintf(" by %d %d %d at depth %d", a.Match.Record.Usage, a.Match.Record.Selector, a.Match.Record.MatchingType, a.Match.Depth)
+	}
+	sts := "mta-sts " + t.verdict(string(a.MTASTS))
+	if a.MTASTSReason != "" {
+		sts += " (" + string(a.MTASTSReason) + ")"
+	}
+	t.line("    %-15s %s, %s, %s, %s", a.IP, probe, dane, sts, a.Time)
+	if a.Error != "" {
+		stage := a.ErrorStage
+		if stage == "" {
+			stage = "probe"
+		}
+		t.line("      %s error: %s", stage, a.Error)
+	}
+	for i, c := range a.Chain {
+		role := "leaf"
+		if i > 0 {
+			role = fmt.Sprintf("ca %d", i)
+		}
+		t.line("      %-4s %s (issuer %s), valid %s to %s", role, c.Subject, c.Issuer,
+			c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
+		if len(c.DNSNames) > 0 {
+			t.line("           names %s", strings.Join(c.DNSNames, " "))
+		}
+		t.line("           spki sha256 %s", c.SPKISHA256)
+	}
+}
+
+func (t *textWriter) findings(title, code string, fs []delivery.Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	t.line("  %s", t.paint(code, title))
+	for _, f := range fs {
+		t.line("    %s%s: %s", f.Code, where(f.MX, f.IP), f.Detail)
+	}
+}
+
+func (t *textWriter) posture(name string, p *delivery.Posture) {
+	if p == nil {
+		return
+	}
+	switch {
+	case p.Error != "":
+		t.line("  %s: error: %s", name, p.Error)
+	case !p.Found:
+		t.line("  %s: none", name)
+	default:
+		t.line("  %s: %s (%s)", name, p.Record, p.DNSSEC)
+	}
+}
+
+// lookupDetail explains a lookup that is not plainly secure.
+func lookupDetail(l delivery.Lookup) string {
+	switch {
+	case l.Error != "":
+		return " (" + l.Error + ")"
+	case l.Why != "":
+		return " (" + l.Why + ")"
+	case l.Reason != "":
+		return " (" + string(l.Reason) + ")"
+	}
+	return ""
+}
+
+// where formats the location of a failure or finding.
+func where(mx, ip string) string {
+	switch {
+	case mx != "" && ip != "":
+		return " " + mx + " " + ip
+	case mx != "":
+		return " " + mx
+	case ip != "":
+		return " " + ip
+	}
+	return ""
+}
+
+func pluralS(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
