@@ -1,13 +1,237 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
 
-// mtastsCommand is a placeholder until its issue lands; it is replaced whole.
+	"github.com/urfave/cli/v2"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/mtasts"
+)
+
+// mtastsCommand is "daneprobe mtasts": the MTA-STS record, policy and MX
+// coverage of one domain, plus its TLS-RPT record.
 func mtastsCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "mtasts",
-		Usage:  "(not implemented yet)",
-		Hidden: true,
-		Action: func(*cli.Context) error { return usageErrorf("mtasts: not implemented yet") },
+		Name:      "mtasts",
+		Usage:     "check a domain's MTA-STS record, policy and TLS-RPT record",
+		ArgsUsage: "DOMAIN",
+		Description: "Looks up the _mta-sts TXT record of DOMAIN (RFC 8461 §3.1), fetches the policy from\n" +
+			"https://mta-sts.DOMAIN/.well-known/mta-sts.txt exactly as a sending MTA must (RFC 8461 §3.3:\n" +
+			"the host resolved through daneprobe's own resolver, certificate valid for mta-sts.DOMAIN,\n" +
+			"no redirects, HTTP 200 only, text/plain, at most 64 KiB), parses it with line numbers,\n" +
+			"resolves the MX set and says which MX hosts the policy's mx patterns cover, and checks the\n" +
+			"TLS-RPT record at _smtp._tls.DOMAIN (RFC 8460 §3). Certificate checks of the MX hosts\n" +
+			"themselves need an SMTP probe and are done by \"daneprobe check\".\n\n" +
+			"Exit status:\n" +
+			"  0  OK: valid record and policy, every MX covered (notes may be printed)\n" +
+			"  1  WARNING: no MTA-STS at all, a policy without a record, unused mx patterns, a short\n" +
+			"     max_age, a broken TLS-RPT record, or an MX lookup failure\n" +
+			"  2  CRITICAL: the record exists but is malformed or duplicated, or the policy is\n" +
+			"     unreachable or invalid, or (mode enforce) an MX is not covered by the policy\n" +
+			"  3  UNKNOWN: usage error (bad flags, unreadable --ca-file, no usable resolver)",
+		Flags: append(resolverFlags(),
+			&cli.StringFlag{
+				Name:  "ca-file",
+				Usage: "also trust the CA certificates in PEM `FILE` for the policy host, in addition to the system roots",
+			},
+			&cli.BoolFlag{
+				Name:  "json",
+				Usage: "print the report as JSON (stable field names) instead of text",
+			},
+			&cli.DurationFlag{
+				Name:  "policy-timeout",
+				Value: mtasts.DefaultFetchTimeout,
+				Usage: "overall deadline of the policy fetch (RFC 8461 §3.3 suggests 60s)",
+			},
+			&cli.IntFlag{
+				Name:  "policy-port",
+				Value: 443,
+				Usage: "HTTPS `PORT` of the policy host; for test setups only (senders always use 443)",
+			},
+		),
+		Action: runMTASTS,
+	}
+}
+
+func runMTASTS(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usageErrorf("mtasts: want exactly one DOMAIN, got %d arguments (see daneprobe mtasts --help)", c.NArg())
+	}
+	if c.Duration("policy-timeout") <= 0 {
+		return usageErrorf("--policy-timeout must be positive, not %s", c.Duration("policy-timeout"))
+	}
+	if p := c.Int("policy-port"); p < 1 || p > 65535 {
+		return usageErrorf("--policy-port must be between 1 and 65535, not %d", p)
+	}
+	roots, err := policyRoots(c.String("ca-file"))
+	if err != nil {
+		return err
+	}
+	res, err := newResolver(c)
+	if err != nil {
+		return err
+	}
+	var now func() time.Time
+	if at := c.String("at"); at != "" {
+		t, err := time.Parse(time.RFC3339, at) // already checked by newResolver
+		if err != nil {
+			return usageErrorf("--at %q: want an RFC 3339 time", at)
+		}
+		now = func() time.Time { return t }
+	}
+	return mtastsReport(c, res, roots, now)
+}
+
+// mtastsReport runs the check with the given resolver and prints it.
+// The policy host's certificate is checked as of now (nil: the clock).
+func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now func() time.Time) error {
+	checker := &mtasts.Checker{
+		Resolver: lk,
+		Fetcher: &mtasts.Fetcher{
+			Resolver: lk,
+			Roots:    roots,
+			Port:     c.Int("policy-port"),
+			Timeout:  c.Duration("policy-timeout"),
+			Now:      now,
+		},
+	}
+	rep, err := checker.Check(c.Context, c.Args().First())
+	if err != nil {
+		if rep == nil {
+			return usageErrorf("mtasts: %v", err)
+		}
+		return &exitError{code: exitUnknown, err: err}
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return &exitError{code: exitUnknown, err: fmt.Errorf("write JSON: %w", err)}
+		}
+	} else {
+		printMTASTS(c.App.Writer, rep)
+	}
+	switch rep.Status {
+	case mtasts.StatusCritical:
+		return exitWith(exitCritical)
+	case mtasts.StatusWarning:
+		return exitWith(exitWarning)
+	}
+	return exitWith(exitOK)
+}
+
+// policyRoots returns the system roots plus the certificates of file.
+func policyRoots(file string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if file == "" {
+		return pool, nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, usageErrorf("--ca-file: %v", err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, usageErrorf("--ca-file %s: no PEM certificate found", file)
+	}
+	return pool, nil
+}
+
+// printMTASTS renders the report for people: the verdict line first,
+// then the record, the policy, the MX coverage, TLS-RPT and findings.
+func printMTASTS(w io.Writer, r *mtasts.Report) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	p("MTA-STS %s: %s (senders apply mode %s)", r.Domain, strings.ToUpper(string(r.Status)), r.Mode)
+	p("")
+	rec := r.Record
+	p("Record %s (DNSSEC %s): %s", rec.Name, rec.Security, rec.Status)
+	for _, cn := range rec.CNAMEs {
+		p("  via CNAME %s", cn)
+	}
+	for _, t := range rec.Records {
+		p("  %q", t)
+	}
+	if rec.Problem != "" {
+		p("  problem: %s", rec.Problem)
+	}
+	p("")
+	if f := r.Fetch; f != nil {
+		p("Policy %s", f.URL)
+		if len(f.Addresses) > 0 {
+			p("  %s resolves to %s (DNSSEC %s)", f.Host, strings.Join(f.Addresses, ", "), f.Security)
+		}
+		if f.Certificate != "" {
+			p("  certificate: %s", f.Certificate)
+		}
+		if f.StatusCode != 0 {
+			p("  HTTP %d from %s, %s, Content-Type %q, %d bytes", f.StatusCode, f.Address, f.TLSVersion, f.ContentType, f.Size)
+		}
+		if f.Failure != mtasts.FetchOK {
+			p("  fetch failed: %s (%s): %s", f.Failure, f.Result(), f.Detail)
+		}
+	}
+	if pol := r.Policy; pol != nil {
+		p("  version: %s", pol.Version)
+		p("  mode: %s", pol.Mode)
+		p("  max_age: %s", describeMaxAge(pol.MaxAge))
+		for _, mx := range pol.MX {
+			p("  mx: %s", mx)
+		}
+		p("  line endings: %s", pol.LineEndings)
+		for _, pr := range pol.Problems {
+			p("  %s", pr)
+		}
+	}
+	p("")
+	p("MX hosts (DNSSEC %s):", r.MXSecurity)
+	if len(r.MX) == 0 {
+		p("  none")
+	}
+	for _, m := range r.MX {
+		switch {
+		case r.Policy == nil || !r.Policy.Valid():
+			p("  %3d %s", m.Preference, m.Host)
+		case m.Matched:
+			p("  %3d %s  covered by %q", m.Preference, m.Host, m.Pattern)
+		default:
+			p("  %3d %s  NOT covered by any mx pattern", m.Preference, m.Host)
+		}
+	}
+	p("")
+	t := r.TLSRPT
+	p("TLS-RPT %s (DNSSEC %s): %s", t.Name, t.Security, t.Status)
+	if t.Record != nil {
+		p("  rua: %s", strings.Join(t.Record.RUA, ", "))
+	}
+	if t.Problem != "" {
+		p("  problem: %s", t.Problem)
+	}
+	if len(r.Findings) > 0 {
+		p("")
+		p("Findings:")
+		for _, f := range r.Findings {
+			p("  %s [%s] %s", f.Severity, f.Code, f.Message)
+		}
+	}
+}
+
+// describeMaxAge renders max_age in seconds and in days or hours.
+func describeMaxAge(s int64) string {
+	switch {
+	case s <= 0:
+		return "missing or invalid"
+	case s >= 86400:
+		return fmt.Sprintf("%d (%.1f days)", s, float64(s)/86400)
+	default:
+		return fmt.Sprintf("%d (%s)", s, time.Duration(s)*time.Second)
 	}
 }
