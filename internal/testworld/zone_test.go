@@ -33,9 +33,9 @@ func TestCanonicalOrder(t *testing.T) {
 		{"a.example.", "A.EXAMPLE.", 0},
 		{".", "a.", -1},
 		{"b.", "a.b.", -1},
-		{"a.", "a\\000.", -1},         // a shorter label sorts first
-		{"z.a.", "a.b.", -1},          // the rightmost label decides
-		{"a.x.", "\\200.x.", -1},      // octets compare unsigned
+		{"a.", "a\\000.", -1},    // a shorter label sorts first
+		{"z.a.", "a.b.", -1},     // the rightmost label decides
+		{"a.x.", "\\200.x.", -1}, // octets compare unsigned
 	} {
 		if got := canonicalCompare(c.a, c.b); got != c.want {
 			t.Errorf("canonicalCompare(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
