@@ -188,29 +188,25 @@ func addressSecurity(a, aaaa *Lookup) dnssec.Security {
 // agreed set of trusted CAs. RFC 6698 §2.1 defines selectors 0 and 1 and
 // matching types 0, 1 and 2; other values are unusable (RFC 7671 §4.1).
 // A digest whose length does not fit its matching type can match nothing
-// and is unusable too.
+// and is unusable too (RFC 7671 §10.1.3). The reasons are the tlsa
+// package's codes.
 func Usable(rec TLSARecord) (bool, Reason) {
-	if rec.Usage != 2 && rec.Usage != 3 {
-		if rec.Usage < 2 {
-			return false, ReasonPKIXUsage
-		}
-		return false, ReasonUnknownTLSAParameter
-	}
-	if rec.Selector > 1 {
-		return false, ReasonUnknownTLSAParameter
-	}
-	n := len(rec.Data)
-	ok := false
-	switch rec.MatchingType {
-	case 0:
-		ok = n > 0 && n%2 == 0 && isHex(rec.Data)
-	case 1:
-		ok = n == 64 && isHex(rec.Data)
-	case 2:
-		ok = n == 128 && isHex(rec.Data)
-	}
-	if !ok {
-		return false, ReasonUnknownTLSAParameter
+	switch {
+	case rec.Usage < 2:
+		return false, ReasonPKIXUsage
+	case rec.Usage > 3:
+		return false, ReasonUnknownUsage
+	case rec.Selector > 1:
+		return false, ReasonUnknownSelector
+	case rec.MatchingType > 2:
+		return false, ReasonUnknownMatching
+	case rec.Data == "":
+		return false, ReasonEmptyData
+	case len(rec.Data)%2 != 0 || !isHex(rec.Data):
+		return false, ReasonMalformed
+	case rec.MatchingType == 1 && len(rec.Data) != 64,
+		rec.MatchingType == 2 && len(rec.Data) != 128:
+		return false, ReasonBadLength
 	}
 	return true, ReasonNone
 }

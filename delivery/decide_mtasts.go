@@ -49,12 +49,15 @@ func addressMTASTS(p stsPolicy, policyMatch bool, a *AddressReport) (MTASTSResul
 		return MTASTSPass, ReasonNone
 	}
 	switch a.WebPKI.Failure {
-	case "expired":
+	case "expired", ResultCertificateExpired:
 		return MTASTSFail, ReasonWebPKIExpired
-	case "host-mismatch":
+	case "host-mismatch", ResultCertificateHostMismatch:
 		return MTASTSFail, ReasonWebPKIHostMismatch
-	default:
+	case "not-trusted", ResultCertificateNotTrusted:
 		return MTASTSFail, ReasonWebPKINotTrusted
+	default:
+		// Anything else, such as TLS older than 1.2 (RFC 8461 §4.2).
+		return MTASTSFail, ReasonWebPKIInvalid
 	}
 }
 
@@ -212,8 +215,16 @@ func daneFailureDetail(a *AddressReport) string {
 		detail = "the DANE-TA chain matches but the certificate names none of the reference identifiers (RFC 7672 §3.2.2)"
 	case ReasonExpired:
 		detail = "the DANE-TA chain contains an expired certificate"
-	case ReasonChain:
-		detail = "no chain from the server certificate to the DANE-TA trust anchor"
+	case ReasonChainInvalid, ReasonInsecureSignature:
+		detail = "no valid chain from the server certificate to the DANE-TA trust anchor"
+	case ReasonTANotInChain:
+		detail = "the DANE-TA trust anchor is not in the presented chain (RFC 7672 §3.1.2)"
+	case ReasonLeafMismatch:
+		detail = "the server certificate matches no DANE-EE record (RFC 7672 §3.1.1)"
+	case ReasonNoCertificate:
+		detail = "the server presented no certificate"
+	case ReasonNotYetValid:
+		detail = "the DANE-TA chain contains a certificate that is not valid yet"
 	default:
 		detail = string(a.DANEReason)
 	}
@@ -242,6 +253,8 @@ func stsFailureDetail(m *MXReport, a *AddressReport) string {
 		detail = "the certificate does not name " + m.Host + " (RFC 8461 §4.2)"
 	case ReasonWebPKINotTrusted:
 		detail = "the certificate does not chain to a trusted root (RFC 8461 §4.2)"
+	case ReasonWebPKIInvalid:
+		detail = "the TLS session does not meet MTA-STS requirements (RFC 8461 §4.2)"
 	default:
 		detail = string(a.MTASTSReason)
 	}

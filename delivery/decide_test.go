@@ -63,14 +63,14 @@ func TestUsable(t *testing.T) {
 		{TLSARecord{3, 0, 0, "3082010a", false}, true, "", "full certificate"},
 		{TLSARecord{0, 0, 1, sha256, false}, false, ReasonPKIXUsage, "PKIX-TA"},
 		{TLSARecord{1, 1, 1, sha256, false}, false, ReasonPKIXUsage, "PKIX-EE"},
-		{TLSARecord{4, 1, 1, sha256, false}, false, ReasonUnknownTLSAParameter, "unknown usage"},
-		{TLSARecord{3, 2, 1, sha256, false}, false, ReasonUnknownTLSAParameter, "unknown selector"},
-		{TLSARecord{3, 1, 3, sha256, false}, false, ReasonUnknownTLSAParameter, "unknown matching type"},
-		{TLSARecord{3, 1, 1, sha256[:62], false}, false, ReasonUnknownTLSAParameter, "short SHA-256"},
-		{TLSARecord{3, 1, 2, sha256, false}, false, ReasonUnknownTLSAParameter, "SHA-256 length for SHA-512"},
-		{TLSARecord{3, 1, 1, strings.Repeat("zz", 32), false}, false, ReasonUnknownTLSAParameter, "not hex"},
-		{TLSARecord{3, 1, 0, "", false}, false, ReasonUnknownTLSAParameter, "empty full data"},
-		{TLSARecord{3, 1, 0, "abc", false}, false, ReasonUnknownTLSAParameter, "odd hex"},
+		{TLSARecord{4, 1, 1, sha256, false}, false, ReasonUnknownUsage, "unknown usage"},
+		{TLSARecord{3, 2, 1, sha256, false}, false, ReasonUnknownSelector, "unknown selector"},
+		{TLSARecord{3, 1, 3, sha256, false}, false, ReasonUnknownMatching, "unknown matching type"},
+		{TLSARecord{3, 1, 1, sha256[:62], false}, false, ReasonBadLength, "short SHA-256"},
+		{TLSARecord{3, 1, 2, sha256, false}, false, ReasonBadLength, "SHA-256 length for SHA-512"},
+		{TLSARecord{3, 1, 1, strings.Repeat("zz", 32), false}, false, ReasonMalformed, "not hex"},
+		{TLSARecord{3, 1, 0, "", false}, false, ReasonEmptyData, "empty full data"},
+		{TLSARecord{3, 1, 0, "abc", false}, false, ReasonMalformed, "odd hex"},
 	} {
 		ok, why := Usable(tc.rec)
 		if ok != tc.ok || why != tc.why {
@@ -182,6 +182,7 @@ func TestAddressDANE(t *testing.T) {
 		{"§3.2 usable, matched", tlsaUsableRecords, with(matched(rec, 0)), AddressVerified, "", DeliverAuthenticated},
 		{"§3.2 usable, no match", tlsaUsableRecords, with(&Match{Failure: ReasonNoMatch}), AddressFailed, ReasonNoMatch, Skip},
 		{"§3.2.2 DANE-TA name mismatch", tlsaUsableRecords, with(&Match{Failure: ReasonNameMismatch}), AddressFailed, ReasonNameMismatch, Skip},
+		{"§3.1.2 TA not in chain (tlsa code)", tlsaUsableRecords, with(&Match{Failure: ReasonTANotInChain}), AddressFailed, ReasonTANotInChain, Skip},
 		{"§3.2 no matching result at all", tlsaUsableRecords, &ok, AddressFailed, ReasonNoMatch, Skip},
 		{"§3.2 unclassified non-match", tlsaUsableRecords, with(&Match{}), AddressFailed, ReasonNoMatch, Skip},
 	} {
@@ -273,7 +274,9 @@ func TestAddressMTASTS(t *testing.T) {
 	mismatch := probe("192.0.2.1", "mx")
 	mismatch.WebPKI = &WebPKI{Failure: "host-mismatch"}
 	untrusted := probe("192.0.2.1", "mx")
-	untrusted.WebPKI = &WebPKI{Failure: "self-signed"}
+	untrusted.WebPKI = &WebPKI{Failure: ResultCertificateNotTrusted}
+	old := probe("192.0.2.1", "mx")
+	old.WebPKI = &WebPKI{Failure: ResultValidationFailure, Detail: "negotiated TLS 1.0"}
 	plain := AddressReport{Connected: true}
 	for _, tc := range []struct {
 		name   string
@@ -292,6 +295,7 @@ func TestAddressMTASTS(t *testing.T) {
 		{"§4.2 host mismatch", stsEnforce, true, mismatch, MTASTSFail, ReasonWebPKIHostMismatch},
 		{"§4.2 untrusted", stsEnforce, true, untrusted, MTASTSFail, ReasonWebPKINotTrusted},
 		{"not checked", stsEnforce, true, unchecked, MTASTSFail, ReasonWebPKINotChecked},
+		{"§4.2 TLS older than 1.2", stsEnforce, true, old, MTASTSFail, ReasonWebPKIInvalid},
 	} {
 		got, reason := addressMTASTS(tc.p, tc.match, &tc.a)
 		if got != tc.want || reason != tc.reason {
@@ -386,7 +390,13 @@ func TestResultType(t *testing.T) {
 		ReasonNameMismatch:        "certificate-host-mismatch",
 		ReasonWebPKIHostMismatch:  "certificate-host-mismatch",
 		ReasonExpired:             "certificate-expired",
-		ReasonChain:               "certificate-not-trusted",
+		ReasonChainInvalid:        "certificate-not-trusted",
+		ReasonInsecureSignature:   "certificate-not-trusted",
+		ReasonLeafMismatch:        "tlsa-invalid",
+		ReasonTANotInChain:        "tlsa-invalid",
+		ReasonNoCertificate:       "tlsa-invalid",
+		ReasonNotYetValid:         "certificate-expired",
+		ReasonWebPKIInvalid:       "sts-webpki-invalid",
 		ReasonTLSALookupBogus:     "dnssec-invalid",
 		ReasonTLSALookupFailed:    "dnssec-invalid",
 		ReasonMXLookupBogus:       "dnssec-invalid",

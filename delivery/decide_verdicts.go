@@ -76,29 +76,41 @@ type Reason string
 const (
 	ReasonNone Reason = ""
 	// Lookup failures (RFC 7672 §2.1.1, §2.1.2).
-	ReasonMXLookupBogus        Reason = "mx-lookup-bogus"
-	ReasonMXLookupFailed       Reason = "mx-lookup-failed"
-	ReasonAddressLookupBogus   Reason = "address-lookup-bogus"
-	ReasonAddressLookupFailed  Reason = "address-lookup-failed"
-	ReasonTLSALookupBogus      Reason = "bogus-tlsa"
-	ReasonTLSALookupFailed     Reason = "tlsa-lookup-failed"
-	ReasonNoAddresses          Reason = "no-addresses"
-	ReasonUnreachable          Reason = "unreachable"
-	ReasonNoSTARTTLS           Reason = "no-starttls"
-	ReasonHandshake            Reason = "handshake"
-	ReasonNoMatch              Reason = "no-match"
-	ReasonNameMismatch         Reason = "name-mismatch"
-	ReasonExpired              Reason = "expired"
-	ReasonChain                Reason = "chain"
-	ReasonMXNotInPolicy        Reason = "mx-mismatch"
-	ReasonWebPKIExpired        Reason = "webpki-expired"
-	ReasonWebPKIHostMismatch   Reason = "webpki-host-mismatch"
-	ReasonWebPKINotTrusted     Reason = "webpki-not-trusted"
-	ReasonWebPKINotChecked     Reason = "webpki-not-checked"
-	ReasonMTASTSPolicyFetch    Reason = "policy-fetch"
-	ReasonMTASTSPolicyInvalid  Reason = "policy-invalid"
-	ReasonPKIXUsage            Reason = "pkix-usage"
-	ReasonUnknownTLSAParameter Reason = "unknown-parameter"
+	ReasonMXLookupBogus       Reason = "mx-lookup-bogus"
+	ReasonMXLookupFailed      Reason = "mx-lookup-failed"
+	ReasonAddressLookupBogus  Reason = "address-lookup-bogus"
+	ReasonAddressLookupFailed Reason = "address-lookup-failed"
+	ReasonTLSALookupBogus     Reason = "bogus-tlsa"
+	ReasonTLSALookupFailed    Reason = "tlsa-lookup-failed"
+	ReasonNoAddresses         Reason = "no-addresses"
+	ReasonUnreachable         Reason = "unreachable"
+	ReasonNoSTARTTLS          Reason = "no-starttls"
+	ReasonHandshake           Reason = "handshake"
+	ReasonNoMatch             Reason = "no-match"
+	ReasonNameMismatch        Reason = "name-mismatch"
+	ReasonExpired             Reason = "expired"
+	ReasonChainInvalid        Reason = "chain-invalid"
+	ReasonTANotInChain        Reason = "ta-not-in-chain"
+	ReasonLeafMismatch        Reason = "leaf-mismatch"
+	ReasonNoCertificate       Reason = "no-certificate"
+	ReasonNotYetValid         Reason = "not-yet-valid"
+	ReasonInsecureSignature   Reason = "insecure-signature"
+	ReasonWebPKIInvalid       Reason = "webpki-invalid"
+	ReasonMXNotInPolicy       Reason = "mx-mismatch"
+	ReasonWebPKIExpired       Reason = "webpki-expired"
+	ReasonWebPKIHostMismatch  Reason = "webpki-host-mismatch"
+	ReasonWebPKINotTrusted    Reason = "webpki-not-trusted"
+	ReasonWebPKINotChecked    Reason = "webpki-not-checked"
+	ReasonMTASTSPolicyFetch   Reason = "policy-fetch"
+	ReasonMTASTSPolicyInvalid Reason = "policy-invalid"
+	// Reasons a TLSA record is unusable, as in package tlsa.
+	ReasonPKIXUsage       Reason = "pkix-usage"
+	ReasonUnknownUsage    Reason = "unknown-usage"
+	ReasonUnknownSelector Reason = "unknown-selector"
+	ReasonUnknownMatching Reason = "unknown-matching-type"
+	ReasonBadLength       Reason = "bad-length"
+	ReasonEmptyData       Reason = "empty-data"
+	ReasonMalformed       Reason = "malformed"
 )
 
 // RFC 8460 §4.3 result types. A Failure carries exactly one.
@@ -129,11 +141,11 @@ func resultType(r Reason) string {
 		return ResultSTARTTLSNotSupported
 	case ReasonNameMismatch, ReasonWebPKIHostMismatch:
 		return ResultCertificateHostMismatch
-	case ReasonExpired, ReasonWebPKIExpired:
+	case ReasonExpired, ReasonNotYetValid, ReasonWebPKIExpired:
 		return ResultCertificateExpired
-	case ReasonChain, ReasonWebPKINotTrusted:
+	case ReasonChainInvalid, ReasonInsecureSignature, ReasonWebPKINotTrusted:
 		return ResultCertificateNotTrusted
-	case ReasonNoMatch:
+	case ReasonNoMatch, ReasonLeafMismatch, ReasonTANotInChain, ReasonNoCertificate:
 		// RFC 8460 §4.3.2.1: none of the TLSA records were found valid
 		// for the presented certificate.
 		return ResultTLSAInvalid
@@ -146,7 +158,7 @@ func resultType(r Reason) string {
 		return ResultSTSPolicyFetchError
 	case ReasonMTASTSPolicyInvalid:
 		return ResultSTSPolicyInvalid
-	case ReasonWebPKINotChecked:
+	case ReasonWebPKINotChecked, ReasonWebPKIInvalid:
 		return ResultSTSWebPKIInvalid
 	default:
 		// Handshake failures, an MX outside the policy, anything else.

@@ -249,11 +249,13 @@ type Match struct {
 	// Depth is the chain position of the matched certificate, 0 for the
 	// leaf.
 	Depth int `json:"depth"`
-	// Failure classifies a non-match: "no-match" (no record matched any
-	// certificate), "name-mismatch" (DANE-TA chain good, but the leaf
-	// names none of the reference identifiers), "expired" (DANE-TA chain
-	// with an expired certificate), "chain" (no chain from the leaf to the
-	// trust anchor).
+	// Failure classifies a non-match with a stable code. It takes the
+	// tlsa package's failure codes as they are: "leaf-mismatch",
+	// "ta-not-in-chain", "no-certificate" (RFC 8460 tlsa-invalid),
+	// "chain-invalid", "insecure-signature" (certificate-not-trusted),
+	// "expired", "not-yet-valid" (certificate-expired), "name-mismatch"
+	// (certificate-host-mismatch); "no-match" is the generic code. Empty
+	// means "no-match".
 	Failure Reason `json:"failure,omitempty"`
 	// Detail is one sentence for people.
 	Detail string `json:"detail,omitempty"`
@@ -263,8 +265,11 @@ type Match struct {
 // chain to a trusted root, unexpired, naming the MX host (RFC 8461 §4.2).
 type WebPKI struct {
 	Valid bool `json:"valid"`
-	// Failure classifies an invalid chain: "expired", "host-mismatch" or
-	// "not-trusted".
+	// Failure classifies an invalid chain, as an RFC 8460 result type
+	// ("certificate-expired", "certificate-host-mismatch",
+	// "certificate-not-trusted", or "validation-failure" for anything
+	// else, such as TLS older than 1.2) or the short forms "expired",
+	// "host-mismatch", "not-trusted". mtasts.MXVerdict.Result fits as is.
 	Failure Reason `json:"failure,omitempty"`
 	Detail  string `json:"detail,omitempty"`
 }
