@@ -3,6 +3,7 @@ package dnssec
 import (
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -172,6 +173,9 @@ func (c Config) normalise() (Config, []string, error) {
 func NormaliseUpstream(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("empty resolver address")
+	}
+	if strings.ContainsAny(s, " \t\r\n/,;") {
+		return "", fmt.Errorf("resolver address %q is not host[:port]", s)
 	}
 	if ip := net.ParseIP(s); ip != nil {
 		return net.JoinHostPort(s, "53"), nil

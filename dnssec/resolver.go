@@ -26,6 +26,10 @@ type Resolver struct {
 
 	cuts    *lru[cutInfo]
 	answers *lru[*Result]
+
+	// transport, when set (tests and fuzzing only), replaces the network
+	// exchange with one upstream; the capability probe is then skipped.
+	transport func(ctx context.Context, up, name string, qtype uint16) (*dns.Msg, error)
 }
 
 // NewResolver checks cfg, fills in defaults and returns a Resolver. It

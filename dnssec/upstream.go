@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -31,9 +32,13 @@ type probeState struct {
 	capable bool
 	why     string
 	err     error     // network failure during the probe
-	rootKey *dns.Msg  // the ". DNSKEY" answer, reused once for the chain
-	used    sync.Once // guards handing out rootKey
+	rootKey *dns.Msg  // the ". DNSKEY" answer, reused for the chain
+	at      time.Time // when the probe ran (wall clock)
 }
+
+// probeReuse is how long the probe's ". DNSKEY" answer stands in for a
+// fresh query, so a cold lookup does not ask for it twice.
+const probeReuse = 30 * time.Second
 
 // call is one in-flight upstream query shared by concurrent callers.
 type call struct {
@@ -103,8 +108,8 @@ func (r *Resolver) fetchUncoalesced(ctx context.Context, name string, qtype uint
 		var err error
 		if qtype == dns.TypeDNSKEY && name == "." {
 			<-probeDone
-			if ps.capable {
-				ps.used.Do(func() { msg = ps.rootKey })
+			if ps.capable && ps.rootKey != nil && time.Since(ps.at) < probeReuse {
+				msg = ps.rootKey.Copy()
 			}
 		}
 		if msg == nil {
@@ -154,6 +159,10 @@ func (r *Resolver) probeState(up string) *probeState {
 // that drop EDNS (FORMERR), ignore CD or strip signatures fail it.
 func (r *Resolver) runProbe(ctx context.Context, up string, ps *probeState) {
 	ps.once.Do(func() {
+		if r.transport != nil {
+			ps.capable = true
+			return
+		}
 		// Detached from the caller: the verdict is shared by every lookup.
 		msg, err := r.exchange(context.WithoutCancel(ctx), up, ".", dns.TypeDNSKEY, true)
 		if err != nil {
@@ -187,6 +196,7 @@ func (r *Resolver) runProbe(ctx context.Context, up string, ps *probeState) {
 		default:
 			ps.capable = true
 			ps.rootKey = msg
+			ps.at = time.Now()
 		}
 	})
 }
@@ -198,6 +208,14 @@ var errFormErr = errors.New("FORMERR")
 // query's ID and question; owner and signer names are lower-cased so the
 // validator compares canonical forms (RFC 4034 §6.2).
 func (r *Resolver) exchange(ctx context.Context, up, name string, qtype uint16, edns bool) (*dns.Msg, error) {
+	if r.transport != nil {
+		r.queries.Add(1)
+		m, err := r.transport(ctx, up, name, qtype)
+		if err == nil {
+			normaliseMsg(m)
+		}
+		return m, err
+	}
 	q := new(dns.Msg)
 	q.SetQuestion(name, qtype)
 	q.RecursionDesired = true
@@ -232,6 +250,11 @@ func (r *Resolver) exchangeNet(ctx context.Context, network, up string, q *dns.M
 	resp, _, err := c.ExchangeContext(ctx, q, up)
 	if err != nil {
 		return nil, fmt.Errorf("query %s %s over %s: %w", q.Question[0].Name, dns.TypeToString[q.Question[0].Qtype], network, err)
+	}
+	// A FORMERR (e.g. from a server without EDNS, RFC 6891 §7) may come
+	// without the question; the caller treats it as a refusal.
+	if resp.Rcode == dns.RcodeFormatError && resp.Id == q.Id {
+		return resp, nil
 	}
 	// miekg/dns checks the ID; check the question too (RFC 5452 §9.1).
 	if resp.Id != q.Id || len(resp.Question) != 1 || !strings.EqualFold(resp.Question[0].Name, q.Question[0].Name) ||
