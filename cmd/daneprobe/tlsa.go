@@ -1,13 +1,577 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bufio"
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
 
-// tlsaCommand is a placeholder until its issue lands; it is replaced whole.
+	"github.com/miekg/dns"
+	"github.com/urfave/cli/v2"
+
+	"github.com/daneprobe/daneprobe/tlsa"
+)
+
+// tlsaMaxFile bounds every file the tlsa command reads (certificates,
+// keys, record lists): real ones are a few kilobytes.
+const tlsaMaxFile = 1 << 20
+
+// tlsaMaxRecords bounds the records read from arguments and --file.
+const tlsaMaxRecords = 1000
+
+// tlsaCommand is "daneprobe tlsa": make TLSA records from certificates and
+// check certificates against TLSA records, offline.
 func tlsaCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "tlsa",
-		Usage:  "(not implemented yet)",
-		Hidden: true,
-		Action: func(*cli.Context) error { return usageErrorf("tlsa: not implemented yet") },
+		Name:  "tlsa",
+		Usage: "generate TLSA records from certificates, or verify certificates against TLSA records",
+		Description: "Works offline on PEM files, with the rules a DANE-enforcing sending MTA applies\n" +
+			"(RFC 6698, RFC 7671, RFC 7672 §3): usages 2 (DANE-TA) and 3 (DANE-EE) only, digest\n" +
+			"agility, no name or date checks for DANE-EE, full path and name checks for DANE-TA.\n" +
+			"Fetching the chain from a live server (--host) is not available yet: save the chain\n" +
+			"with e.g. \"openssl s_client -starttls smtp -showcerts\" and pass it with --cert.",
+		HideHelpCommand: true,
+		Subcommands:     []*cli.Command{tlsaGenerateCommand(), tlsaVerifyCommand()},
 	}
+}
+
+func tlsaGenerateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "generate",
+		Usage: "print TLSA records for a certificate chain in zone-file form",
+		Description: "Reads the chain in --cert (PEM, leaf first) and prints TLSA records for\n" +
+			"_PORT._tcp.HOST. Without --usage/--selector/--mtype it prints the recommended set\n" +
+			"(RFC 7671 §8.1, RFC 7672 §3.1): \"3 1 1\" for the leaf's key and \"2 1 1\" for the\n" +
+			"issuing CA's key, which together survive both a renewal with the same key and one\n" +
+			"with a new key from the same CA. With --next (the coming certificate, public key or\n" +
+			"private key) it adds the records the next certificate needs, to publish now: publish,\n" +
+			"wait at least two TTLs, then switch certificates.\n\n" +
+			"Exit status:\n" +
+			"  0  records printed\n" +
+			"  3  usage error: missing or unreadable --cert, bad flag values",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the certificate chain, leaf first", Required: true},
+			&cli.IntFlag{Name: "usage", Value: -1, DefaultText: "the recommended set", Usage: "certificate usage `N`: 3 DANE-EE (leaf) or 2 DANE-TA (issuer); 0 and 1 are not usable for SMTP"},
+			&cli.IntFlag{Name: "selector", Value: -1, DefaultText: "1", Usage: "selector `N`: 1 public key (recommended, survives renewals with the same key) or 0 full certificate"},
+			&cli.IntFlag{Name: "mtype", Value: -1, DefaultText: "1", Usage: "matching type `N`: 1 SHA-256 (recommended), 2 SHA-512, 0 full data"},
+			&cli.IntFlag{Name: "depth", Value: -1, DefaultText: "0 for usages 1 and 3, 1 for 0 and 2", Usage: "use the certificate at position `N` of the chain"},
+			&cli.StringFlag{Name: "host", DefaultText: "the leaf's first DNS name", Usage: "MX `HOST` name for the record owner"},
+			&cli.IntFlag{Name: "port", Value: 25, Usage: "TCP `PORT` for the record owner"},
+			&cli.UintFlag{Name: "ttl", DefaultText: "none, the zone's default applies", Usage: "`TTL` to print in each line"},
+			&cli.StringFlag{Name: "next", Usage: "PEM `FILE` with the next certificate chain, public key or private key"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of zone-file lines"},
+		},
+		Action: runTLSAGenerate,
+	}
+}
+
+func tlsaVerifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "check a certificate chain against TLSA records",
+		ArgsUsage: "[RECORD...]",
+		Description: "Checks the chain in --cert (PEM, leaf first, as the server sends it) against the\n" +
+			"records given as arguments (\"3 1 1 <hex>\", quoted, or the four fields as separate\n" +
+			"arguments) and/or in --file (one record per line, as \"3 1 1 <hex>\", a zone-file line\n" +
+			"or dig output; \";\" starts a comment). Every record is evaluated and reported: matched\n" +
+			"(and at which chain depth), not matched (and why: leaf-mismatch, ta-not-in-chain,\n" +
+			"chain-invalid, insecure-signature, expired, not-yet-valid, name-mismatch), unusable\n" +
+			"(PKIX usages, unknown parameters, bad digest length), or ignored by digest agility.\n" +
+			"--name gives the reference identifiers DANE-TA records need (the MX host name, and\n" +
+			"the recipient domain when the MX lookup is DNSSEC-secure); without it names are not\n" +
+			"checked. Rollover advice follows: which certificate changes the records survive.\n\n" +
+			"Exit status:\n" +
+			"  0  a record matched: DANE authentication succeeds\n" +
+			"  2  usable records exist and none matched: an enforcing MTA defers mail\n" +
+			"  3  no usable record (TLS required, but unauthenticated), or a usage error",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the chain as presented, leaf first", Required: true},
+			&cli.StringSliceFlag{Name: "name", Usage: "reference identifier `NAME` for DANE-TA name checks (repeatable)"},
+			&cli.StringFlag{Name: "file", Usage: "read records from `FILE`"},
+			&cli.TimestampFlag{Name: "time", Layout: time.RFC3339, Usage: "validate at `TIME` (RFC 3339) instead of now"},
+			&cli.StringFlag{Name: "next", Usage: "PEM `FILE` with the next certificate chain, public key or private key, for rollover advice"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
+		},
+		Action: runTLSAVerify,
+	}
+}
+
+// tlsaGenerated is one generated record in JSON output.
+type tlsaGenerated struct {
+	Owner       string      `json:"owner"`
+	Record      tlsa.Record `json:"record"`
+	Line        string      `json:"line"`
+	Source      string      `json:"source"`
+	Position    int         `json:"position"`
+	Certificate string      `json:"certificate,omitempty"`
+}
+
+func runTLSAGenerate(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageErrorf("tlsa generate: unexpected arguments %q (see --help)", c.Args().Slice())
+	}
+	chain, err := tlsaReadChain(c.String("cert"))
+	if err != nil {
+		return err
+	}
+	port := c.Int("port")
+	if port < 1 || port > 65535 {
+		return usageErrorf("--port must be between 1 and 65535, not %d", port)
+	}
+	host := c.String("host")
+	if host == "" {
+		host = tlsaDefaultHost(chain[0])
+		if host == "" {
+			return usageErrorf("the leaf certificate has no DNS name: give the MX host name with --host")
+		}
+	}
+	if _, ok := dns.IsDomainName(host); !ok {
+		return usageErrorf("--host %q is not a domain name", host)
+	}
+	owner := tlsa.Owner(host, port)
+	ttl := uint32(c.Uint("ttl"))
+
+	var out []tlsaGenerated
+	add := func(r tlsa.Record, source string, pos int, cert *x509.Certificate) {
+		g := tlsaGenerated{Owner: owner, Record: r, Line: r.ZoneLine(owner, ttl), Source: source, Position: pos}
+		if cert != nil {
+			g.Certificate = cert.Subject.String()
+		}
+		for _, have := range out {
+			if have.Line == g.Line {
+				return
+			}
+		}
+		out = append(out, g)
+	}
+	custom := c.Int("usage") >= 0 || c.Int("selector") >= 0 || c.Int("mtype") >= 0 || c.Int("depth") >= 0
+	if custom {
+		u, s, m := tlsaFlagOr(c, "usage", 3), tlsaFlagOr(c, "selector", 1), tlsaFlagOr(c, "mtype", 1)
+		for name, v := range map[string]int{"usage": u, "selector": s, "mtype": m} {
+			if v > 255 {
+				return usageErrorf("--%s must be between 0 and 255, not %d", name, v)
+			}
+		}
+		depth := c.Int("depth")
+		if depth < 0 {
+			depth = 0
+			if u == int(tlsa.PKIXTA) || u == int(tlsa.DANETA) {
+				depth = 1
+			}
+		}
+		if depth >= len(chain) {
+			return usageErrorf("the chain in %s has %d certificate(s), there is none at position %d (the issuer must be in the file for usage %d)",
+				c.String("cert"), len(chain), depth, u)
+		}
+		r, err := tlsa.Generate(chain[depth], tlsa.Usage(u), tlsa.Selector(s), tlsa.MatchingType(m))
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		add(r, "current", depth, chain[depth])
+	} else {
+		recs, err := tlsa.Recommended(chain)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		for i, r := range recs {
+			add(r, "current", i, chain[i])
+		}
+	}
+	if f := c.String("next"); f != "" {
+		next, err := tlsaReadNext(f)
+		if err != nil {
+			return err
+		}
+		if len(next.Chain) > 0 {
+			recs, _ := tlsa.Recommended(next.Chain)
+			for i, r := range recs {
+				add(r, "next", i, next.Chain[i])
+			}
+		} else {
+			r, err := tlsa.GenerateKey(next.SPKI, tlsa.DANEEE, tlsa.SHA256)
+			if err != nil {
+				return usageErrorf("--next %s: %v", f, err)
+			}
+			add(r, "next", -1, nil)
+		}
+	}
+
+	w := c.App.Writer
+	if c.Bool("json") {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	for _, g := range out {
+		what := "key"
+		if g.Record.Selector == tlsa.Cert {
+			what = "certificate"
+		}
+		switch {
+		case g.Position < 0:
+			fmt.Fprintf(w, "; %s %s %s of the next key\n", g.Record.Usage, g.Record.Selector, g.Record.MatchingType)
+		default:
+			fmt.Fprintf(w, "; %s: %s of the %s certificate at position %d, %s\n", g.Record.Usage, what, g.Source, g.Position, g.Certificate)
+		}
+		fmt.Fprintln(w, g.Line)
+	}
+	return nil
+}
+
+// tlsaFlagOr returns an int flag's value, or def when it was not set.
+func tlsaFlagOr(c *cli.Context, name string, def int) int {
+	if v := c.Int(name); v >= 0 {
+		return v
+	}
+	return def
+}
+
+// tlsaDefaultHost picks the owner host from the leaf: its first
+// non-wildcard DNS name, else its common name.
+func tlsaDefaultHost(leaf *x509.Certificate) string {
+	for _, n := range leaf.DNSNames {
+		if !strings.Contains(n, "*") {
+			return n
+		}
+	}
+	if cn := leaf.Subject.CommonName; cn != "" && !strings.ContainsAny(cn, "* ") {
+		return cn
+	}
+	return ""
+}
+
+// tlsaVerifyJSON is the JSON form of "tlsa verify".
+type tlsaVerifyJSON struct {
+	*tlsa.Result
+	Rollover tlsa.Advice `json:"rollover"`
+}
+
+func runTLSAVerify(c *cli.Context) error {
+	chain, err := tlsaReadChain(c.String("cert"))
+	if err != nil {
+		return err
+	}
+	records, err := tlsaParseArgs(c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	if f := c.String("file"); f != "" {
+		more, err := tlsaReadRecordFile(f)
+		if err != nil {
+			return err
+		}
+		records = append(records, more...)
+	}
+	if len(records) == 0 {
+		return usageErrorf("tlsa verify: no records given (arguments like \"3 1 1 <hex>\" or --file)")
+	}
+	if len(records) > tlsaMaxRecords {
+		return usageErrorf("tlsa verify: %d records, at most %d are accepted", len(records), tlsaMaxRecords)
+	}
+	opts := tlsa.Options{Names: c.StringSlice("name"), IgnoreNames: len(c.StringSlice("name")) == 0}
+	if ts := c.Timestamp("time"); ts != nil {
+		opts.Time = *ts
+	}
+	var next *tlsa.Next
+	if f := c.String("next"); f != "" {
+		if next, err = tlsaReadNext(f); err != nil {
+			return err
+		}
+	}
+	res := tlsa.Verify(records, chain, opts)
+	adv := tlsa.AdviseRollover(records, chain, next, opts)
+
+	code := exitOK
+	switch res.Verdict {
+	case tlsa.VerdictNoMatch:
+		code = exitCritical
+	case tlsa.VerdictUnusable:
+		code = exitUnknown
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(tlsaVerifyJSON{res, adv}); err != nil {
+			return err
+		}
+		return exitWith(code)
+	}
+	tlsaPrintVerify(c.App.Writer, res, adv)
+	return exitWith(code)
+}
+
+func tlsaPrintVerify(w io.Writer, res *tlsa.Result, adv tlsa.Advice) {
+	switch res.Verdict {
+	case tlsa.VerdictMatch:
+		m := res.Match
+		where := fmt.Sprintf("the certificate at depth %d", m.Depth)
+		switch {
+		case m.KeyOnly:
+			where = fmt.Sprintf("the trust anchor key (not sent, depth %d)", m.Depth)
+		case m.Depth == 0:
+			where = "the leaf (depth 0)"
+		}
+		fmt.Fprintf(w, "TLSA MATCH: record %d (%s %s %s) matched %s\n", m.Index+1, m.Record.Usage, m.Record.Selector, m.Record.MatchingType, where)
+	case tlsa.VerdictNoMatch:
+		f := res.Failures[0]
+		fmt.Fprintf(w, "TLSA NO MATCH: %s: %s\n", f.Code, f.Detail)
+	default:
+		fmt.Fprintf(w, "TLSA UNUSABLE: none of the %d records is usable for SMTP; TLS is still required, but the server is not authenticated (RFC 7672 §2.2)\n", len(res.Records))
+	}
+	fmt.Fprintln(w, "records:")
+	for _, rr := range res.Records {
+		fmt.Fprintf(w, "  %d. %s\n", rr.Index+1, tlsaShortRecord(rr.Record))
+		switch rr.Outcome {
+		case tlsa.Matched:
+			pos := fmt.Sprintf("position %d", rr.Position)
+			if rr.KeyOnly {
+				pos = "key not sent, which \"2 1 0\" allows"
+			}
+			fmt.Fprintf(w, "     matched at depth %d (%s)\n", rr.Depth, pos)
+		case tlsa.NotMatched:
+			for _, f := range rr.Failures {
+				fmt.Fprintf(w, "     not matched: %s: %s\n", f.Code, f.Detail)
+				if f.Cause != "" {
+					fmt.Fprintf(w, "       cause: %s\n", f.Cause)
+				}
+			}
+		default:
+			fmt.Fprintf(w, "     %s: %s: %s\n", rr.Outcome, rr.Reason, rr.Detail)
+		}
+	}
+	if len(res.Remarks) > 0 {
+		fmt.Fprintln(w, "remarks:")
+		for _, r := range res.Remarks {
+			fmt.Fprintf(w, "  - %s: %s\n", r.Code, r.Detail)
+		}
+	}
+	fmt.Fprintln(w, "chain as presented:")
+	for _, ci := range res.Chain {
+		fmt.Fprintf(w, "  %d. %s (issuer %s)\n", ci.Position, ci.Subject, ci.Issuer)
+		if len(ci.DNSNames) > 0 {
+			fmt.Fprintf(w, "     names: %s\n", strings.Join(ci.DNSNames, ", "))
+		}
+		fmt.Fprintf(w, "     valid %s to %s, %s, SPKI SHA-256 %s\n", ci.NotBefore.UTC().Format(time.DateOnly),
+			ci.NotAfter.UTC().Format(time.DateOnly), ci.SigAlg, ci.SPKISHA256)
+	}
+	if res.Verdict == tlsa.VerdictMatch {
+		fmt.Fprintln(w, "rollover:")
+		for _, s := range adv.Scenarios {
+			verdict := "breaks"
+			if s.Survives {
+				verdict = "survives"
+			}
+			fmt.Fprintf(w, "  %s: %s: %s\n", s.Change, verdict, s.Detail)
+		}
+	}
+	if adv.NextMatches != nil {
+		if *adv.NextMatches {
+			fmt.Fprintln(w, "next: the published records already cover the next certificate or key")
+		} else {
+			fmt.Fprintln(w, "next: publish these records before switching, then wait at least two TTLs:")
+			for _, r := range adv.Add {
+				fmt.Fprintf(w, "  %s\n", r)
+			}
+		}
+	}
+}
+
+// tlsaShortRecord prints a record with long data abbreviated.
+func tlsaShortRecord(r tlsa.Record) string {
+	s := r.String()
+	if len(s) > 60 {
+		s = s[:30] + "..." + s[len(s)-16:]
+	}
+	return fmt.Sprintf("%s  (%s %s %s)", s, r.Usage, r.Selector, r.MatchingType)
+}
+
+// tlsaParseArgs reads records from arguments: each argument holding white
+// space is one whole record; single words are taken four at a time.
+func tlsaParseArgs(args []string) ([]tlsa.Record, error) {
+	var out []tlsa.Record
+	for i := 0; i < len(args); {
+		text := args[i]
+		n := 1
+		if len(strings.Fields(text)) == 1 {
+			if i+4 > len(args) {
+				return nil, usageErrorf("record %q: want four fields \"usage selector matching-type hex\"", strings.Join(args[i:], " "))
+			}
+			text, n = strings.Join(args[i:i+4], " "), 4
+		}
+		r, err := tlsa.ParseRecord(text)
+		if err != nil {
+			return nil, usageErrorf("%v", err)
+		}
+		out = append(out, r)
+		i += n
+	}
+	return out, nil
+}
+
+// tlsaReadRecordFile reads one record per line: presentation form, a
+// zone-file line or dig output. Empty lines and comments are skipped.
+func tlsaReadRecordFile(name string) ([]tlsa.Record, error) {
+	b, err := tlsaReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []tlsa.Record
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64*1024), tlsaMaxFile)
+	for n := 1; sc.Scan(); n++ {
+		line, _, _ := strings.Cut(sc.Text(), ";")
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if tlsaHasTypeField(line) {
+			rr, err := dns.NewRR(line)
+			if err != nil {
+				return nil, usageErrorf("%s:%d: %v", name, n, err)
+			}
+			t, ok := rr.(*dns.TLSA)
+			if !ok {
+				return nil, usageErrorf("%s:%d: not a TLSA record", name, n)
+			}
+			out = append(out, tlsa.FromDNS([]*dns.TLSA{t})...)
+			continue
+		}
+		r, err := tlsa.ParseRecord(line)
+		if err != nil {
+			return nil, usageErrorf("%s:%d: %v", name, n, err)
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, usageErrorf("read %s: %v", name, err)
+	}
+	return out, nil
+}
+
+func tlsaHasTypeField(line string) bool {
+	for _, f := range strings.Fields(line) {
+		if strings.EqualFold(f, "TLSA") {
+			return true
+		}
+	}
+	return false
+}
+
+func tlsaReadFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, tlsaMaxFile+1))
+	if err != nil {
+		return nil, usageErrorf("read %s: %v", name, err)
+	}
+	if len(b) > tlsaMaxFile {
+		return nil, usageErrorf("%s is larger than %d bytes", name, tlsaMaxFile)
+	}
+	return b, nil
+}
+
+// tlsaReadChain reads certificates from a PEM file (or a single DER
+// certificate), leaf first.
+func tlsaReadChain(name string) ([]*x509.Certificate, error) {
+	b, err := tlsaReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	certs, _, err := tlsaDecodePEM(b)
+	if err != nil {
+		return nil, usageErrorf("%s: %v", name, err)
+	}
+	if len(certs) == 0 {
+		if c, err := x509.ParseCertificate(b); err == nil {
+			return []*x509.Certificate{c}, nil
+		}
+		return nil, usageErrorf("%s holds no certificate (want PEM \"CERTIFICATE\" blocks, leaf first)", name)
+	}
+	return certs, nil
+}
+
+// tlsaDecodePEM returns the certificates and the first public key found.
+func tlsaDecodePEM(b []byte) ([]*x509.Certificate, []byte, error) {
+	var certs []*x509.Certificate
+	var spki []byte
+	for {
+		var blk *pem.Block
+		blk, b = pem.Decode(b)
+		if blk == nil {
+			return certs, spki, nil
+		}
+		switch blk.Type {
+		case "CERTIFICATE":
+			c, err := x509.ParseCertificate(blk.Bytes)
+			if err != nil {
+				return nil, nil, fmt.Errorf("certificate %d: %w", len(certs)+1, err)
+			}
+			certs = append(certs, c)
+		case "PUBLIC KEY":
+			if _, err := x509.ParsePKIXPublicKey(blk.Bytes); err != nil {
+				return nil, nil, fmt.Errorf("public key: %w", err)
+			}
+			if spki == nil {
+				spki = blk.Bytes
+			}
+		case "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY":
+			pub, err := tlsaPublicOf(blk)
+			if err != nil {
+				return nil, nil, err
+			}
+			if spki == nil {
+				if spki, err = x509.MarshalPKIXPublicKey(pub); err != nil {
+					return nil, nil, fmt.Errorf("private key: %w", err)
+				}
+			}
+		}
+	}
+}
+
+func tlsaPublicOf(blk *pem.Block) (crypto.PublicKey, error) {
+	var key any
+	var err error
+	switch blk.Type {
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(blk.Bytes)
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(blk.Bytes)
+	default:
+		key, err = x509.ParsePKCS8PrivateKey(blk.Bytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("private key: %w", err)
+	}
+	s, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("private key: unsupported key type")
+	}
+	return s.Public(), nil
+}
+
+// tlsaReadNext reads the next certificate chain or key for rollover advice.
+func tlsaReadNext(name string) (*tlsa.Next, error) {
+	b, err := tlsaReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	certs, spki, err := tlsaDecodePEM(b)
+	if err != nil {
+		return nil, usageErrorf("--next %s: %v", name, err)
+	}
+	if len(certs) == 0 && spki == nil {
+		return nil, usageErrorf("--next %s holds no certificate, public key or private key", name)
+	}
+	return &tlsa.Next{Chain: certs, SPKI: spki}, nil
 }
