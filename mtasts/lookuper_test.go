@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -20,6 +21,7 @@ type zoneDNS struct {
 	fail     map[string]error    // "name/TYPE" -> I/O error
 	rcode    map[string]int      // "name/TYPE" -> forced rcode
 	bogus    map[string]bool     // "name/TYPE" -> Bogus result
+	lookups  atomic.Int64        // number of Lookup calls
 }
 
 // newZoneDNS parses zone-file lines with fully qualified owners. It
@@ -52,6 +54,7 @@ func mustZoneDNS(lines ...string) *zoneDNS {
 }
 
 func (z *zoneDNS) Lookup(ctx context.Context, name string, qtype uint16) (*dnssec.Result, error) {
+	z.lookups.Add(1)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -88,7 +88,17 @@ func (p *Policy) Valid() bool {
 // policy (a problem of severity SeverityError).
 func ParsePolicy(body []byte) (*Policy, error) {
 	p := &Policy{}
+	// Keep at most maxProblems of each severity (which is enough for the
+	// first maxProblems after sorting), and count the rest, so a hostile
+	// body costs little.
+	kept := map[Severity]int{}
+	dropped := 0
 	add := func(line int, sev Severity, format string, a ...any) {
+		if line != 0 && kept[sev] >= maxProblems {
+			dropped++
+			return
+		}
+		kept[sev]++
 		p.Problems = append(p.Problems, Problem{Line: line, Severity: sev, Message: fmt.Sprintf(format, a...)})
 	}
 	if !utf8.Valid(body) {
@@ -192,8 +202,8 @@ func ParsePolicy(body []byte) (*Policy, error) {
 		add(0, SeverityError, "no mx field; every mode except none needs at least one")
 	}
 	sortProblems(p.Problems)
-	if len(p.Problems) > maxProblems {
-		p.Problems = append(p.Problems[:maxProblems], Problem{Severity: SeverityNote, Message: fmt.Sprintf("%d further problems not shown", len(p.Problems)-maxProblems)})
+	if n := len(p.Problems) - maxProblems + dropped; n > 0 {
+		p.Problems = append(p.Problems[:min(maxProblems, len(p.Problems))], Problem{Severity: SeverityNote, Message: fmt.Sprintf("%d further problems not shown", n)})
 	}
 	if !p.Valid() {
 		return p, fmt.Errorf("%w: %s", ErrPolicyInvalid, firstError(p.Problems))

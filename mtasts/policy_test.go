@@ -159,4 +159,8 @@ func TestParsePolicyProblemCap(t *testing.T) {
 	if len(p.Problems) > 201 {
 		t.Errorf("%d problems kept, want at most 201", len(p.Problems))
 	}
+	// The whole-file errors survive the cap, and the rest is counted.
+	if p.Problems[0].Message != "the version field is missing" || !strings.Contains(p.Problems[len(p.Problems)-1].Message, "further problems not shown") {
+		t.Errorf("first %v, last %v", p.Problems[0], p.Problems[len(p.Problems)-1])
+	}
 }
