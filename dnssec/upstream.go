@@ -93,6 +93,7 @@ func (r *Resolver) fetch(ctx context.Context, name string, qtype uint16) (*dns.M
 
 func (r *Resolver) fetchUncoalesced(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 	var errs []error
+	var failed *dns.Msg
 	var stripped *dns.Msg
 	var strippedWhy string
 	for _, up := range r.upstreams {
@@ -131,7 +132,17 @@ func (r *Resolver) fetchUncoalesced(ctx context.Context, name string, qtype uint
 			errs = append(errs, fmt.Errorf("%s: %w", up, err))
 			continue
 		}
+		// SERVFAIL and REFUSED say nothing about the name: the next
+		// upstream may do better. The last such answer is returned if
+		// none does.
+		if msg.Rcode == dns.RcodeServerFailure || msg.Rcode == dns.RcodeRefused {
+			failed = msg
+			continue
+		}
 		return msg, nil
+	}
+	if failed != nil {
+		return failed, nil
 	}
 	if strippedWhy != "" {
 		return stripped, fmt.Errorf("%s: %w", strippedWhy, errUpstreamStrips)
