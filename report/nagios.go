@@ -136,7 +136,8 @@ func severityRank(s delivery.Status) int {
 }
 
 // clean keeps text from breaking the plugin format: "|" starts the
-// performance data and a newline ends the status line.
+// performance data and a newline ends the status line; other control
+// characters are escaped as in the text output.
 func clean(s string) string {
-	return strings.NewReplacer("|", "/", "\n", " ", "\r", " ").Replace(s)
+	return sanitize(strings.NewReplacer("|", "/", "\n", " ", "\r", " ").Replace(s), false)
 }

@@ -249,3 +249,56 @@ func TestWriteErrors(t *testing.T) {
 type failWriter struct{}
 
 func (*failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+// Strings from the network cannot drive the terminal: escape sequences,
+// bidi overrides and invalid UTF-8 are escaped, in both modes; this
+// package's own colours survive when colour is on.
+func TestSanitize(t *testing.T) {
+	for _, tc := range []struct {
+		in, plain, colour string
+	}{
+		{"plain text", "plain text", "plain text"},
+		{"ok\x1b]0;pwned\x07", `ok\x1b]0;pwned\x07`, `ok\x1b]0;pwned\x07`},
+		{"\x1b[2J\x1b[31mred", `\x1b[2J\x1b[31mred`, "\\x1b[2J\x1b[31mred"},
+		{"tab\there\r\n", `tab\x09here\x0d\x0a`, `tab\x09here\x0d\x0a`},
+		{"evil\u202ereversed", `evil\u202ereversed`, `evil\u202ereversed`},
+		{"c1\u009bx", `c1\u009bx`, `c1\u009bx`},
+		{"bad\xffutf8", `bad\xffutf8`, `bad\xffutf8`},
+		{"ünïcødé ok", "ünïcødé ok", "ünïcødé ok"},
+	} {
+		if got := sanitize(tc.in, false); got != tc.plain {
+			t.Errorf("sanitize(%q, false) = %q, want %q", tc.in, got, tc.plain)
+		}
+		if got := sanitize(tc.in, true); got != tc.colour {
+			t.Errorf("sanitize(%q, true) = %q, want %q", tc.in, got, tc.colour)
+		}
+	}
+	_, reports := loadReports(t)
+	var r delivery.DomainReport
+	for _, x := range reports {
+		if len(x.MX) > 0 && len(x.MX[0].Addresses) > 0 {
+			r = x
+			break
+		}
+	}
+	r.MX = append([]delivery.MXReport(nil), r.MX...)
+	r.MX[0].Addresses = append([]delivery.AddressReport(nil), r.MX[0].Addresses...)
+	r.Summary = "x\x1b]2;title\x07"
+	r.MX[0].Addresses[0].Error = "boom\x1b[2J"
+	for _, colour := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := WriteText(&buf, []delivery.DomainReport{r}, colour); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), "\x1b]") || strings.Contains(buf.String(), "\x1b[2J") {
+			t.Errorf("colour %v: hostile escape sequence reached the output", colour)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteNagios(&buf, []delivery.DomainReport{r}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "\x1b") {
+		t.Error("escape sequence in Nagios output")
+	}
+}

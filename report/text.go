@@ -49,8 +49,9 @@ type textWriter struct {
 	color bool
 }
 
+// line writes one line of output, sanitized for the terminal.
 func (t *textWriter) line(format string, a ...any) {
-	fmt.Fprintf(t.w, format, a...)
+	t.w.WriteString(sanitize(fmt.Sprintf(format, a...), t.color))
 	t.w.WriteByte('\n')
 }
 
