@@ -13,18 +13,7 @@ import (
 // (../testdata/tlsa/make-sha1-chain.sh): RSA keys, an intermediate signed
 // with sha1WithRSAEncryption. The clock is pinned inside its validity.
 func TestOpenSSLSHA1Fixture(t *testing.T) {
-	b, err := os.ReadFile("../testdata/tlsa/sha1-chain.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chain []*x509.Certificate
-	for blk, rest := pem.Decode(b); blk != nil; blk, rest = pem.Decode(rest) {
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		chain = append(chain, c)
-	}
+	chain := readFixture(t)
 	if len(chain) != 3 || chain[1].SignatureAlgorithm != x509.SHA1WithRSA {
 		t.Fatalf("fixture: %d certificates, intermediate signed with %v", len(chain), chain[1].SignatureAlgorithm)
 	}
@@ -48,4 +37,26 @@ func TestOpenSSLSHA1Fixture(t *testing.T) {
 	if r.Verdict != VerdictNoMatch || r.Failures[0].Code != CodeInsecureSignature || !r.Records[0].KeyOnly {
 		t.Fatalf("2 1 0 root: %s %+v", r.Verdict, r.Records[0])
 	}
+}
+
+// readFixture reads the OpenSSL-made chain: leaf, SHA-1-signed
+// intermediate, root.
+func readFixture(t *testing.T) []*x509.Certificate {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/tlsa/sha1-chain.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain []*x509.Certificate
+	for blk, rest := pem.Decode(b); blk != nil; blk, rest = pem.Decode(rest) {
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, c)
+	}
+	if len(chain) != 3 {
+		t.Fatalf("fixture holds %d certificates, want 3", len(chain))
+	}
+	return chain
 }

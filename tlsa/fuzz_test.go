@@ -2,6 +2,7 @@ package tlsa
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"testing"
 )
@@ -51,6 +52,64 @@ func FuzzParseRDATA(f *testing.F) {
 		}
 		if _, err := ParseRecord(r.String()); err != nil {
 			t.Fatalf("presentation form of %x does not parse: %v", b, err)
+		}
+	})
+}
+
+// FuzzVerify feeds arbitrary record sets (concatenated wire RDATA, each
+// prefixed by its length octet) to Verify against a fixed chain and checks
+// the verdict is consistent with the per-record outcomes.
+func FuzzVerify(f *testing.F) {
+	w := newWorld(f, nil)
+	chain := []*x509.Certificate{w.leaf.cert, w.inter.cert, w.root.cert}
+	seed := func(rs ...Record) []byte {
+		var b []byte
+		for _, r := range rs {
+			d := r.RDATA()
+			b = append(append(b, byte(len(d))), d...)
+		}
+		return b
+	}
+	f.Add(seed(rec(f, w.leaf.cert, DANEEE, SPKI, SHA256)))
+	f.Add(seed(rec(f, w.root.cert, DANETA, SPKI, Full), rec(f, w.inter.cert, DANETA, Cert, SHA512)))
+	f.Add(seed(Record{Usage: 3, Selector: 1, MatchingType: 2, Data: []byte{1}}, Record{Usage: 2, Selector: 1, MatchingType: 0, Data: []byte{0x30, 0}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var set []Record
+		for len(b) > 0 && len(set) < 16 {
+			n := int(b[0])
+			b = b[1:]
+			if n > len(b) {
+				n = len(b)
+			}
+			if r, err := ParseRDATA(b[:n]); err == nil {
+				set = append(set, r)
+			}
+			b = b[n:]
+		}
+		res := Verify(set, chain, Options{Names: []string{"mx.example.org"}})
+		matched, usable := 0, 0
+		for _, rr := range res.Records {
+			switch rr.Outcome {
+			case Matched:
+				matched++
+				usable++
+			case NotMatched:
+				usable++
+				if len(rr.Failures) == 0 {
+					t.Fatalf("not matched without a failure: %+v", rr)
+				}
+			case Ignored:
+				usable++
+			}
+		}
+		want := VerdictNoMatch
+		if matched > 0 {
+			want = VerdictMatch
+		} else if usable == 0 {
+			want = VerdictUnusable
+		}
+		if res.Verdict != want || (want == VerdictMatch) != (res.Match != nil) {
+			t.Fatalf("verdict %s with %d matched, %d usable", res.Verdict, matched, usable)
 		}
 	})
 }

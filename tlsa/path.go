@@ -98,6 +98,7 @@ func (v *verifier) evalTA(rr *RecordResult) {
 
 	var cands []candidate
 	var edgeErrs []string
+	deadEnd, deadLen := "", 0 // the longest path that found no issuer
 	visits := 0
 	var walk func(path []int)
 	walk = func(path []int) {
@@ -116,6 +117,7 @@ func (v *verifier) evalTA(rr *RecordResult) {
 		if len(path) >= maxPathDepth {
 			return
 		}
+		parents := 0
 		for p := range v.chain {
 			if visits >= maxVisits {
 				return
@@ -126,17 +128,28 @@ func (v *verifier) evalTA(rr *RecordResult) {
 			e := v.edge(node, p)
 			if !e.ok {
 				if e.err != nil {
-					edgeErrs = append(edgeErrs, fmt.Sprintf("certificate at position %d (%s) is not validly signed by the one at position %d: %v",
+					edgeErrs = append(edgeErrs, fmt.Sprintf("the certificate at position %d (%s) is not validly signed by the one at position %d: %v",
 						node, subjectOf(v.chain[node]), p, e.err))
 				}
 				continue
 			}
+			parents++
 			walk(append(path, p))
+		}
+		if parents == 0 && len(path) > deadLen {
+			c := v.chain[node]
+			if !bytes.Equal(c.RawIssuer, c.RawSubject) {
+				deadEnd, deadLen = fmt.Sprintf("the certificate at position %d (%s) was issued by %q, which is not among the presented certificates",
+					node, subjectOf(c), c.Issuer.String()), len(path)
+			}
 		}
 	}
 	walk([]int{0})
 
 	if len(cands) == 0 {
+		if len(edgeErrs) == 0 && deadEnd != "" {
+			edgeErrs = append(edgeErrs, deadEnd)
+		}
 		rr.Failures = []Failure{v.noPath(r, tas, bareKey != nil, edgeErrs)}
 		return
 	}
@@ -181,7 +194,7 @@ func (v *verifier) noPath(r Record, tas []int, hasKey bool, edgeErrs []string) F
 	if len(edgeErrs) > 0 {
 		f.Cause = edgeErrs[0]
 	} else {
-		f.Cause = fmt.Sprintf("no presented certificate has the subject %q that issued the leaf", v.chain[0].Issuer.String())
+		f.Cause = "no certificate path leads from the leaf to it"
 	}
 	return f
 }

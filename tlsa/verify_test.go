@@ -460,3 +460,18 @@ func TestEdgeCases(t *testing.T) {
 		t.Errorf("long chain: %s %+v", r.Verdict, r.Remarks)
 	}
 }
+
+func TestMissingIntermediate(t *testing.T) {
+	w := newWorld(t, nil)
+	res := Verify([]Record{rec(t, w.root.cert, DANETA, SPKI, SHA256)}, []*x509.Certificate{w.leaf.cert, w.root.cert}, names)
+	if res.Verdict != VerdictNoMatch {
+		t.Fatalf("verdict %s", res.Verdict)
+	}
+	f := res.Failures[0]
+	if f.Code != CodeChainInvalid || !strings.Contains(f.Cause, `"CN=Test Intermediate", which is not among the presented certificates`) {
+		t.Fatalf("%+v", f)
+	}
+	if res.Records[0].Depth != -1 || res.Records[0].Position != -1 {
+		t.Fatalf("no path, yet depth %d position %d", res.Records[0].Depth, res.Records[0].Position)
+	}
+}

@@ -205,6 +205,9 @@ func runTLSAGenerate(c *cli.Context) error {
 	}
 
 	w := c.App.Writer
+	if u := tlsaFlagOr(c, "usage", 3); custom && (u == int(tlsa.PKIXTA) || u == int(tlsa.PKIXEE)) {
+		fmt.Fprintf(c.App.ErrWriter, "daneprobe: note: usage %d records are not usable for SMTP (RFC 7672 §3.1.3); sending MTAs ignore them\n", u)
+	}
 	if c.Bool("json") {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

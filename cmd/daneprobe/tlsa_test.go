@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"flag"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -159,6 +160,12 @@ func TestTLSAGenerate(t *testing.T) {
 			}
 		})
 	}
+	t.Run("PKIX usage is generated with a note", func(t *testing.T) {
+		code, out, errOut := runTLSA(t, "generate", "--cert", f.chainPEM, "--usage", "0")
+		if code != exitOK || !strings.Contains(out, "IN TLSA "+f.rec(t, f.inter, 0, 1, 1)) || !strings.Contains(errOut, "not usable for SMTP") {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+	})
 	t.Run("json", func(t *testing.T) {
 		code, out, _ := runTLSA(t, "generate", "--cert", f.chainPEM, "--json")
 		var got []struct {
@@ -306,5 +313,45 @@ func TestTLSAHelp(t *testing.T) {
 	code, out, _ := runTLSA(t, "--help")
 	if code != exitOK || !strings.Contains(out, "generate") || !strings.Contains(out, "verify") {
 		t.Errorf("tlsa --help: exit %d\n%s", code, out)
+	}
+}
+
+var updateTLSAGolden = flag.Bool("update-tlsa", false, "rewrite the golden files of the tlsa command in testdata/tlsa")
+
+// TestTLSAVerifyGolden pins the text output on the OpenSSL-made fixture
+// (testdata/tlsa/make-sha1-chain.sh) with a fixed validation time.
+func TestTLSAVerifyGolden(t *testing.T) {
+	const fixture = "../../testdata/tlsa/sha1-chain.pem"
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain []*x509.Certificate
+	for blk, rest := pem.Decode(b); blk != nil; blk, rest = pem.Decode(rest) {
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, c)
+	}
+	f := &tlsaFixture{}
+	at := chain[0].NotBefore.Add(time.Hour).UTC().Format(time.RFC3339)
+	code, out, errOut := runTLSA(t, "verify", "--cert", fixture, "--time", at, "--name", "mx.example.org",
+		f.rec(t, chain[2], 2, 1, 1), f.rec(t, chain[1], 2, 0, 1), "0 0 1 "+strings.Repeat("ab", 32))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	const golden = "../../testdata/tlsa/verify-sha1.golden.txt"
+	if *updateTLSAGolden {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(want) {
+		t.Errorf("output differs from %s (go test -run TLSAVerifyGolden -update-tlsa after checking):\n%s", golden, out)
 	}
 }
