@@ -258,6 +258,9 @@ func (st *lookupState) validateSet(ctx context.Context, set *rrset, auth []*rrse
 		if zr.v.sec == Secure {
 			return bogus(ReasonMissingRRSIG, "%s %s has no RRSIG, but zone %s is signed", set.name, dns.TypeToString[set.rrtype], zr.keys.zone)
 		}
+		if zr.v.sec == Insecure {
+			st.noteTTL(minTTL(set.rrs))
+		}
 		return zr.v
 	}
 	signer := signerOf(set)
@@ -314,6 +317,14 @@ func (st *lookupState) validateDenial(ctx context.Context, name string, qtype ui
 		zr := st.useZone(ctx, target)
 		if zr.v.sec == Secure {
 			return bogus(ReasonMissingRRSIG, "the denial for %s %s is unsigned, but zone %s is signed", name, dns.TypeToString[qtype], zr.keys.zone)
+		}
+		if zr.v.sec == Insecure {
+			// RFC 2308 §5: a negative answer is cached for the SOA TTL.
+			for _, s := range auth {
+				if s.rrtype == dns.TypeSOA && len(s.rrs) > 0 {
+					st.noteTTL(minTTL(s.rrs))
+				}
+			}
 		}
 		return zr.v
 	}
@@ -410,4 +421,13 @@ func (st *lookupState) denialFor(z *zoneKeys, auth []*rrset, nsecFn func([]*dns.
 	}
 	d.ttl = max(ttl, 0)
 	return d
+}
+
+// minTTL is the smallest TTL among rrs.
+func minTTL(rrs []dns.RR) time.Duration {
+	var m uint32 = 1<<31 - 1
+	for _, rr := range rrs {
+		m = min(m, rr.Header().Ttl)
+	}
+	return time.Duration(m) * time.Second
 }

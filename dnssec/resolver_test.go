@@ -269,3 +269,91 @@ func TestLookupRejectsBadNames(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryOnLoss: the first UDP datagram is dropped; the retry within
+// the same deadline gets the answer.
+func TestRetryOnLoss(t *testing.T) {
+	w := startWorld(t, testworld.DNSOptions{})
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	// A lossy forwarder: drops every first copy of a query ID.
+	go func() {
+		seen := map[uint16]bool{}
+		buf := make([]byte, 65535)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			var m dns.Msg
+			if m.Unpack(buf[:n]) != nil {
+				continue
+			}
+			if !seen[m.Id] {
+				seen[m.Id] = true
+				continue
+			}
+			c := &dns.Client{Net: "tcp", Timeout: time.Second}
+			resp, _, err := c.Exchange(&m, w.Addr())
+			if err != nil {
+				continue
+			}
+			if b, err := resp.Pack(); err == nil {
+				pc.WriteTo(b, from)
+			}
+		}
+	}()
+	r := newResolver(t, w, func(c *dnssec.Config) {
+		c.Upstreams = []string{pc.LocalAddr().String()}
+		c.Timeout = 600 * time.Millisecond
+	})
+	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Secure {
+		t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Why)
+	}
+}
+
+// TestDNSKEYAnchor: a DNSKEY trust anchor works like a DS one, and a
+// wrong anchor makes everything Bogus.
+func TestDNSKEYAnchor(t *testing.T) {
+	w := startWorld(t, testworld.DNSOptions{})
+	q := new(dns.Msg)
+	q.SetQuestion(".", dns.TypeDNSKEY)
+	q.SetEdns0(1232, true)
+	resp, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, w.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ksk dns.RR
+	for _, rr := range resp.Answer {
+		if k, ok := rr.(*dns.DNSKEY); ok && k.Flags == 257 {
+			ksk = k
+		}
+	}
+	r := newResolver(t, w, func(c *dnssec.Config) { c.TrustAnchors = []dns.RR{ksk} })
+	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Secure {
+		t.Fatalf("DNSKEY anchor: %s/%s (%s)", res.Security, res.Reason, res.Why)
+	}
+	r = newResolver(t, w, func(c *dnssec.Config) { c.TrustAnchors = nil }) // the IANA anchors
+	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Bogus || res.Reason != dnssec.ReasonDSMismatch {
+		t.Fatalf("IANA anchors against a private root: %s/%s (%s)", res.Security, res.Reason, res.Why)
+	}
+}
+
+// TestInsecureAnswersAreCached: insecure results carry a TTL and are
+// served from the cache.
+func TestInsecureAnswersAreCached(t *testing.T) {
+	w := startWorld(t, testworld.DNSOptions{})
+	r := newResolver(t, w, nil)
+	res := lookup(t, r, "www.unsigned.nsec.test.", dns.TypeA)
+	if res.Security != dnssec.Insecure || res.TTL <= 0 {
+		t.Fatalf("%s TTL %v", res.Security, res.TTL)
+	}
+	q := r.Queries()
+	lookup(t, r, "www.unsigned.nsec.test.", dns.TypeA)
+	if r.Queries() != q {
+		t.Errorf("insecure answer not cached")
+	}
+}

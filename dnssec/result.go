@@ -105,7 +105,9 @@ type Result struct {
 	Rcode int
 	// Answer holds the answer section without RRSIGs: any CNAME/DNAME
 	// links first, in chain order, then the RRset of the requested type
-	// at the Canonical name. It is empty for NODATA and NXDOMAIN.
+	// at the Canonical name. It is empty for NODATA and NXDOMAIN. For a
+	// Bogus or Indeterminate result it holds what the upstream sent, for
+	// diagnosis only: never act on it.
 	Answer []dns.RR
 	// Canonical is the owner name of the final RRset after following
 	// CNAMEs (equal to Name when there were none). RFC 7672 §2.2.2 uses it

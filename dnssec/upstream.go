@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -236,7 +237,20 @@ func (r *Resolver) exchange(ctx context.Context, up, name string, qtype uint16, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
-	resp, err := r.exchangeNet(ctx, "udp", up, q)
+	// Two UDP attempts share the deadline, so one lost datagram does not
+	// cost the whole upstream.
+	var resp *dns.Msg
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		actx, acancel := context.WithTimeout(ctx, r.cfg.Timeout/2)
+		resp, err = r.exchangeNet(actx, "udp", up, q)
+		acancel()
+		var ne net.Error
+		timeout := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+		if err == nil || ctx.Err() != nil || !timeout {
+			break
+		}
+	}
 	if err == nil && resp.Truncated {
 		resp, err = r.exchangeNet(ctx, "tcp", up, q)
 	}

@@ -189,3 +189,47 @@ func TestWildcardNeedsProof(t *testing.T) {
 		t.Fatalf("with proof: %+v", v)
 	}
 }
+
+// TestDSSetPolicy: unsupported algorithms or digests only make a zone
+// Insecure (RFC 4035 §5.2, RFC 6840 §5.2); a supported DS that matches no
+// key is Bogus; a DNSKEY set signed by a non-DS key is Bogus.
+func TestDSSetPolicy(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	ksk := newTestKey(t, "example.test.", dns.ECDSAP256SHA256, 257)
+	zsk := newTestKey(t, "example.test.", dns.ECDSAP256SHA256, 256)
+	set := []dns.RR{ksk.pub, zsk.pub}
+	msg := func(signer testKey) *dns.Msg {
+		m := new(dns.Msg)
+		m.Answer = append(append([]dns.RR{}, set...), signer.sign(t, set, now.Add(-time.Hour), now.Add(time.Hour)))
+		return m
+	}
+	good := ksk.pub.ToDS(dns.SHA256)
+	gost := *good
+	gost.DigestType = 3
+	ed448 := *good
+	ed448.Algorithm = dns.ED448
+	wrong := *good
+	wrong.Digest = "00" + good.Digest[2:]
+	for _, tc := range []struct {
+		name   string
+		ds     []*dns.DS
+		msg    *dns.Msg
+		sec    Security
+		reason Reason
+	}{
+		{"good", []*dns.DS{good}, msg(ksk), Secure, ""},
+		{"unsupported digest only", []*dns.DS{&gost}, msg(ksk), Insecure, ReasonUnsupportedDigest},
+		{"unsupported algorithm only", []*dns.DS{&ed448}, msg(ksk), Insecure, ReasonUnsupportedAlgorithm},
+		{"unsupported next to good", []*dns.DS{&gost, good}, msg(ksk), Secure, ""},
+		{"mismatch", []*dns.DS{&wrong}, msg(ksk), Bogus, ReasonDSMismatch},
+		{"signed by the ZSK only", []*dns.DS{good}, msg(zsk), Bogus, ReasonDNSKEYNotSignedByKSK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := testState(t, now, nil)
+			ci := st.validateKeys("example.test.", tc.ds, nil, tc.msg, "DS")
+			if ci.v.sec != tc.sec || ci.v.reason != tc.reason {
+				t.Fatalf("got %s/%s (%s)", ci.v.sec, ci.v.reason, ci.v.why)
+			}
+		})
+	}
+}
