@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -45,6 +46,11 @@ type MXHost struct {
 	Preference uint16 `json:"preference"`
 	Pattern    string `json:"pattern,omitempty"`
 	Matched    bool   `json:"matched"`
+	// DANE is true when the host has DNSSEC-validated TLSA records at
+	// _25._tcp.HOST: DANE then applies to it and takes precedence over
+	// MTA-STS (RFC 8461 §2). The TLSA records themselves are judged by
+	// the DANE check, not here.
+	DANE bool `json:"dane"`
 }
 
 // Report is the outcome of Checker.Check.
@@ -94,13 +100,20 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 
 	rep.Record = LookupRecord(ctx, c.Resolver, domain)
 	// The policy is fetched even without a record, to tell the admin
-	// about a policy that senders will never look at.
+	// about a policy that senders will never look at; with a shorter
+	// deadline, since nothing is expected there.
+	if rep.Record.Status == StatusNone && (fetcher.Timeout <= 0 || fetcher.Timeout > probeTimeout) {
+		f := *fetcher
+		f.Timeout = probeTimeout
+		fetcher = &f
+	}
 	fetch, ferr := fetcher.Fetch(ctx, domain)
 	rep.Fetch = fetch
 	if ferr == nil {
 		rep.Policy, _ = ParsePolicy(fetch.Body)
 	}
 	rep.MX, rep.MXSecurity = c.lookupMX(ctx, domain, add)
+	c.lookupDANE(ctx, rep, add)
 	rep.TLSRPT = LookupTLSRPT(ctx, c.Resolver, domain)
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("check MTA-STS for %s: %w", domain, err)
@@ -238,6 +251,34 @@ func (c *Checker) lookupMX(ctx context.Context, domain string, add func(Severity
 		hosts = []MXHost{{Host: domain}}
 	}
 	return hosts, res.Security
+}
+
+// probeTimeout bounds the policy fetch of a domain without an MTA-STS
+// record.
+const probeTimeout = 10 * time.Second
+
+// lookupDANE marks the MX hosts that have validated TLSA records and says
+// that DANE takes precedence for them (RFC 8461 §2).
+func (c *Checker) lookupDANE(ctx context.Context, rep *Report, add func(Severity, string, string, ...any)) {
+	var hosts []string
+	for i := range rep.MX {
+		m := &rep.MX[i]
+		res, err := c.Resolver.Lookup(ctx, "_25._tcp."+dns.Fqdn(m.Host), dns.TypeTLSA)
+		if err != nil || res.Security != dnssec.Secure {
+			continue
+		}
+		for _, rr := range res.Answer {
+			if _, ok := rr.(*dns.TLSA); ok {
+				m.DANE = true
+			}
+		}
+		if m.DANE {
+			hosts = append(hosts, m.Host)
+		}
+	}
+	if len(hosts) > 0 {
+		add(SeverityNote, "dane-precedence", "DANE applies to %s (DNSSEC-signed TLSA records): for senders that support DANE it takes precedence over MTA-STS, and an MTA-STS pass never overrides a DANE failure (RFC 8461 §2)", strings.Join(hosts, ", "))
+	}
 }
 
 // statusOf maps the worst finding onto the report status.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/mtasts"
 )
 
@@ -163,6 +164,32 @@ func TestCheckErrors(t *testing.T) {
 	cancel()
 	if _, err := (&mtasts.Checker{Resolver: z}).Check(ctx, "example.test"); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v", err)
+	}
+}
+
+func TestCheckDANEPrecedence(t *testing.T) {
+	z := mustZoneDNS(
+		`_mta-sts.both.test. 300 IN TXT "v=STSv1; id=1"`,
+		"both.test. 300 IN MX 10 mx1.both.test.",
+		"both.test. 300 IN MX 20 mx2.both.test.",
+		"_25._tcp.mx1.both.test. 300 IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	)
+	z.security = dnssec.Secure
+	r, err := (&mtasts.Checker{Resolver: z}).Check(context.Background(), "both.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.MX[0].DANE || r.MX[1].DANE {
+		t.Errorf("DANE flags %+v", r.MX)
+	}
+	if msg := findingMessage(r, "dane-precedence"); !strings.Contains(msg, "mx1.both.test") || strings.Contains(msg, "mx2") {
+		t.Errorf("finding %q", msg)
+	}
+	// Unsigned TLSA records do not make DANE apply (RFC 7672 §2.2).
+	z.security = dnssec.Insecure
+	r, _ = (&mtasts.Checker{Resolver: z}).Check(context.Background(), "both.test")
+	if r.MX[0].DANE || findingMessage(r, "dane-precedence") != "" {
+		t.Errorf("insecure TLSA counted: %+v", r.MX)
 	}
 }
 

@@ -205,6 +205,9 @@ func printMTASTS(w io.Writer, r *mtasts.Report) {
 		default:
 			p("  %3d %s  NOT covered by any mx pattern", m.Preference, m.Host)
 		}
+		if m.DANE {
+			p("      DNSSEC-signed TLSA records: DANE applies to this host and takes precedence (see daneprobe check)")
+		}
 	}
 	p("")
 	t := r.TLSRPT
