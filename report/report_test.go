@@ -302,3 +302,56 @@ func TestSanitize(t *testing.T) {
 		t.Error("escape sequence in Nagios output")
 	}
 }
+
+// Every JSON field name that appears in the representative reports is
+// documented in SCHEMA.md (as `name`).
+func TestSchemaDocumentsEveryField(t *testing.T) {
+	doc, err := os.ReadFile("SCHEMA.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, reports := loadReports(t)
+	// The fixtures leave some optional fields empty; fill them in so that
+	// their names are checked too.
+	extra := delivery.DomainReport{
+		SPF:   &delivery.Posture{Policy: "-all", Error: "x", RUA: []string{"x"}},
+		Error: "x",
+		MX: []delivery.MXReport{{Canonical: "x", Addresses: []delivery.AddressReport{{
+			Error: "x", ErrorStage: "connect", Match: &delivery.Match{Detail: "x", Record: &delivery.TLSARecord{}},
+			WebPKI: &delivery.WebPKI{Failure: "x", Detail: "x"}, DANEReason: "x", MTASTSReason: "x",
+		}}, TLSA: &delivery.TLSAReport{Lookup: delivery.Lookup{NXDomain: true, Error: "x", Why: "x", Reason: "x"}}}},
+		MTASTS: delivery.MTASTSReport{FetchError: "x", PolicyError: "x"},
+	}
+	reports = append(reports, extra)
+	keys := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				keys[k] = true
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for i := range reports {
+		b, err := json.Marshal(normalized(&reports[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		walk(v)
+	}
+	for k := range keys {
+		if !bytes.Contains(doc, []byte("`"+k+"`")) && !bytes.Contains(doc, []byte("."+k+"`")) {
+			t.Errorf("JSON field %q is not documented in SCHEMA.md", k)
+		}
+	}
+}
