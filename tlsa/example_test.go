@@ -56,3 +56,25 @@ func Example() {
 	// remark: webpki-expired
 	// remark: webpki-self-signed
 }
+
+// A "3 1 1" record alone survives a renewal that keeps the key, but not
+// one with a new key: the case that surprises certbot users.
+func ExampleAdviseRollover() {
+	cert := selfSigned()
+	rec, _ := tlsa.Generate(cert, tlsa.DANEEE, tlsa.SPKI, tlsa.SHA256)
+	adv := tlsa.AdviseRollover([]tlsa.Record{rec}, []*x509.Certificate{cert}, nil, tlsa.Options{})
+	for _, s := range adv.Scenarios {
+		fmt.Println(s.Change, s.Survives)
+	}
+	// Output:
+	// renew-same-key true
+	// renew-new-key false
+	// issuer-change true
+}
+
+func ExampleRecord_ZoneLine() {
+	r, _ := tlsa.ParseRecord("DANE-EE SPKI SHA2-256 2BB5D0E1CC9B6FB8E3B7D3D8D6A4D6F4E4F1E0C0B0A090807060504030201000")
+	fmt.Println(r.ZoneLine(tlsa.Owner("mx.example.org", 25), 3600))
+	// Output:
+	// _25._tcp.mx.example.org. 3600 IN TLSA 3 1 1 2bb5d0e1cc9b6fb8e3b7d3d8d6a4d6f4e4f1e0c0b0a090807060504030201000
+}

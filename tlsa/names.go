@@ -32,7 +32,7 @@ func normalize(name string) string {
 // honoured (RFC 9525 §6.3 deprecates them).
 func nameMatches(presented, reference string) bool {
 	p, r := normalize(presented), normalize(reference)
-	if p == "" || r == "" {
+	if p == "" || r == "" || strings.Contains(r, "*") {
 		return false
 	}
 	if rest, ok := strings.CutPrefix(p, "*."); ok {

@@ -96,6 +96,11 @@ func (v *verifier) evalTA(rr *RecordResult) {
 		}
 	}
 
+	if len(tas) == 0 && bareKey == nil {
+		// Nothing to build a path to.
+		rr.Failures = []Failure{v.noPath(r, nil, false, nil)}
+		return
+	}
 	var cands []candidate
 	var edgeErrs []string
 	deadEnd, deadLen := "", 0 // the longest path that found no issuer

@@ -113,15 +113,16 @@ type RecordResult struct {
 
 // CertInfo summarizes one presented certificate for output.
 type CertInfo struct {
-	Position   int       `json:"position"`
-	Subject    string    `json:"subject"`
-	Issuer     string    `json:"issuer"`
-	DNSNames   []string  `json:"dns_names,omitempty"`
-	NotBefore  time.Time `json:"not_before"`
-	NotAfter   time.Time `json:"not_after"`
-	IsCA       bool      `json:"is_ca"`
-	SelfSigned bool      `json:"self_signed"`
-	SigAlg     string    `json:"signature_algorithm"`
+	Position  int       `json:"position"`
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	DNSNames  []string  `json:"dns_names,omitempty"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	IsCA      bool      `json:"is_ca"`
+	// SelfSigned means the issuer and subject names are equal.
+	SelfSigned bool   `json:"self_signed"`
+	SigAlg     string `json:"signature_algorithm"`
 	// SPKISHA256 is the hex SHA-256 of the SubjectPublicKeyInfo: the data
 	// of a "x 1 1" record for this certificate.
 	SPKISHA256 string `json:"spki_sha256"`

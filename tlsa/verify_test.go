@@ -475,3 +475,27 @@ func TestMissingIntermediate(t *testing.T) {
 		t.Fatalf("no path, yet depth %d position %d", res.Records[0].Depth, res.Records[0].Position)
 	}
 }
+
+// TestHostileChain: sixteen self-issued CA certificates with one name and
+// one key all sign each other, so the number of paths explodes; the search
+// budget keeps Verify fast and the answer defined.
+func TestHostileChain(t *testing.T) {
+	k := key(t)
+	var chain []*x509.Certificate
+	leafKey := key(t)
+	first := mkCert(t, caTemplate("Loop CA"), nil, k, nil)
+	chain = append(chain, mkCert(t, leafTemplate("mx.example.org"), first, leafKey, k))
+	for range MaxChain - 2 {
+		chain = append(chain, mkCert(t, caTemplate("Loop CA"), first, k, k))
+	}
+	unrelated := mkCert(t, caTemplate("Elsewhere"), nil, key(t), nil)
+	chain = append(chain, unrelated)
+	start := time.Now()
+	res := Verify([]Record{rec(t, unrelated, DANETA, SPKI, SHA256)}, chain, names)
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("Verify took %v", el)
+	}
+	if res.Verdict != VerdictNoMatch || res.Failures[0].Code != CodeChainInvalid {
+		t.Fatalf("%s %+v", res.Verdict, res.Failures)
+	}
+}
