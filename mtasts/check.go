@@ -82,7 +82,9 @@ type Report struct {
 // Check returns an error only for an unusable domain argument or a
 // cancelled context; every DNS or HTTPS failure is part of the Report.
 func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
-	domain = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	// Names go on the wire in A-labels (RFC 8461 §4.1 compares A-labels
+	// too), so an international domain is converted first.
+	domain = normalizeName(domain)
 	if _, ok := dns.IsDomainName(domain); !ok || domain == "" || strings.Contains(domain, "/") {
 		return nil, fmt.Errorf("check MTA-STS: %q is not a domain name", domain)
 	}

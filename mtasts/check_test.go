@@ -152,6 +152,20 @@ func TestCheckMXEdgeCases(t *testing.T) {
 	}
 }
 
+func TestCheckNameForms(t *testing.T) {
+	z := mustZoneDNS(`_mta-sts.xn--bcher-kva.test. 300 IN TXT "v=STSv1; id=1"`)
+	c := &mtasts.Checker{Resolver: z}
+	for _, name := range []string{"bücher.test", "XN--BCHER-KVA.test.", " Bücher.Test "} {
+		r, err := c.Check(context.Background(), name)
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		if r.Domain != "xn--bcher-kva.test" || r.Record.Status != mtasts.StatusValid || r.Fetch.Host != "mta-sts.xn--bcher-kva.test" {
+			t.Errorf("%q: domain %s, record %s, policy host %s", name, r.Domain, r.Record.Status, r.Fetch.Host)
+		}
+	}
+}
+
 func TestCheckErrors(t *testing.T) {
 	z := mustZoneDNS()
 	if _, err := (&mtasts.Checker{Resolver: z}).Check(context.Background(), "not a domain/"); err == nil {

@@ -138,7 +138,7 @@ func (r *FetchResult) Result() ResultType {
 // is non-nil (wrapping ErrFetch) exactly when Failure is set.
 func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error) {
 	start := time.Now()
-	host := "mta-sts." + strings.TrimSuffix(strings.ToLower(domain), ".")
+	host := "mta-sts." + normalizeName(domain)
 	r := &FetchResult{Host: host, URL: "https://" + host + WellKnownPath}
 	timeout := f.Timeout
 	if timeout <= 0 {

@@ -118,7 +118,7 @@ type RecordResult struct {
 // (RFC 8461 §3.1). It never returns nil; the outcome, including DNS
 // failures, is in the result's Status and Problem.
 func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *RecordResult {
-	name := "_mta-sts." + dns.Fqdn(strings.ToLower(domain))
+	name := "_mta-sts." + dns.Fqdn(normalizeName(domain))
 	a := lookupTXT(ctx, lk, name)
 	r := &RecordResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
 	if a.Failed != "" {

@@ -112,7 +112,7 @@ type TLSRPTResult struct {
 // LookupTLSRPT looks up and parses the TLS-RPT record of domain (RFC 8460
 // §3). It never returns nil; DNS failures are reported in the result.
 func LookupTLSRPT(ctx context.Context, lk dnssec.Lookuper, domain string) *TLSRPTResult {
-	name := "_smtp._tls." + dns.Fqdn(strings.ToLower(domain))
+	name := "_smtp._tls." + dns.Fqdn(normalizeName(domain))
 	a := lookupTXT(ctx, lk, name)
 	r := &TLSRPTResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
 	if a.Failed != "" {
