@@ -131,6 +131,8 @@ func chainTargets(msg *dns.Msg) []string {
 		if s.rrtype == dns.TypeNSEC || s.rrtype == dns.TypeNSEC3 || s.rrtype == dns.TypeSOA {
 			if sg := signerOf(s); sg != "" {
 				add(sg)
+			} else if s.rrtype == dns.TypeSOA && len(s.sigs) == 0 && len(s.rrs) > 0 {
+				add(s.name) // an unsigned negative answer: prove the zone insecure
 			}
 		}
 	}

@@ -89,6 +89,11 @@ func runLookup(c *cli.Context) error {
 // parseType accepts a mnemonic (A, tlsa) or the generic TYPEnnn form.
 func parseType(s string) (uint16, error) {
 	u := strings.ToUpper(s)
+	switch u {
+	case "ANY", "AXFR", "IXFR", "OPT", "RRSIG", "TSIG", "TKEY", "MAILA", "MAILB":
+		// Meta and DNSSEC-internal types have no RRset to validate.
+		return 0, fmt.Errorf("record type %s cannot be looked up and validated on its own", u)
+	}
 	if t, ok := dns.StringToType[u]; ok && t != dns.TypeNone {
 		return t, nil
 	}

@@ -61,6 +61,8 @@ func TestLookupCommand(t *testing.T) {
 			[]string{"; chain:", ";   zone .: secure", ";   zone test.: secure", ";   zone bench.test.: secure", "matched by DS/anchor", "RRSIG _25._tcp.mx.bench.test. TLSA by key"}, "", false},
 		{"not a name", []string{"exa mple..com", "A"}, exitUnknown, nil, "is not a domain name", true},
 		{"unknown type", []string{"www.alg13.test", "BOGUSTYPE"}, exitUnknown, nil, "unknown record type", true},
+		{"meta type", []string{"www.alg13.test", "ANY"}, exitUnknown, nil, "cannot be looked up", true},
+		{"generic type", []string{"www.alg13.test", "TYPE1"}, exitOK, []string{"192.0.2.1", "; security: secure"}, "", false},
 		{"too many args", []string{"a.test", "A", "x"}, exitUnknown, nil, "want NAME [TYPE]", true},
 		{"no args", nil, exitUnknown, nil, "want NAME [TYPE]", true},
 	}
