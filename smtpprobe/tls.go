@@ -1,0 +1,187 @@
+package smtpprobe
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// verifyError marks an error returned by the caller's VerifyConnection.
+type verifyError struct{ err error }
+
+func (e *verifyError) Error() string { return "verify: " + e.err.Error() }
+func (e *verifyError) Unwrap() error { return e.err }
+
+// clientCipherSuites are offered in the handshake: Go's secure suites plus
+// the legacy ones old MTAs still need (RSA key exchange, 3DES), so the
+// probe can record what a server negotiates and let policy judge it. RC4
+// is left out: RFC 7465 §2 forbids offering it.
+func clientCipherSuites() []uint16 {
+	var ids []uint16
+	for _, cs := range tls.CipherSuites() {
+		ids = append(ids, cs.ID)
+	}
+	for _, cs := range tls.InsecureCipherSuites() {
+		if strings.Contains(cs.Name, "RC4") {
+			continue
+		}
+		ids = append(ids, cs.ID)
+	}
+	return ids
+}
+
+// tlsConfig builds the client configuration: any chain accepted and
+// recorded, TLS 1.0 to 1.3, SNI as given, then the caller's hook.
+func (s *session) tlsConfig() *tls.Config {
+	cfg := &tls.Config{
+		// RFC 7672 §8.1: SNI carries the TLSA base domain.
+		ServerName: s.t.SNI,
+		// The probe records the chain; callers verify it (DANE or WebPKI).
+		InsecureSkipVerify: true,
+		// Go's client refuses TLS < 1.2 unless told; the probe wants to
+		// see what the server offers (RFC 7672 §8.1 leaves TLS version
+		// policy to the client).
+		MinVersion:   tls.VersionTLS10,
+		CipherSuites: clientCipherSuites(),
+	}
+	if s.t.TLSConfig != nil {
+		s.t.TLSConfig(cfg)
+	}
+	userVerify := cfg.VerifyConnection
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		s.res.TLS = tlsFacts(cs, s.t.SNI)
+		if userVerify != nil {
+			if err := userVerify(cs); err != nil {
+				s.res.TLS.VerifyError = err.Error()
+				return &verifyError{err}
+			}
+		}
+		return nil
+	}
+	return cfg
+}
+
+func (s *session) tlsPhase() error {
+	var tc *tls.Conn
+	err := s.step(StepHandshake, s.tm.Handshake, func(ctx context.Context, _ time.Time) error {
+		// The handshake reads the raw connection: bytes buffered behind
+		// the STARTTLS reply never reach TLS.
+		tc = tls.Client(s.conn, s.tlsConfig())
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return err
+		}
+		if s.res.TLS == nil {
+			s.res.TLS = tlsFacts(tc.ConnectionState(), s.t.SNI)
+		}
+		return nil
+	})
+	if err != nil {
+		return s.fail(StepHandshake, err)
+	}
+
+	maxBytes, _ := s.p.limits()
+	pc := &postTLSConn{Conn: tc, greeting: []byte("220 post-tls\r\n")}
+	c := smtp.NewClient(pc)
+	defer c.Close()
+	err = s.step(StepEHLOAfterTLS, s.tm.EHLO, func(ctx context.Context, deadline time.Time) error {
+		// RFC 3207 §4.2: the client discards what it learned before TLS
+		// and sends EHLO again.
+		pc.capture(maxBytes)
+		c.CommandTimeout = time.Until(deadline)
+		err := c.Hello(s.res.EHLOName)
+		got := pc.stopCapture()
+		if err != nil {
+			return convertSMTPError("EHLO", err)
+		}
+		_, lines := s.p.limits()
+		rr := newReplyReader(bytes.NewReader(got), maxBytes, lines)
+		rep, rerr := rr.readReply()
+		if rerr == nil && rep.Code == 250 {
+			s.res.ExtensionsAfterTLS = parseEHLO(rep)
+		} else {
+			s.res.ExtensionsAfterTLS = []string{} // HELO fallback: no extensions
+		}
+		return nil
+	})
+	if err != nil {
+		return s.fail(StepEHLOAfterTLS, err)
+	}
+	s.step(StepQuit, s.tm.Quit, func(_ context.Context, deadline time.Time) error {
+		c.CommandTimeout = time.Until(deadline)
+		return convertSMTPError("QUIT", c.Quit())
+	})
+	return nil
+}
+
+// convertSMTPError turns go-smtp's reply errors into *ReplyError so that
+// callers see one type.
+func convertSMTPError(command string, err error) error {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return &ReplyError{Command: command, Code: se.Code, Text: se.Message}
+	}
+	return err
+}
+
+// postTLSConn adapts the TLS connection for go-smtp's client, which
+// expects to read a greeting first: after STARTTLS there is none (RFC 3207
+// §4.2), so it serves a synthetic one. It also caps and captures what the
+// server sends during EHLO, so the extension list can be recorded (go-smtp
+// does not expose it) and an endless reply cannot grow without bound.
+type postTLSConn struct {
+	net.Conn
+	mu        sync.Mutex
+	greeting  []byte
+	capturing bool
+	buf       bytes.Buffer
+	remaining int
+}
+
+func (c *postTLSConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	if len(c.greeting) > 0 {
+		n := copy(p, c.greeting)
+		c.greeting = c.greeting[n:]
+		c.mu.Unlock()
+		return n, nil
+	}
+	capturing, remaining := c.capturing, c.remaining
+	c.mu.Unlock()
+	if capturing {
+		if remaining <= 0 {
+			return 0, ErrReplyTooLong
+		}
+		if len(p) > remaining {
+			p = p[:remaining]
+		}
+	}
+	n, err := c.Conn.Read(p)
+	if capturing && n > 0 {
+		c.mu.Lock()
+		c.buf.Write(p[:n])
+		c.remaining -= n
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *postTLSConn) capture(limit int) {
+	c.mu.Lock()
+	c.capturing, c.remaining = true, limit
+	c.buf.Reset()
+	c.mu.Unlock()
+}
+
+func (c *postTLSConn) stopCapture() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.capturing = false
+	return bytes.Clone(c.buf.Bytes())
+}
