@@ -1,7 +1,7 @@
 // Package report renders delivery.DomainReport values for people and for
 // machines. It decides nothing: every verdict comes from package delivery.
 //
-// Three formats:
+// Four formats:
 //
 //   - WriteText, for people: a verdict line per domain first ("example.org:
 //     CRITICAL - DANE failed: a DANE sender defers (no-match)"), then what a
@@ -16,4 +16,7 @@
 //     line with performance data after "|", whose exit code is
 //     delivery.WorstOf(reports).ExitCode() (0 OK, 1 WARNING, 2 CRITICAL,
 //     3 UNKNOWN).
+//   - WritePrometheus, for Prometheus: the text exposition format, with
+//     the status, verdicts, counts, timings and certificate expiry as
+//     gauges.
 package report

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -96,8 +97,13 @@ func TestGolden(t *testing.T) {
 		if err := WriteJSONLines(&jl, reports); err != nil {
 			t.Fatal(err)
 		}
+		var prom bytes.Buffer
+		if err := WritePrometheus(&prom, reports); err != nil {
+			t.Fatal(err)
+		}
 		golden(t, "all.nagios", ng.Bytes())
 		golden(t, "all.jsonl", jl.Bytes())
+		golden(t, "all.prom", prom.Bytes())
 	})
 	t.Run("color", func(t *testing.T) {
 		var txt bytes.Buffer
@@ -239,6 +245,7 @@ func TestWriteErrors(t *testing.T) {
 		"json":   func(w *failWriter) error { return WriteJSON(w, reports) },
 		"jsonl":  func(w *failWriter) error { return WriteJSONLines(w, reports) },
 		"nagios": func(w *failWriter) error { return WriteNagios(w, reports) },
+		"prom":   func(w *failWriter) error { return WritePrometheus(w, reports) },
 	} {
 		if err := write(&failWriter{}); err == nil {
 			t.Errorf("%s: no error from a failing writer", name)
@@ -352,6 +359,31 @@ func TestSchemaDocumentsEveryField(t *testing.T) {
 	for k := range keys {
 		if !bytes.Contains(doc, []byte("`"+k+"`")) && !bytes.Contains(doc, []byte("."+k+"`")) {
 			t.Errorf("JSON field %q is not documented in SCHEMA.md", k)
+		}
+	}
+}
+
+// The Prometheus output: every sample line is "name{labels} value" with
+// a number value, label values escaped.
+func TestPrometheusFormat(t *testing.T) {
+	r := delivery.DomainReport{Domain: "we\"ird\\dom\nain", Status: delivery.StatusWarning}
+	var buf bytes.Buffer
+	if err := WritePrometheus(&buf, []delivery.DomainReport{r}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `daneprobe_status{domain="we\"ird\\dom\nain"} 1`+"\n") {
+		t.Errorf("status sample missing or badly escaped:\n%s", buf.String())
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		if strings.HasPrefix(line, "# HELP ") || strings.HasPrefix(line, "# TYPE ") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 || !strings.HasPrefix(line, "daneprobe_") {
+			t.Fatalf("bad line %q", line)
+		}
+		if _, err := strconv.ParseFloat(line[i+1:], 64); err != nil {
+			t.Errorf("bad value in %q", line)
 		}
 	}
 }
