@@ -208,6 +208,13 @@ func (p *nsec3Proof) noData(qname string, qtype uint16) denial {
 		}
 		return proofOK()
 	}
+	// RFC 5155 §8.5 (erratum 3441): an empty non-terminal that exists
+	// only because of an opt-out insecure delegation has no NSEC3; the
+	// opt-out cover of the next closer name proves nothing signed, so the
+	// answer is Insecure (§9.2).
+	if optOut(nc) {
+		return denial{verdict: insecure(ReasonUnsignedDelegation, "%s is covered by an opt-out NSEC3: it may lie in an unsigned delegation", qname)}
+	}
 	return p.bad("no NSEC3 proves NODATA for %s", qname)
 }
 

@@ -357,3 +357,18 @@ func TestInsecureAnswersAreCached(t *testing.T) {
 		t.Errorf("insecure answer not cached")
 	}
 }
+
+// TestOptOutDenials: in an opt-out NSEC3 zone a name covered by an
+// opt-out NSEC3 may be an unsigned delegation, so its NXDOMAIN is
+// Insecure (RFC 5155 §9.2), while NODATA at an existing name (matched by
+// an NSEC3) stays Secure.
+func TestOptOutDenials(t *testing.T) {
+	w := startWorld(t, testworld.DNSOptions{})
+	r := newResolver(t, w, nil)
+	if res := lookup(t, r, "nope.optout.test.", dns.TypeA); res.Security != dnssec.Insecure || res.Rcode != dns.RcodeNameError {
+		t.Errorf("NXDOMAIN under opt-out: %s/%s rcode %d (%s)", res.Security, res.Reason, res.Rcode, res.Why)
+	}
+	if res := lookup(t, r, "www.optout.test.", dns.TypeAAAA); res.Security != dnssec.Secure || res.Rcode != dns.RcodeSuccess {
+		t.Errorf("NODATA at an existing name: %s/%s (%s)", res.Security, res.Reason, res.Why)
+	}
+}
