@@ -171,3 +171,20 @@ func TestMTASTSHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestMTASTSTerminalSafe feeds the text renderer a policy holding escape
+// sequences, as a hostile policy host could serve.
+func TestMTASTSTerminalSafe(t *testing.T) {
+	pol, _ := mtasts.ParsePolicy([]byte("version: STSv1\nmode: enforce\x1b]0;pwned\x07\nmx: \x1b[2Jmx.example\u202e\nmax_age: 86400\n"))
+	rep := &mtasts.Report{Domain: "evil.test", Record: &mtasts.RecordResult{}, TLSRPT: &mtasts.TLSRPTResult{}, Policy: pol,
+		Fetch: &mtasts.FetchResult{URL: "https://mta-sts.evil.test/.well-known/mta-sts.txt", Detail: "x"}}
+	var out bytes.Buffer
+	printMTASTS(&out, rep)
+	s := out.String()
+	if strings.ContainsAny(s, "\x1b\x07\u202e") {
+		t.Errorf("control characters reached the terminal:\n%q", s)
+	}
+	if !strings.Contains(s, `\x1b[2Jmx.example\u202e`) {
+		t.Errorf("escaped form missing:\n%s", s)
+	}
+}
