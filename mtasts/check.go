@@ -138,6 +138,12 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 	case StatusLookupFailed:
 		add(SeverityError, "record-lookup-failed", "%s", rec.Problem)
 	}
+	for _, o := range rec.Others {
+		if strings.Contains(strings.ToLower(o), "stsv1") {
+			// RFC 8461 §3.1: only records beginning with "v=STSv1" count.
+			add(SeverityWarning, "record-ignored", "TXT record %q at %s looks like MTA-STS but does not begin exactly with \"v=STSv1\", so senders discard it", clip(o), rec.Name)
+		}
+	}
 	if len(rec.CNAMEs) > 0 {
 		add(SeverityNote, "record-cname", "the MTA-STS record is reached through a CNAME (%s), which RFC 8461 §3.1 allows", strings.Join(rec.CNAMEs, ", "))
 	}

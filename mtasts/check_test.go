@@ -152,6 +152,21 @@ func TestCheckMXEdgeCases(t *testing.T) {
 	}
 }
 
+func TestCheckIgnoredRecord(t *testing.T) {
+	z := mustZoneDNS(`_mta-sts.sloppy.test. 300 IN TXT " v=STSv1; id=1"`, `_mta-sts.sloppy.test. 300 IN TXT "v=spf1 -all"`)
+	r, err := (&mtasts.Checker{Resolver: z}).Check(context.Background(), "sloppy.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := findingCodes(r)
+	if r.Record.Status != mtasts.StatusNone || !slices.Contains(codes, "warning:record-ignored") || len(r.Record.Others) != 2 {
+		t.Errorf("status %s, findings %v", r.Record.Status, codes)
+	}
+	if n := strings.Count(strings.Join(codes, " "), "record-ignored"); n != 1 {
+		t.Errorf("%d record-ignored findings, want 1 (SPF is not one)", n)
+	}
+}
+
 func TestCheckNameForms(t *testing.T) {
 	z := mustZoneDNS(`_mta-sts.xn--bcher-kva.test. 300 IN TXT "v=STSv1; id=1"`)
 	c := &mtasts.Checker{Resolver: z}

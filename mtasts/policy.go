@@ -137,7 +137,11 @@ func ParsePolicy(body []byte) (*Policy, error) {
 		// RFC 8461 §3.2: field-delim = ":" *WSP; values end at the line.
 		value = strings.Trim(value, " \t")
 		if !validExtName(key) {
-			add(n, SeverityError, "invalid key %q (letters, digits, \"_\", \"-\" and \".\" only, no white space)", clip(key))
+			hint := ""
+			if n == 1 && strings.HasPrefix(key, "\ufeff") {
+				hint = "; the file starts with a byte order mark, which senders do not strip"
+			}
+			add(n, SeverityError, "invalid key %q (letters, digits, \"_\", \"-\" and \".\" only, no white space)%s", clip(key), hint)
 			continue
 		}
 		if key != "mx" {

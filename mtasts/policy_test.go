@@ -97,6 +97,7 @@ func TestParsePolicy(t *testing.T) {
 		{"key case", head + "max_age: 86400\nMX: b.example\n", want{true, 5, mtasts.SeverityNote, `keys are case-sensitive: write "mx"`}},
 		{"no colon", head + "max_age: 86400\nmx b.example\n", want{false, 5, mtasts.SeverityError, `expected "key: value"`}},
 		{"key with space", head + " max_age: 86400\n", want{false, 4, mtasts.SeverityError, "invalid key"}},
+		{"byte order mark", "\ufeff" + head + "max_age: 86400\n", want{false, 1, mtasts.SeverityError, "byte order mark"}},
 		{"empty line", head + "\nmax_age: 86400\n", want{true, 4, mtasts.SeverityNote, "empty line"}},
 		{"double wildcard", head + "max_age: 86400\nmx: *.*.example\n", want{false, 5, mtasts.SeverityError, "wildcard is allowed only"}},
 		{"inner wildcard", head + "max_age: 86400\nmx: mx*.example\n", want{false, 5, mtasts.SeverityError, "wildcard is allowed only"}},
