@@ -7,21 +7,22 @@ import (
 	"github.com/miekg/dns"
 )
 
-// BenchmarkStartDNS measures building, signing and starting the whole
-// built-in world, which many tests do.
+// BenchmarkStartDNS measures building and starting the whole built-in
+// world (keys, chains, apex signatures), which many tests do.
 func BenchmarkStartDNS(b *testing.B) {
 	b.ReportAllocs()
-	var zones, sigs int
+	var last *DNS
 	for b.Loop() {
 		d, err := StartDNS(DNSOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		zones, sigs = len(d.world.zones), countSigs(d.world)
 		d.Close()
+		last = d
 	}
-	b.ReportMetric(float64(zones), "zones")
-	b.ReportMetric(float64(sigs), "rrsigs")
+	b.ReportMetric(float64(len(last.world.zones)), "zones")
+	// Signing is lazy; this counts what a full signing makes.
+	b.ReportMetric(float64(countSigs(last.world)), "rrsigs")
 }
 
 func countSigs(w *world) int {
@@ -29,11 +30,11 @@ func countSigs(w *world) int {
 	for _, z := range w.zones {
 		for _, nd := range z.nodes {
 			for _, s := range nd.sets {
-				n += len(s.sigs)
+				n += len(z.sigs(s))
 			}
 		}
 		for _, e := range z.nsec3 {
-			n += len(e.rrs) - 1
+			n += len(z.sigs(e.set))
 		}
 	}
 	return n

@@ -3,6 +3,8 @@ package testworld
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 )
@@ -88,10 +90,17 @@ const (
 	keyTrapSigs = 40
 )
 
-// rrset is one RRset of a zone with the RRSIGs that cover it.
+// rrset is one RRset of a zone with the RRSIGs that cover it. The
+// RRSIGs are made on first use (see zone.sigs), so that starting a world
+// does not sign RRsets no test asks for.
 type rrset struct {
-	rrs  []dns.RR
-	sigs []dns.RR
+	rrs []dns.RR
+	// typ and signed are set by zone.finish: the RRset's type, and
+	// whether the zone signs it.
+	typ    uint16
+	signed bool
+	once   sync.Once
+	sigs   []dns.RR
 }
 
 // node is one owner name of a zone. A node without RRsets is an empty
@@ -107,7 +116,7 @@ func (n *node) empty() bool { return len(n.sets) == 0 }
 // upper-case base32hex hash of the original owner name.
 type nsec3Entry struct {
 	hash string
-	rrs  []dns.RR // the NSEC3 record followed by its RRSIGs
+	set  *rrset // the NSEC3 record
 }
 
 // zone is a parsed, signed zone ready to answer queries.
@@ -124,6 +133,11 @@ type zone struct {
 	zsk   *zoneKey
 	// trapKeys are the KeyTrap zone's extra DNSKEYs.
 	trapKeys []*dns.DNSKEY
+	// inception and expiration of the zone's RRSIGs, set by finish.
+	inception, expiration uint32
+	// signErr holds the first error of lazy signing (never expected:
+	// finish signs the apex eagerly with the same keys).
+	signErr atomic.Pointer[error]
 
 	nodes map[string]*node
 	// cuts are the delegation points: non-apex owners of NS RRsets.

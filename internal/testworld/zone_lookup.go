@@ -82,12 +82,13 @@ func (z *zone) withSigs(s *rrset, t uint16) []dns.RR {
 	if s == nil {
 		return nil
 	}
-	out := make([]dns.RR, 0, len(s.rrs)+len(s.sigs))
-	out = append(out, s.rrs...)
-	if !z.spec.Faults.StripRRSIG || t == dns.TypeDNSKEY {
-		out = append(out, s.sigs...)
+	if z.spec.Faults.StripRRSIG && t != dns.TypeDNSKEY {
+		return s.rrs[:len(s.rrs):len(s.rrs)]
 	}
-	return out
+	sigs := z.sigs(s)
+	out := make([]dns.RR, 0, len(s.rrs)+len(sigs))
+	out = append(out, s.rrs...)
+	return append(out, sigs...)
 }
 
 func cnameTarget(s *rrset) string {
@@ -242,10 +243,7 @@ func (z *zone) nsec3Cover(name string) []dns.RR {
 }
 
 func (z *zone) nsec3Out(e *nsec3Entry) []dns.RR {
-	if z.spec.Faults.StripRRSIG {
-		return e.rrs[:1:1]
-	}
-	return e.rrs[:len(e.rrs):len(e.rrs)]
+	return z.withSigs(e.set, dns.TypeNSEC3)
 }
 
 // closestProvable returns the longest ancestor of qname (qname excluded)

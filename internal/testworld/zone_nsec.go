@@ -120,7 +120,7 @@ func (z *zone) buildNSEC3() error {
 			TypeBitMap: e.types,
 		}
 		ent := z.nsec3ByHash[e.hash]
-		ent.rrs = []dns.RR{rr}
+		ent.set = &rrset{rrs: []dns.RR{rr}}
 		z.nsec3[i] = ent
 	}
 	return nil

@@ -141,7 +141,7 @@ func (z *zone) finish(now time.Time) error {
 	} else {
 		z.buildNSEC()
 	}
-	inc, exp := z.window(now)
+	z.inception, z.expiration = z.window(now)
 	for name, n := range z.nodes {
 		if !z.authoritative(name) {
 			continue
@@ -149,22 +149,38 @@ func (z *zone) finish(now time.Time) error {
 		for t, s := range n.sets {
 			// RFC 4035 §2.2: the NS RRset at a delegation point and glue
 			// are not signed; the DS and NSEC there are.
-			if z.cuts[name] && t != dns.TypeDS && t != dns.TypeNSEC {
-				continue
-			}
-			if err := z.signSet(s, t, inc, exp); err != nil {
-				return err
-			}
+			s.typ = t
+			s.signed = !z.cuts[name] || t == dns.TypeDS || t == dns.TypeNSEC
 		}
 	}
 	for _, e := range z.nsec3 {
-		s := &rrset{rrs: e.rrs[:1]}
-		if err := z.signSet(s, dns.TypeNSEC3, inc, exp); err != nil {
-			return err
+		e.set.typ, e.set.signed = dns.TypeNSEC3, true
+	}
+	// Sign the apex now, with both keys, so that a key that cannot sign
+	// fails StartDNS rather than a query; the rest is signed on first use.
+	for _, t := range []uint16{dns.TypeSOA, dns.TypeDNSKEY} {
+		z.sigs(apex.sets[t])
+		if p := z.signErr.Load(); p != nil {
+			return *p
 		}
-		e.rrs = append(e.rrs[:1:1], s.sigs...)
 	}
 	return nil
+}
+
+// sigs returns the RRSIGs of an RRset, signing it on first use. Signing
+// errors cannot be returned from the response path; the RRset is then
+// served unsigned and the error kept in signErr (finish signs the apex
+// eagerly with the same keys, so this does not happen in practice).
+func (z *zone) sigs(s *rrset) []dns.RR {
+	s.once.Do(func() {
+		if !s.signed {
+			return
+		}
+		if err := z.signSet(s, s.typ, z.inception, z.expiration); err != nil {
+			z.signErr.CompareAndSwap(nil, &err)
+		}
+	})
+	return s.sigs
 }
 
 // signSet attaches the RRSIGs for one RRset: the DNSKEY RRset is signed
