@@ -158,8 +158,9 @@ func (v *verifier) evalTA(rr *RecordResult) {
 		rr.Failures = []Failure{v.noPath(r, tas, bareKey != nil, edgeErrs)}
 		return
 	}
-	// Prefer a candidate that passes every check; otherwise report the
-	// first one found (the shortest path from the leaf in presented order).
+	// Prefer a candidate that passes every check; otherwise report the one
+	// with the fewest failures, the first found (depth first, in presented
+	// order) on a tie.
 	best := -1
 	var bestFails []Failure
 	for i, c := range cands {

@@ -193,7 +193,8 @@ const MaxChain = 16
 // first, the rest in any order, extra certificates allowed) under the SMTP
 // rules of RFC 7672 §3. It never fails: every problem is part of the
 // returned Result, whose Err method gives an error for callers that only
-// need one. Nil certificates in chain are skipped.
+// need one. Nil certificates in chain are dropped before positions are
+// counted.
 func Verify(records []Record, chain []*x509.Certificate, opts Options) *Result {
 	now := opts.Time
 	if now.IsZero() {
