@@ -59,8 +59,25 @@
 //
 // # Using it
 //
-// The gatherer (the check command) fills a DomainReport's facts from the
-// dnssec, smtpprobe, tlsa and mtasts packages, calling ReferenceIDs to
-// learn which names a DANE-TA chain must carry, then calls Decide. The
-// report package renders the result.
+// The gatherer (the check command) fills a DomainReport's facts, then
+// calls Decide; the report package renders the result. The facts are
+// plain values so that any source maps onto them:
+//
+//   - every DNS answer becomes a Lookup, with LookupOf(result, err) for a
+//     dnssec lookup (mx_lookup, each MX host's A and AAAA, its TLSA);
+//     leave A or AAAA nil when that family was not looked up;
+//   - NullMX, ImplicitMX and the MX list in preference order (for an
+//     implicit MX, one entry whose Host is the domain);
+//   - per MX host: TLSA with its Name, BaseDomain and Records (usability
+//     is decided here); ReferenceIDs(domain, host, base, mxSecure,
+//     implicit) gives the names to pass to the DANE-TA matcher; and
+//     PolicyMatch from the MTA-STS pattern match;
+//   - per address, from the SMTP probe: Connected, STARTTLS, TLSVersion,
+//     Chain (CertificateOf for each certificate), Error and ErrorStage;
+//     from the TLSA matcher: Match (Matched, the matching Record and
+//     Depth, or the failure code of the tlsa package); from the WebPKI
+//     check: WebPKI (Valid, or the RFC 8460 result type as Failure);
+//   - MTASTS: the record, mode, patterns, or FetchError/PolicyError;
+//   - TLSRPT, SPF, DMARC, Timings, CheckedAt, and Error when the check
+//     could not be completed; Advice for remarks from other packages.
 package delivery

@@ -1,11 +1,16 @@
 package delivery
 
 import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
 )
@@ -436,4 +441,44 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 	}
 	*s = Seconds(math.Round(f * float64(time.Second)))
 	return nil
+}
+
+// LookupOf turns the outcome of a dnssec lookup into a Lookup fact. res
+// may be nil when err is set. An error, or a response code other than
+// NOERROR and NXDOMAIN (such as SERVFAIL), makes the lookup failed.
+func LookupOf(res *dnssec.Result, err error) Lookup {
+	var l Lookup
+	if res != nil {
+		l.DNSSEC, l.Reason, l.Why = res.Security, res.Reason, res.Why
+		switch res.Rcode {
+		case dns.RcodeSuccess:
+		case dns.RcodeNameError:
+			l.NXDomain = true
+		default:
+			l.Error = "response code " + dns.RcodeToString[res.Rcode]
+			if l.Error == "response code " {
+				l.Error += strconv.Itoa(res.Rcode)
+			}
+		}
+	}
+	if err != nil {
+		l.Error = err.Error()
+	}
+	return l
+}
+
+// CertificateOf summarises a certificate for the report: names, digests
+// for TLSA records, and validity.
+func CertificateOf(c *x509.Certificate) Certificate {
+	spki := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	whole := sha256.Sum256(c.Raw)
+	return Certificate{
+		Subject:    c.Subject.String(),
+		Issuer:     c.Issuer.String(),
+		DNSNames:   c.DNSNames,
+		SPKISHA256: hex.EncodeToString(spki[:]),
+		CertSHA256: hex.EncodeToString(whole[:]),
+		NotBefore:  c.NotBefore.UTC(),
+		NotAfter:   c.NotAfter.UTC(),
+	}
 }

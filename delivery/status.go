@@ -3,7 +3,21 @@ package delivery
 import "strings"
 
 // Status is the monitoring verdict for a domain, with the exit codes of
-// the monitoring-plugin convention.
+// the monitoring-plugin convention. Decide sets it by these rules:
+//
+//   - CRITICAL (exit 2): mail is or may be deferred or lost. The domain
+//     does not exist; the MX lookup is bogus or failed; any address or
+//     TLSA lookup of an MX host is bogus or failed (a TLSA lookup failure
+//     is CRITICAL, not UNKNOWN: it blocks DANE senders from that host);
+//     a sender enforcing DANE, MTA-STS or both would defer.
+//   - UNKNOWN (exit 3): the check could not be completed (DomainReport.
+//     Error is set) and no DNS failure was found.
+//   - WARNING (exit 1): anything in Failures or Warnings: partial or
+//     unusable DANE, an address failing DANE or MTA-STS while another
+//     works, an unreachable address, MTA-STS testing failures, a policy
+//     that cannot be fetched, a rollover risk, a certificate close to
+//     expiry, a domain protected by neither DANE nor MTA-STS.
+//   - OK (exit 0): none of the above; also a null MX.
 type Status string
 
 // Statuses, lower case as in JSON.

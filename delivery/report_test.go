@@ -1,0 +1,81 @@
+package delivery
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/internal/testworld"
+)
+
+func TestLookupOf(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		res  *dnssec.Result
+		err  error
+		want Lookup
+	}{
+		{"secure data", &dnssec.Result{Security: dnssec.Secure}, nil, Lookup{DNSSEC: dnssec.Secure}},
+		{"secure NXDOMAIN", &dnssec.Result{Security: dnssec.Secure, Rcode: dns.RcodeNameError}, nil, Lookup{DNSSEC: dnssec.Secure, NXDomain: true}},
+		{"bogus", &dnssec.Result{Security: dnssec.Bogus, Reason: dnssec.ReasonSignatureExpired, Why: "expired"}, nil,
+			Lookup{DNSSEC: dnssec.Bogus, Reason: dnssec.ReasonSignatureExpired, Why: "expired"}},
+		{"SERVFAIL", &dnssec.Result{Security: dnssec.Indeterminate, Rcode: dns.RcodeServerFailure}, nil, Lookup{Error: "response code SERVFAIL"}},
+		{"odd rcode", &dnssec.Result{Rcode: 4000}, nil, Lookup{Error: "response code 4000"}},
+		{"I/O error", nil, errors.New("i/o timeout"), Lookup{Error: "i/o timeout"}},
+	} {
+		got := LookupOf(tc.res, tc.err)
+		if got != tc.want {
+			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
+		}
+		if tc.err != nil || tc.res.Rcode == dns.RcodeServerFailure {
+			if lookupOutcomeOf(got) != lookupFailed {
+				t.Errorf("%s: not a failed lookup", tc.name)
+			}
+		}
+	}
+}
+
+func TestCertificateOf(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	leaf, err := testworld.SelfSigned(testworld.CertOptions{DNSNames: []string{"mx.example.org"}, NotBefore: now, NotAfter: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := CertificateOf(leaf.Cert)
+	spki := sha256.Sum256(leaf.Cert.RawSubjectPublicKeyInfo)
+	if c.SPKISHA256 != hex.EncodeToString(spki[:]) || len(c.CertSHA256) != 64 {
+		t.Errorf("digests %s %s", c.SPKISHA256, c.CertSHA256)
+	}
+	if c.Subject != "CN=mx.example.org" || c.Issuer != "CN=mx.example.org" || len(c.DNSNames) != 1 {
+		t.Errorf("names: %+v", c)
+	}
+	if !c.NotBefore.Equal(now) || !c.NotAfter.Equal(now.Add(time.Hour)) {
+		t.Errorf("validity %v %v", c.NotBefore, c.NotAfter)
+	}
+	// The SPKI digest is what a "3 1 1" record for this key carries.
+	if ok, _ := Usable(TLSARecord{Usage: 3, Selector: 1, MatchingType: 1, Data: c.SPKISHA256}); !ok {
+		t.Error("a 3 1 1 record of the SPKI digest is not usable")
+	}
+}
+
+func TestSecondsJSON(t *testing.T) {
+	b, _ := json.Marshal(Seconds(1234567 * time.Microsecond))
+	if string(b) != "1.235" {
+		t.Errorf("got %s", b)
+	}
+	var s Seconds
+	if err := json.Unmarshal([]byte("0.5"), &s); err != nil || s.Duration() != 500*time.Millisecond {
+		t.Errorf("got %v %v", s, err)
+	}
+	for _, bad := range []string{"-1", `"x"`, "1e300"} {
+		if err := json.Unmarshal([]byte(bad), &s); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
