@@ -87,7 +87,8 @@ func tlsaVerifyCommand() *cli.Command {
 			"(PKIX usages, unknown parameters, bad digest length), or ignored by digest agility.\n" +
 			"--name gives the reference identifiers DANE-TA records need (the MX host name, and\n" +
 			"the recipient domain when the MX lookup is DNSSEC-secure); without it names are not\n" +
-			"checked. Rollover advice follows: which certificate changes the records survive.\n\n" +
+			"checked. Rollover advice follows: which certificate changes the records survive.\n" +
+			"Give the flags before the records.\n\n" +
 			"Exit status:\n" +
 			"  0  a record matched: DANE authentication succeeds\n" +
 			"  2  usable records exist and none matched: an enforcing MTA defers mail\n" +
