@@ -51,15 +51,41 @@ type call struct {
 // flightGroup coalesces concurrent identical queries (a minimal
 // singleflight): the first caller sends the query, the others wait for
 // its answer.
+//
+// Answers to chain queries (DS, DNSKEY) stay shared for a short grace
+// period after they arrive, so lookups that start their chain walk a
+// moment after the others (a busy machine) still share the answers
+// instead of asking again.
 type flightGroup struct {
-	mu    sync.Mutex
-	calls map[string]*call
+	mu     sync.Mutex
+	calls  map[string]*call
+	recent map[string]recentAnswer
 }
 
-func (g *flightGroup) do(ctx context.Context, key string, fn func() (*dns.Msg, error)) (*dns.Msg, error) {
+type recentAnswer struct {
+	msg *dns.Msg
+	at  time.Time
+}
+
+// flightGrace is how long a chain answer is shared after it arrived, and
+// maxRecent bounds how many are kept.
+const (
+	flightGrace = time.Second
+	maxRecent   = 1024
+)
+
+func (g *flightGroup) do(ctx context.Context, key string, share bool, fn func() (*dns.Msg, error)) (*dns.Msg, error) {
 	g.mu.Lock()
 	if g.calls == nil {
 		g.calls = make(map[string]*call)
+		g.recent = make(map[string]recentAnswer)
+	}
+	if ra, ok := g.recent[key]; ok {
+		if time.Since(ra.at) < flightGrace {
+			g.mu.Unlock()
+			return ra.msg.Copy(), nil
+		}
+		delete(g.recent, key)
 	}
 	if c, ok := g.calls[key]; ok {
 		g.mu.Unlock()
@@ -76,6 +102,12 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func() (*dns.Msg, e
 	c.msg, c.err = fn()
 	g.mu.Lock()
 	delete(g.calls, key)
+	if share && c.err == nil && c.msg != nil {
+		if len(g.recent) >= maxRecent {
+			clear(g.recent)
+		}
+		g.recent[key] = recentAnswer{msg: c.msg, at: time.Now()}
+	}
 	g.mu.Unlock()
 	close(c.done)
 	return c.msg, c.err
@@ -87,7 +119,8 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func() (*dns.Msg, e
 // answer when every upstream that answered strips DNSSEC.
 func (r *Resolver) fetch(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 	key := name + "/" + dns.TypeToString[qtype]
-	return r.flight.do(ctx, key, func() (*dns.Msg, error) {
+	share := qtype == dns.TypeDS || qtype == dns.TypeDNSKEY
+	return r.flight.do(ctx, key, share, func() (*dns.Msg, error) {
 		return r.fetchUncoalesced(ctx, name, qtype)
 	})
 }
