@@ -89,6 +89,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		checkCommand(),
+		scanCommand(),
 		lookupCommand(),
 		tlsaCommand(),
 		mtastsCommand(),
