@@ -79,7 +79,41 @@ func decideHosts(r *DomainReport) {
 	r.Outcome.DANE = domainOutcome(r.MX, order, func(m *MXReport) Action { return m.DANESender }, daneSkipReason)
 	r.Outcome.MTASTS = domainOutcome(r.MX, order, func(m *MXReport) Action { return m.MTASTSSender }, stsSkipReason)
 	r.Outcome.Both = domainOutcome(r.MX, order, func(m *MXReport) Action { return m.Sender }, bothSkipReason)
+	explainOpportunistic(r, policy)
 	decideDomainMTASTS(r, policy)
+}
+
+// explainOpportunistic says why a sender would deliver without
+// authentication.
+func explainOpportunistic(r *DomainReport, p stsPolicy) {
+	via := func(o SenderOutcome) *MXReport {
+		for i := range r.MX {
+			if r.MX[i].Host == o.Via {
+				return &r.MX[i]
+			}
+		}
+		return nil
+	}
+	daneWhy := func(m *MXReport) string {
+		if m != nil && m.DANE == DANEUnusable {
+			// RFC 7672 §2.2.3: TLS is mandatory, authentication is not.
+			return "only unusable TLSA records: TLS mandatory but unauthenticated"
+		}
+		return "no secure TLSA records: TLS if offered, else clear text"
+	}
+	stsWhy := "no MTA-STS policy in effect"
+	if p == stsTesting {
+		stsWhy = "MTA-STS testing mode: failures are reported, not enforced"
+	}
+	if o := &r.Outcome.DANE; o.Action == DeliverOpportunistic {
+		o.Reason = daneWhy(via(*o))
+	}
+	if o := &r.Outcome.MTASTS; o.Action == DeliverOpportunistic {
+		o.Reason = stsWhy
+	}
+	if o := &r.Outcome.Both; o.Action == DeliverOpportunistic {
+		o.Reason = daneWhy(via(*o)) + "; " + stsWhy
+	}
 }
 
 // clearVerdicts resets every verdict field so that Decide is idempotent.

@@ -100,12 +100,14 @@ func mxFindings(r *DomainReport, m *MXReport, warn, note func(Finding)) {
 		return
 	}
 	usable, certPins := 0, 0
+	var only TLSARecord
 	for _, rec := range t.Records {
 		if ok, why := Usable(rec); !ok {
 			note(Finding{Code: NoteUnusableTLSARecord, MX: m.Host, Detail: fmt.Sprintf("TLSA record %s is unusable for SMTP (%s, RFC 7672 §3.1)", shorten(rec), why)})
 			continue
 		}
 		usable++
+		only = rec
 		if rec.Usage == 3 && rec.Selector == 0 {
 			certPins++
 		}
@@ -116,9 +118,13 @@ func mxFindings(r *DomainReport, m *MXReport, warn, note func(Finding)) {
 	if usable > 0 && certPins == usable {
 		warn(Finding{Code: WarnRolloverRisk, MX: m.Host, Detail: "every usable TLSA record is DANE-EE with selector 0 (full certificate): the next certificate renewal breaks DANE unless new records are published first; prefer 3 1 1"})
 	}
-	// RFC 7671 §8.1: publish the next key's record ahead of a rollover.
-	if usable == 1 {
-		note(Finding{Code: NoteSingleTLSARecord, MX: m.Host, Detail: "only one usable TLSA record: publish the next key's record (or the issuer's, 2 1 1) before the next rollover"})
+	// RFC 7671 §8.1, §8.4: publish the next key's (or CA's) record
+	// ahead of a rollover.
+	switch {
+	case usable == 1 && only.Usage == 2:
+		note(Finding{Code: NoteSingleTLSARecord, MX: m.Host, Detail: "only one usable TLSA record, for one issuing CA: publish the new CA's record before changing CA"})
+	case usable == 1:
+		note(Finding{Code: NoteSingleTLSARecord, MX: m.Host, Detail: "only one usable TLSA record: publish the next key's record (3 1 1) or the issuer's (2 1 1) before the next key rollover"})
 	}
 }
 

@@ -331,7 +331,8 @@ type SenderOutcome struct {
 	// Via is the MX host the message would go to; empty for defer and
 	// no-mail.
 	Via string `json:"via,omitempty"`
-	// Reason explains the action in one sentence.
+	// Reason explains a defer, no-mail or deliver-opportunistic action in
+	// one sentence.
 	Reason string `json:"reason,omitempty"`
 }
 
