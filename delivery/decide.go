@@ -217,7 +217,7 @@ func addressSecurity(a, aaaa *Lookup) dnssec.Security {
 // Usable reports whether an SMTP client may use rec to authenticate a
 // server, and if not, why.
 //
-// RFC 7672 §3.1: only DANE-TA(2) and DANE-EE(3) are used with SMTP; the
+// RFC 7672 §3.1, §3.1.3: only DANE-TA(2) and DANE-EE(3) are used with SMTP; the
 // PKIX-TA(0) and PKIX-EE(1) usages are unusable because SMTP has no
 // agreed set of trusted CAs. RFC 6698 §2.1 defines selectors 0 and 1 and
 // matching types 0, 1 and 2; other values are unusable (RFC 7671 §4.1).
@@ -256,7 +256,7 @@ func isHex(s string) bool {
 }
 
 // ReferenceIDs returns the names a DANE-TA(2) server certificate must
-// carry for the MX host (RFC 7672 §3.2.2), in the order to report them.
+// carry for the MX host (RFC 7672 §3.2.2-§3.2.3), in the order to report them.
 // domain is the next-hop (recipient) domain, host the MX host name, base
 // the TLSA base domain (the CNAME-expanded host when its TLSA RRset was
 // found there, RFC 7672 §2.2.3). mxSecure says whether the MX lookup was

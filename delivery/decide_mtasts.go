@@ -212,7 +212,7 @@ func daneFailureDetail(a *AddressReport) string {
 	case ReasonNoMatch:
 		detail = "no usable TLSA record matches the presented certificate chain (RFC 7672 §3.2)"
 	case ReasonNameMismatch:
-		detail = "the DANE-TA chain matches but the certificate names none of the reference identifiers (RFC 7672 §3.2.2)"
+		detail = "the DANE-TA chain matches but the certificate names none of the reference identifiers (RFC 7672 §3.2.2-§3.2.3)"
 	case ReasonExpired:
 		detail = "the DANE-TA chain contains an expired certificate"
 	case ReasonChainInvalid, ReasonInsecureSignature:

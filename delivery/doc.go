@@ -54,7 +54,7 @@
 //
 // Every failure carries its RFC 8460 result type, the words a TLS-RPT
 // report would use. The monitoring Status (OK, WARNING, CRITICAL,
-// UNKNOWN, exit codes 0-3) is documented on Decide's helpers and in
+// UNKNOWN, exit codes 0-3) is documented on Status and in
 // report/SCHEMA.md.
 //
 // # Using it

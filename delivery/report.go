@@ -124,7 +124,7 @@ type MXReport struct {
 	// example because the address records are insecure. Fact.
 	TLSA *TLSAReport `json:"tlsa,omitempty"`
 	// ReferenceIDs are the names the server certificate must carry for a
-	// DANE-TA(2) match (RFC 7672 §3.2.2). Verdict from ReferenceIDs.
+	// DANE-TA(2) match (RFC 7672 §3.2.2-§3.2.3). Verdict from ReferenceIDs.
 	ReferenceIDs []string `json:"reference_ids,omitempty"`
 	// PolicyMatch reports whether Host matches an "mx" pattern of the
 	// MTA-STS policy (RFC 8461 §4.1); meaningful only when a policy is in
