@@ -35,7 +35,7 @@ func classify(ctx context.Context, err error) Outcome {
 		return OutcomeRejected
 	case errors.Is(err, ErrMalformedReply), errors.As(err, &rh):
 		return OutcomeProtocol
-	case errors.As(err, &alert):
+	case errors.As(err, &alert), isRemoteAlert(err):
 		return OutcomeTLSAlert
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
@@ -61,4 +61,12 @@ func classify(ctx context.Context, err error) Outcome {
 	// something unexpected (for example "server selected unsupported
 	// protocol version").
 	return OutcomeProtocol
+}
+
+// isRemoteAlert recognises a TLS alert received from the server: crypto/tls
+// reports it as a *net.OpError with Op "remote error" (tls.AlertError is
+// only used with QUIC).
+func isRemoteAlert(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "remote error"
 }
