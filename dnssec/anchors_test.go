@@ -121,3 +121,29 @@ func TestResolvConfDefault(t *testing.T) {
 		t.Error("missing resolv.conf accepted")
 	}
 }
+
+// FuzzParseTrustAnchors: any file content gives anchors or an error,
+// never a panic.
+func FuzzParseTrustAnchors(f *testing.F) {
+	for _, p := range []string{"../testdata/dnssec/root-ksk.zone", "../testdata/dnssec/root-anchors.xml"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rrs, err := ParseTrustAnchors(strings.NewReader(string(data)), ".")
+		if err == nil && len(rrs) == 0 {
+			t.Fatal("no anchors and no error")
+		}
+		for _, rr := range rrs {
+			switch rr.(type) {
+			case *dns.DS, *dns.DNSKEY:
+			default:
+				t.Fatalf("anchor of type %T", rr)
+			}
+		}
+	})
+}

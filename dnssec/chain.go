@@ -91,7 +91,7 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 	r := st.r
 	anchor := r.anchorFor(target)
 	if anchor == "" {
-		return zoneResult{v: insecure(ReasonNone, "no trust anchor covers %s", target)}
+		return zoneResult{v: insecure(ReasonNoTrustAnchor, "no trust anchor covers %s", target)}
 	}
 	var res zoneResult
 	var cur *zoneKeys

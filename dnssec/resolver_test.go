@@ -374,3 +374,14 @@ func TestOptOutDenials(t *testing.T) {
 		t.Errorf("NODATA at an existing name: %s/%s (%s)", res.Security, res.Reason, res.Why)
 	}
 }
+
+// TestNoTrustAnchor: a name outside every configured anchor is Insecure.
+func TestNoTrustAnchor(t *testing.T) {
+	w := startWorld(t, testworld.DNSOptions{})
+	ds := &dns.DS{Hdr: dns.RR_Header{Name: "elsewhere.example.", Rrtype: dns.TypeDS, Class: dns.ClassINET, Ttl: 3600},
+		KeyTag: 1, Algorithm: dns.ECDSAP256SHA256, DigestType: dns.SHA256, Digest: strings.Repeat("00", 32)}
+	r := newResolver(t, w, func(c *dnssec.Config) { c.TrustAnchors = []dns.RR{ds} })
+	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Insecure || res.Reason != dnssec.ReasonNoTrustAnchor {
+		t.Fatalf("got %s/%s", res.Security, res.Reason)
+	}
+}

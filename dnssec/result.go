@@ -76,6 +76,7 @@ const (
 	ReasonUnsupportedAlgorithm   Reason = "unsupported-algorithm"     // Insecure: DS set has no supported algorithm
 	ReasonUnsupportedDigest      Reason = "unsupported-digest"        // Insecure: DS set has no supported digest type
 	ReasonNSEC3IterationsTooMany Reason = "nsec3-iterations-too-high" // Insecure: RFC 9276 §3.2 cap exceeded
+	ReasonNoTrustAnchor          Reason = "no-trust-anchor"           // Insecure: no configured anchor covers the name
 	ReasonSignatureExpired       Reason = "signature-expired"
 	ReasonSignatureNotYetValid   Reason = "signature-not-yet-valid"
 	ReasonSignatureInvalid       Reason = "signature-invalid"
