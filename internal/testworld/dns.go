@@ -1,5 +1,33 @@
 package testworld
 
+// The DNS test world, in brief.
+//
+// DNSSEC (RFC 4033-4035) lets a resolver check that an answer is what the
+// zone's owner published. Every RRset of a signed zone carries an RRSIG
+// made with one of the zone's keys (DNSKEY records at the apex). The
+// DNSKEY RRset is signed by a key-signing key (KSK, flag 257) whose hash
+// the parent zone publishes as a DS record, itself signed by the parent's
+// keys, and so on up to the root, whose KSK the validator knows as a trust
+// anchor. Names and types that do not exist are proven absent by NSEC
+// records (RFC 4034 §4: each names the next existing owner in canonical
+// order and lists the types at its own owner) or by NSEC3 records (RFC
+// 5155: the same over hashed owner names, with an opt-out flag that lets
+// unsigned delegations go unlisted). A delegation to an unsigned zone is
+// proven insecure by such a record at the parent showing NS but no DS.
+//
+// This world builds such a hierarchy in memory: a root zone with its own
+// KSK and ZSK, the TLD "test." and scenario zones below it (see
+// DNSScenarios), plus any zones the caller adds. It signs them with
+// miekg/dns, builds their NSEC or NSEC3 chains, and serves them on a
+// loopback port the way a recursive resolver answers a query with DO=1
+// and CD=1: it does not validate, it returns the RRsets with their RRSIGs,
+// follows CNAMEs across zones, synthesises wildcard answers with the
+// proof that no closer name exists, and gives negative answers with the
+// SOA and the NSEC/NSEC3 proof. DS questions are answered from the parent
+// side of a zone cut, everything else from the deepest zone holding the
+// name. Deliberate faults per zone (ZoneFaults) and for the whole server
+// (DNSOptions) produce the bogus and broken cases a validator must handle.
+
 import (
 	"errors"
 	"fmt"

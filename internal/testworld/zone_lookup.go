@@ -256,9 +256,9 @@ func (z *zone) closestProvable(qname string) string {
 	}
 }
 
-// appendUnique appends the records of add whose owner and type are not
-// in dst yet, keeping proofs free of duplicates when one NSEC serves two
-// purposes.
+// appendUnique appends the records of add that are not in dst yet (the
+// same stored record), keeping proofs free of duplicates when one NSEC or
+// NSEC3 serves two purposes.
 func (z *zone) appendUnique(dst, add []dns.RR) []dns.RR {
 	for _, rr := range add {
 		dup := false
