@@ -9,7 +9,7 @@
 //     with its TLSA records and every address with its STARTTLS probe,
 //     certificate chain and verdicts, then failures (with their RFC 8460
 //     result types), warnings and notes. Colour is optional; the command
-//     line turns it on only for a terminal without NO_COLOR.
+//     line turns it on only for a terminal without NO_COLOR (see UseColor).
 //   - WriteJSON and WriteJSONLines, for machines: one object per domain in
 //     the stable schema documented in SCHEMA.md, indented or one per line.
 //   - WriteNagios, for monitoring systems: the plugin format, one status
