@@ -1,0 +1,140 @@
+package interop
+
+import (
+	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+const (
+	scenarioTmpl = "scenario.zone.tmpl"
+	unsignedTmpl = "unsigned.zone.tmpl"
+	p256         = "ECDSAP256SHA256"
+)
+
+// dnsZones is the zone table of the interop world: a private root, the
+// TLD "interop." and one zone per DNS scenario. Each signed zone says
+// which independent tool signs it; dane.interop. (the SMTP scenarios) is
+// added by smtpZone.
+func dnsZones() []zoneSpec {
+	child := func(name string, s signer, alg string) zoneSpec {
+		return zoneSpec{name: name, parent: "interop.", tmpl: scenarioTmpl, signer: s, alg: alg}
+	}
+	z := []zoneSpec{
+		{name: ".", tmpl: "root.zone.tmpl", signer: ldnsSigner, alg: p256, split: true},
+		{name: "interop.", parent: ".", tmpl: "tld.zone.tmpl", signer: bindSigner, alg: p256, split: true},
+	}
+	rsa := child("rsasha256.interop.", bindSigner, "RSASHA256")
+	rsa.split = true
+	z = append(z,
+		rsa,
+		child("rsasha512.interop.", ldnsSigner, "RSASHA512"),
+		child("p256.interop.", bindSigner, p256),
+		child("p384.interop.", ldnsSigner, "ECDSAP384SHA384"),
+		child("ed25519.interop.", bindSigner, "ED25519"),
+		child("ed448.interop.", ldnsSigner, "ED448"),
+	)
+	n3 := child("nsec3.interop.", ldnsSigner, p256)
+	n3.nsec3 = true
+	n3b := child("nsec3-bind.interop.", bindSigner, p256)
+	n3b.nsec3 = true
+	oo := child("optout.interop.", bindSigner, p256)
+	oo.nsec3, oo.optOut = true, true
+	oo.lines = []string{"unsigned IN NS ns.interop."}
+	exp := child("expired.interop.", bindSigner, p256)
+	exp.window = windowExpired
+	fut := child("future.interop.", ldnsSigner, p256)
+	fut.window = windowFuture
+	wds := child("wrongds.interop.", bindSigner, p256)
+	wds.wrongDS = true
+	z = append(z, n3, n3b, oo, exp, fut, wds,
+		zoneSpec{name: "unsigned.optout.interop.", parent: "optout.interop.", tmpl: unsignedTmpl},
+		zoneSpec{name: "insecure.interop.", parent: "interop.", tmpl: unsignedTmpl,
+			lines: []string{"_25._tcp.mx IN TLSA 3 1 1 " + zeroDigest}},
+	)
+	return z
+}
+
+// zeroDigest is TLSA data that matches nothing.
+const zeroDigest = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// dnsCase is one question of the DNS scenario table and the answer every
+// validator must agree on.
+type dnsCase struct {
+	name  string
+	qtype uint16
+	// want is the status daneprobe must report; rcode the final RCODE.
+	want  dnssec.Security
+	rcode int
+	// ref is what delv and Unbound report when it differs from want: an
+	// expected difference, explained in note.
+	ref  *dnssec.Security
+	note string
+}
+
+// refWant is the status the reference validators must report.
+func (c dnsCase) refWant() dnssec.Security {
+	if c.ref != nil {
+		return *c.ref
+	}
+	return c.want
+}
+
+// dnsCases lists the questions asked of daneprobe, delv and Unbound.
+func dnsCases() []dnsCase {
+	var cs []dnsCase
+	add := func(name string, qtype uint16, want dnssec.Security, rcode int) {
+		cs = append(cs, dnsCase{name: name, qtype: qtype, want: want, rcode: rcode})
+	}
+	const (
+		ok = dns.RcodeSuccess
+		nx = dns.RcodeNameError
+	)
+	// Every algorithm: a positive answer.
+	for _, z := range []string{"rsasha256", "rsasha512", "p256", "p384", "ed25519", "nsec3", "nsec3-bind", "optout"} {
+		add("www."+z+".interop.", dns.TypeA, dnssec.Secure, ok)
+	}
+	// NSEC (p256: dnssec-signzone) and NSEC3 (nsec3: ldns-signzone,
+	// nsec3-bind: dnssec-signzone): TLSA NXDOMAIN and NODATA, wildcard
+	// expansion and wildcard NODATA, CNAMEs across zones.
+	for _, z := range []string{"p256", "nsec3", "nsec3-bind", "rsasha512"} {
+		d := "." + z + ".interop."
+		add("_25._tcp.nothere"+d, dns.TypeTLSA, dnssec.Secure, nx)
+		add("_25._tcp.nodata"+d, dns.TypeTLSA, dnssec.Secure, ok)
+		add("_25._tcp.mx"+d, dns.TypeTLSA, dnssec.Secure, nx)
+		add("host.wild"+d, dns.TypeA, dnssec.Secure, ok)
+		add("_25._tcp.host.wild"+d, dns.TypeA, dnssec.Secure, ok)
+		add("host.wild"+d, dns.TypeTLSA, dnssec.Secure, ok)
+		add("www"+d, dns.TypeTLSA, dnssec.Secure, ok)
+		add("alias-secure"+d, dns.TypeA, dnssec.Secure, ok)
+		add("alias-insecure"+d, dns.TypeA, dnssec.Insecure, ok)
+		add("alias-bogus"+d, dns.TypeA, dnssec.Bogus, ok)
+	}
+	// The TLD (dnssec-signzone, NSEC) and the root (ldns-signzone, NSEC).
+	add("www.interop.", dns.TypeA, dnssec.Secure, ok)
+	add("nothere.interop.", dns.TypeA, dnssec.Secure, nx)
+	add("nothere.", dns.TypeA, dnssec.Secure, nx)
+	// Insecure delegations: proven by NSEC in the TLD, and by an NSEC3
+	// opt-out span in optout.interop.
+	add("www.insecure.interop.", dns.TypeA, dnssec.Insecure, ok)
+	add("_25._tcp.mx.insecure.interop.", dns.TypeTLSA, dnssec.Insecure, ok)
+	add("nothere.insecure.interop.", dns.TypeA, dnssec.Insecure, nx)
+	add("www.unsigned.optout.interop.", dns.TypeA, dnssec.Insecure, ok)
+	add("_25._tcp.nodata.optout.interop.", dns.TypeTLSA, dnssec.Secure, ok)
+	// Broken chains: signatures expired or not yet valid, a DS that
+	// matches no key.
+	for _, z := range []string{"expired", "future", "wrongds"} {
+		add("www."+z+".interop.", dns.TypeA, dnssec.Bogus, ok)
+		add("_25._tcp.mx."+z+".interop.", dns.TypeTLSA, dnssec.Bogus, nx)
+	}
+	// ED448 (algorithm 16): RFC 8624 §3.1 makes validating it a MAY;
+	// daneprobe does not (crypto/ed448 is not in Go's standard library
+	// and miekg/dns cannot verify it), so the zone is insecure to it
+	// (RFC 4035 §5.2) while Unbound and delv, built on OpenSSL, validate
+	// it. An expected difference: never bogus, and never secure by
+	// accident.
+	sec := dnssec.Secure
+	cs = append(cs, dnsCase{name: "www.ed448.interop.", qtype: dns.TypeA, want: dnssec.Insecure, rcode: ok, ref: &sec,
+		note: "ED448 is MAY-validate (RFC 8624 §3.1); daneprobe treats it as unsupported, hence insecure"})
+	return cs
+}

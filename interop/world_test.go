@@ -1,0 +1,117 @@
+package interop
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+// world is the running interop world: signed zones, NSD, Unbound and
+// Postfix, all on loopback, all owned by one test.
+type world struct {
+	tb      *toolbox
+	dir     string
+	tmplDir string
+	zones   map[string]*signedZone
+	anchor  []string // the root's DS records, in zone-file syntax
+	nsd     string   // NSD's address
+	unbound string   // Unbound's address
+	smtp    *smtpWorld
+}
+
+// templateDir is testdata/interop, found from this source file so the
+// tests run from any working directory.
+func templateDir(t *testing.T) string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the interop sources")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "testdata", "interop")
+}
+
+// newWorld builds and starts the world. Everything it starts ends in
+// t.Cleanup; everything it writes is under t.TempDir().
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	tb := findTools(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w := &world{tb: tb, dir: t.TempDir(), tmplDir: templateDir(t)}
+	start := time.Now()
+
+	sw, err := newSMTPWorld(start)
+	if err != nil {
+		t.Fatalf("make the SMTP scenario certificates: %v", err)
+	}
+	w.smtp = sw
+	specs := append(dnsZones(), sw.zone())
+	w.zones, err = buildZones(ctx, tb, w.dir, w.tmplDir, specs, start)
+	if err != nil {
+		t.Fatalf("sign the zones: %v", err)
+	}
+	signed := time.Now()
+	if w.anchor, err = trustAnchor(w.zones); err != nil {
+		t.Fatal(err)
+	}
+	if w.nsd, err = startNSD(t, tb, w.dir, w.tmplDir, w.zones); err != nil {
+		t.Fatalf("start NSD: %v", err)
+	}
+	var names []string
+	for n := range w.zones {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if w.unbound, err = startUnbound(t, tb, w.dir, w.tmplDir, w.nsd, names, w.anchor); err != nil {
+		t.Fatalf("start Unbound: %v", err)
+	}
+	if err := sw.start(t, tb, w.dir, w.tmplDir); err != nil {
+		t.Fatalf("start Postfix: %v", err)
+	}
+	t.Logf("interop world up in %v (keys and signatures %v); NSD %s, Unbound %s, %d zones, %d Postfix listeners",
+		time.Since(start).Round(time.Millisecond), signed.Sub(start).Round(time.Millisecond), w.nsd, w.unbound, len(w.zones), len(sw.scenarios))
+	return w
+}
+
+// anchorRRs parses the root DS records for dnssec.Config.
+func (w *world) anchorRRs(t *testing.T) []dns.RR {
+	t.Helper()
+	rrs, err := dnssec.ParseTrustAnchors(strings.NewReader(strings.Join(w.anchor, "\n")+"\n"), ".")
+	if err != nil {
+		t.Fatalf("parse the root DS: %v", err)
+	}
+	return rrs
+}
+
+// resolver returns a daneprobe validating resolver pointed at Unbound.
+func (w *world) resolver(t *testing.T) *dnssec.Resolver {
+	t.Helper()
+	r, err := dnssec.NewResolver(dnssec.Config{
+		Upstreams:    []string{w.unbound},
+		TrustAnchors: w.anchorRRs(t),
+		Timeout:      3 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("new resolver: %v", err)
+	}
+	return r
+}
+
+// TestInterop builds the world once and runs every comparison against
+// it: the DNS scenarios (daneprobe against delv and Unbound) and the SMTP
+// scenarios (daneprobe against the RFC 7672 table and posttls-finger).
+func TestInterop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("interop: the real-daemon suite does not run with -short")
+	}
+	w := newWorld(t)
+	t.Run("dns", func(t *testing.T) { testDNS(t, w) })
+	t.Run("smtp", func(t *testing.T) { testSMTP(t, w) })
+}
