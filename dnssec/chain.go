@@ -133,9 +133,11 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 	}
 	got := st.fetchAll(ctx, keys)
 	if cur == nil {
-		f := got[fetchKey{anchor, dns.TypeDNSKEY}]
-		ci := st.validateAnchor(anchor, f)
-		st.storeCut(anchor, ci)
+		ci := st.sharedCut(anchor, func() cutInfo {
+			ci := st.validateAnchor(anchor, got[fetchKey{anchor, dns.TypeDNSKEY}])
+			st.storeCut(anchor, ci)
+			return ci
+		})
 		res.links = append(res.links, ci.link)
 		if ci.kind != cutSecure {
 			res.v = ci.v
@@ -144,8 +146,12 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 		cur = ci.keys
 	}
 	for _, n := range need {
-		ci := st.validateCut(n, cur, got[fetchKey{n, dns.TypeDS}], got[fetchKey{n, dns.TypeDNSKEY}])
-		st.storeCut(n, ci)
+		parent := cur
+		ci := st.sharedCut(n, func() cutInfo {
+			ci := st.validateCut(n, parent, got[fetchKey{n, dns.TypeDS}], got[fetchKey{n, dns.TypeDNSKEY}])
+			st.storeCut(n, ci)
+			return ci
+		})
 		switch ci.kind {
 		case cutNone:
 			continue
@@ -161,6 +167,29 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 	res.v = secure
 	res.keys = cur
 	return res
+}
+
+// cutFuture is one name's validation shared by the concurrent chain
+// walks of one lookup (the zones of a CNAME chain share their
+// ancestors), so common links are verified once.
+type cutFuture struct {
+	done chan struct{}
+	ci   cutInfo
+}
+
+func (st *lookupState) sharedCut(name string, compute func() cutInfo) cutInfo {
+	st.mu.Lock()
+	if f, ok := st.cutMemo[name]; ok {
+		st.mu.Unlock()
+		<-f.done
+		return f.ci
+	}
+	f := &cutFuture{done: make(chan struct{})}
+	st.cutMemo[name] = f
+	st.mu.Unlock()
+	defer close(f.done)
+	f.ci = compute()
+	return f.ci
 }
 
 // storeCut caches what was learnt about a name. Secure and insecure

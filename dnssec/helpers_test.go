@@ -70,5 +70,5 @@ func testState(t testing.TB, now time.Time, mod func(*Config)) *lookupState {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &lookupState{r: r, now: now, zones: map[string]zoneResult{}, minTTL: -1}
+	return &lookupState{r: r, now: now, zones: map[string]zoneResult{}, cutMemo: map[string]*cutFuture{}, minTTL: -1}
 }

@@ -27,7 +27,7 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Resu
 	if res, ok := r.answers.get(key, now); ok {
 		return res.clone(), nil
 	}
-	st := &lookupState{r: r, now: now, zones: map[string]zoneResult{}, minTTL: -1}
+	st := &lookupState{r: r, now: now, zones: map[string]zoneResult{}, cutMemo: map[string]*cutFuture{}, minTTL: -1}
 	res := &Result{Name: qname, Type: qtype, Canonical: qname}
 	msg, err := r.fetch(ctx, qname, qtype)
 	if err != nil {
@@ -161,7 +161,7 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 		followed := false
 		for {
 			if set := findRRset(answer, cur, res.Type); set != nil {
-				v = worse(v, st.validateSet(ctx, set, auth))
+				v = st.link(v, func() verdict { return st.validateSet(ctx, set, auth) })
 				res.Answer = append(res.Answer, st.capped(set)...)
 				res.Canonical = cur
 				done = true
@@ -175,7 +175,7 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 					return worse(v, bogus(ReasonCNAMEChainTooLong, "more than %d CNAME/DNAME links", lim.CNAMEChain))
 				}
 				hops++
-				v = worse(v, st.validateSet(ctx, set, auth))
+				v = st.link(v, func() verdict { return st.validateSet(ctx, set, auth) })
 				res.Answer = append(res.Answer, st.capped(set)...)
 				cur = canonicalName(set.rrs[0].(*dns.CNAME).Target)
 				res.Canonical = cur
@@ -187,7 +187,7 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 					return worse(v, bogus(ReasonCNAMEChainTooLong, "more than %d CNAME/DNAME links", lim.CNAMEChain))
 				}
 				hops++
-				v = worse(v, st.validateSet(ctx, set, auth))
+				v = st.link(v, func() verdict { return st.validateSet(ctx, set, auth) })
 				res.Answer = append(res.Answer, st.capped(set)...)
 				// RFC 6672 §5.3.3: the CNAME synthesised from a signed
 				// DNAME is unsigned; we derive its target ourselves.
@@ -213,8 +213,20 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 			msg = m
 			continue
 		}
-		return worse(v, st.validateDenial(ctx, cur, res.Type, msg.Rcode, auth))
+		return st.link(v, func() verdict { return st.validateDenial(ctx, cur, res.Type, msg.Rcode, auth) })
 	}
+}
+
+// link adds one link of a CNAME/DNAME chain to the status so far. Once a
+// link is Insecure the names after it are unauthenticated (anyone on the
+// path could have chosen them), so the rest of the chain is Insecure
+// without further validation: a forged target must not be able to turn
+// the answer Bogus.
+func (st *lookupState) link(sofar verdict, check func() verdict) verdict {
+	if sofar.sec == Insecure {
+		return sofar
+	}
+	return worse(sofar, check())
 }
 
 // findDNAME returns a DNAME RRset at an ancestor of name and the name it

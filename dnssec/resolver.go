@@ -82,6 +82,7 @@ type lookupState struct {
 	warnings []string
 	links    []ChainLink
 	zones    map[string]zoneResult
+	cutMemo  map[string]*cutFuture
 	minTTL   time.Duration
 }
 

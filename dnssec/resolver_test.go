@@ -385,3 +385,23 @@ func TestNoTrustAnchor(t *testing.T) {
 		t.Fatalf("got %s/%s", res.Security, res.Reason)
 	}
 }
+
+// TestInsecureLinkEndsValidation: after an insecure CNAME link the rest
+// of the chain is Insecure, even when its target zone is broken.
+func TestInsecureLinkEndsValidation(t *testing.T) {
+	w := startWorld(t, testworld.DNSOptions{Zones: []testworld.ZoneSpec{{
+		Origin: "plain.test.", Unsigned: true,
+		Records: []string{"to-bogus.plain.test. 300 IN CNAME www.expired.test.", "to-secure.plain.test. 300 IN CNAME www.alg13.test."},
+	}}})
+	r := newResolver(t, w, nil)
+	for _, name := range []string{"to-bogus.plain.test.", "to-secure.plain.test."} {
+		res := lookup(t, r, name, dns.TypeA)
+		if res.Security != dnssec.Insecure || len(res.Answer) != 2 {
+			t.Errorf("%s: %s/%s with %d records (%s)", name, res.Security, res.Reason, len(res.Answer), res.Why)
+		}
+	}
+	// The other way round: a secure link into a bogus zone stays Bogus.
+	if res := lookup(t, r, "www.expired.test.", dns.TypeA); res.Security != dnssec.Bogus {
+		t.Errorf("expired zone: %s", res.Security)
+	}
+}
