@@ -172,6 +172,11 @@ func decideMXDANE(m *MXReport) {
 	switch s {
 	case tlsaAddressFailed, tlsaLookupFailed:
 		m.DANE, m.DANEReason, m.DANESender = DANEFailed, hostReason, Skip
+		if hostReason == ReasonNoAddresses {
+			// Nothing to connect to, and no TLSA lookup: DANE does not
+			// apply, but no sender can use the host.
+			m.DANE = DANENone
+		}
 	case tlsaNotApplicable, tlsaInsecure, tlsaAbsent:
 		m.DANE = DANENone
 		if best == Skip {
@@ -236,5 +241,5 @@ func domainDANE(mx []MXReport) DANEResult {
 // with usable records, or its lookups failed in a way that makes it
 // unusable under DANE.
 func daneApplies(m *MXReport) bool {
-	return m.DANE == DANEVerified || (m.DANE == DANEFailed && m.DANEReason != ReasonNoAddresses)
+	return m.DANE == DANEVerified || m.DANE == DANEFailed
 }

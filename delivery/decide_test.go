@@ -221,6 +221,7 @@ func TestDecideMXDANE(t *testing.T) {
 		{"no TLSA", tlsaSet("mx", secure()), []AddressReport{down, plain}, DANENone, "", DeliverOpportunistic},
 		{"no TLSA, unreachable", tlsaSet("mx", secure()), []AddressReport{down}, DANENone, ReasonUnreachable, Skip},
 		{"bogus TLSA", tlsaSet("mx", bogus("x"), rec), []AddressReport{ok}, DANEFailed, ReasonTLSALookupBogus, Skip},
+		{"no addresses: DANE does not apply", tlsaSet("mx", secure(), rec), nil, DANENone, ReasonNoAddresses, Skip},
 	} {
 		m := hostWith(secure(), secure(), tc.tlsa)
 		m.Addresses = append([]AddressReport(nil), tc.addrs...)

@@ -161,7 +161,14 @@ func TestFindings(t *testing.T) {
 	if w, _ = findingCodes(r); !w[WarnUnreachable] || r.Status != StatusWarning || r.DANE != DANEVerified {
 		t.Errorf("unreachable address: warnings %v status %s dane %s", w, r.Status, r.DANE)
 	}
-	// An MX host without addresses.
+	// An MX host without addresses next to one without TLSA: still no DANE.
+	r = verifiedDomain(cur, cur, next)
+	r.MX[0].TLSA.Records = nil
+	r.MX = append(r.MX, MXReport{Host: "ghost.example.org", Preference: 20, A: secure(), AAAA: secure()})
+	if w, _ = findingCodes(r); !w[WarnNoAddresses] || r.DANE != DANENone || r.Status != StatusWarning {
+		t.Errorf("no addresses, no TLSA: warnings %v dane %s status %s", w, r.DANE, r.Status)
+	}
+	// An MX host without addresses next to a verified one: partial.
 	r = verifiedDomain(cur, cur, next)
 	r.MX = append(r.MX, MXReport{Host: "ghost.example.org", Preference: 20, A: secure(), AAAA: secure()})
 	if w, _ = findingCodes(r); !w[WarnNoAddresses] || r.DANE != DANEPartial {
