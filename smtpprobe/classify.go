@@ -14,7 +14,7 @@ import (
 
 // classify maps a step error to an Outcome. ctx is the caller's context,
 // to tell a cancellation from a step timeout.
-func classify(ctx context.Context, err error) Outcome {
+func classify(ctx context.Context, step Step, err error) Outcome {
 	var (
 		re    *ReplyError
 		alert tls.AlertError
@@ -54,7 +54,7 @@ func classify(ctx context.Context, err error) Outcome {
 		return OutcomeEOF
 	}
 	var opErr *net.OpError
-	if errors.As(err, &opErr) {
+	if errors.As(err, &opErr) || step == StepConnect {
 		return OutcomeFailed
 	}
 	// Anything else during a handshake or dialogue is the peer speaking

@@ -126,3 +126,14 @@ func TestResultJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestTLS10Recorded(t *testing.T) {
+	srv := startSMTP(t, testworld.SMTPOptions{Kind: testworld.SMTPLegacyTLS, TLSMaxVersion: tls.VersionTLS10})
+	res, err := newProber().Probe(context.Background(), target(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TLS.Version != tls.VersionTLS10 || res.TLS.CipherName == "" {
+		t.Errorf("tls %s %s", res.TLS.VersionName, res.TLS.CipherName)
+	}
+}

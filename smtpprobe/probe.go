@@ -14,6 +14,9 @@ import (
 // maxInjectedKept caps the injected bytes kept in a Result.
 const maxInjectedKept = 4096
 
+// ErrNoAddress is returned when a Target has no valid address.
+var ErrNoAddress = errors.New("target has no valid IP address")
+
 // Probe runs one session with the zero Prober's defaults; see
 // Prober.Probe.
 func Probe(ctx context.Context, t Target) (*Result, error) {
@@ -87,7 +90,7 @@ func (s *session) step(name Step, timeout time.Duration, fn func(ctx context.Con
 	err := fn(ctx, deadline)
 	sr := StepResult{Step: name, Outcome: OutcomeOK, Duration: s.p.now().Sub(start)}
 	if err != nil {
-		sr.Outcome = classify(s.ctx, err)
+		sr.Outcome = classify(s.ctx, name, err)
 		sr.Error = err.Error()
 	}
 	s.res.Steps = append(s.res.Steps, sr)
@@ -105,6 +108,9 @@ func (s *session) fail(name Step, err error) error {
 
 func (s *session) run() error {
 	err := s.step(StepConnect, s.tm.Connect, func(ctx context.Context, _ time.Time) error {
+		if !s.t.Addr.IsValid() {
+			return ErrNoAddress
+		}
 		conn, err := s.p.dial()(ctx, "tcp", s.res.Addr.String())
 		if err != nil {
 			return err

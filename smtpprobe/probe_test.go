@@ -67,7 +67,7 @@ func TestScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(scenarios) < 12 {
+	if len(scenarios) < 13 {
 		t.Fatalf("only %d scenarios", len(scenarios))
 	}
 	leaf, err := testworld.SelfSigned(testworld.CertOptions{DNSNames: []string{"mx.example.net"}})

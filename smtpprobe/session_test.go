@@ -142,6 +142,7 @@ func TestEHLOName(t *testing.T) {
 		{"fqdn", Prober{Hostname: host("mail.h.example.", nil)}, Target{}, local, "mail.h.example"},
 		{"short hostname uses fallback", Prober{Hostname: host("box", nil), FallbackEHLOName: "fb.example"}, Target{}, local, "fb.example"},
 		{"localhost never", Prober{Hostname: host("localhost.localdomain", nil), FallbackEHLOName: "localhost"}, Target{EHLOName: "localhost"}, local, "[192.0.2.7]"},
+		{"no command smuggling", Prober{EHLOName: "a.example\r\nMAIL FROM:<>", FallbackEHLOName: "b c", Hostname: host("box", nil)}, Target{}, local, "[192.0.2.7]"},
 		{"hostname error", Prober{Hostname: host("", errors.New("no"))}, Target{}, local6, "[IPv6:2001:db8::7]"},
 	}
 	for _, c := range cases {
@@ -171,4 +172,11 @@ type closeHook struct {
 func (c *closeHook) Close() error {
 	c.once.Do(c.fn)
 	return c.Conn.Close()
+}
+
+func TestNoAddress(t *testing.T) {
+	res, err := Probe(context.Background(), Target{Host: "mx.example"})
+	if !errors.Is(err, ErrNoAddress) || res.FailedStep != StepConnect || res.Outcome != OutcomeFailed {
+		t.Errorf("err %v failed %q outcome %q", err, res.FailedStep, res.Outcome)
+	}
 }

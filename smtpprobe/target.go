@@ -121,10 +121,10 @@ func (p *Prober) limits() (bytes, lines int) {
 // ehloName picks the greeting name for t, given the local address of the
 // connection.
 func (p *Prober) ehloName(t Target, local net.Addr) string {
-	if t.EHLOName != "" && !isLocalhost(t.EHLOName) {
+	if usableName(t.EHLOName) {
 		return t.EHLOName
 	}
-	if p.EHLOName != "" && !isLocalhost(p.EHLOName) {
+	if usableName(p.EHLOName) {
 		return p.EHLOName
 	}
 	hostname := p.Hostname
@@ -137,10 +137,25 @@ func (p *Prober) ehloName(t Target, local net.Addr) string {
 			return h
 		}
 	}
-	if p.FallbackEHLOName != "" && !isLocalhost(p.FallbackEHLOName) {
+	if usableName(p.FallbackEHLOName) {
 		return p.FallbackEHLOName
 	}
 	return addressLiteral(local)
+}
+
+// usableName accepts a configured greeting name: not empty, not
+// localhost, and a single token (no spaces or control characters that
+// would let it smuggle a second command onto the line).
+func usableName(name string) bool {
+	if name == "" || isLocalhost(name) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] <= ' ' || name[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func isLocalhost(name string) bool {

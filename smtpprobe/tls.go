@@ -86,22 +86,21 @@ func (s *session) tlsPhase() error {
 		return s.fail(StepHandshake, err)
 	}
 
-	maxBytes, _ := s.p.limits()
+	maxBytes, maxLines := s.p.limits()
 	pc := &postTLSConn{Conn: tc, greeting: []byte("220 post-tls\r\n")}
 	c := smtp.NewClient(pc)
 	defer c.Close()
 	err = s.step(StepEHLOAfterTLS, s.tm.EHLO, func(ctx context.Context, deadline time.Time) error {
 		// RFC 3207 §4.2: the client discards what it learned before TLS
 		// and sends EHLO again.
-		pc.capture(maxBytes)
+		pc.budget(maxBytes, maxLines, true)
 		c.CommandTimeout = time.Until(deadline)
 		err := c.Hello(s.res.EHLOName)
 		got := pc.stopCapture()
 		if err != nil {
 			return convertSMTPError("EHLO", err)
 		}
-		_, lines := s.p.limits()
-		rr := newReplyReader(bytes.NewReader(got), maxBytes, lines)
+		rr := newReplyReader(bytes.NewReader(got), maxBytes, maxLines)
 		rep, rerr := rr.readReply()
 		if rerr == nil && rep.Code == 250 {
 			s.res.ExtensionsAfterTLS = parseEHLO(rep)
@@ -114,6 +113,7 @@ func (s *session) tlsPhase() error {
 		return s.fail(StepEHLOAfterTLS, err)
 	}
 	s.step(StepQuit, s.tm.Quit, func(_ context.Context, deadline time.Time) error {
+		pc.budget(maxBytes, maxLines, false)
 		c.CommandTimeout = time.Until(deadline)
 		return convertSMTPError("QUIT", c.Quit())
 	})
@@ -132,16 +132,18 @@ func convertSMTPError(command string, err error) error {
 
 // postTLSConn adapts the TLS connection for go-smtp's client, which
 // expects to read a greeting first: after STARTTLS there is none (RFC 3207
-// §4.2), so it serves a synthetic one. It also caps and captures what the
-// server sends during EHLO, so the extension list can be recorded (go-smtp
-// does not expose it) and an endless reply cannot grow without bound.
+// §4.2), so it serves a synthetic one. It also caps what the server may
+// send per command (bytes and lines, like the plaintext replies), so an
+// endless reply ends in ErrReplyTooLong, and captures the EHLO reply so
+// the extension list can be recorded (go-smtp does not expose it).
 type postTLSConn struct {
 	net.Conn
 	mu        sync.Mutex
 	greeting  []byte
 	capturing bool
 	buf       bytes.Buffer
-	remaining int
+	bytesLeft int
+	linesLeft int
 }
 
 func (c *postTLSConn) Read(p []byte) (int, error) {
@@ -152,29 +154,31 @@ func (c *postTLSConn) Read(p []byte) (int, error) {
 		c.mu.Unlock()
 		return n, nil
 	}
-	capturing, remaining := c.capturing, c.remaining
+	left, lines := c.bytesLeft, c.linesLeft
 	c.mu.Unlock()
-	if capturing {
-		if remaining <= 0 {
-			return 0, ErrReplyTooLong
-		}
-		if len(p) > remaining {
-			p = p[:remaining]
-		}
+	if left <= 0 || lines <= 0 {
+		return 0, ErrReplyTooLong
+	}
+	if len(p) > left {
+		p = p[:left]
 	}
 	n, err := c.Conn.Read(p)
-	if capturing && n > 0 {
-		c.mu.Lock()
+	c.mu.Lock()
+	c.bytesLeft -= n
+	c.linesLeft -= bytes.Count(p[:n], []byte{'\n'})
+	if c.capturing {
 		c.buf.Write(p[:n])
-		c.remaining -= n
-		c.mu.Unlock()
 	}
+	c.mu.Unlock()
 	return n, err
 }
 
-func (c *postTLSConn) capture(limit int) {
+// budget sets the caps for the next command's reply; capture also records
+// what is read until stopCapture.
+func (c *postTLSConn) budget(maxBytes, maxLines int, capture bool) {
 	c.mu.Lock()
-	c.capturing, c.remaining = true, limit
+	c.bytesLeft, c.linesLeft = maxBytes, maxLines+1 // +1: a line may end exactly at the cap
+	c.capturing = capture
 	c.buf.Reset()
 	c.mu.Unlock()
 }

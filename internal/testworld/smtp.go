@@ -41,6 +41,9 @@ const (
 	SMTPTrickle SMTPKind = "trickle"
 	// SMTPEndlessEHLO answers EHLO with "250-" lines forever.
 	SMTPEndlessEHLO SMTPKind = "endless-ehlo"
+	// SMTPEndlessEHLOAfterTLS behaves until the handshake, then answers
+	// the EHLO over TLS with "250-" lines forever.
+	SMTPEndlessEHLOAfterTLS SMTPKind = "endless-ehlo-after-tls"
 	// SMTPStalledHandshake answers STARTTLS with 220 and then never
 	// speaks TLS.
 	SMTPStalledHandshake SMTPKind = "stalled-handshake"
@@ -52,7 +55,8 @@ const (
 var SMTPKinds = []SMTPKind{
 	SMTPStartTLS, SMTPNoStartTLS, SMTPHiddenStartTLS, SMTPStartTLS454,
 	SMTPCloseAfter220, SMTPInjectAfter220, SMTPLegacyTLS, SMTPBannerFlood,
-	SMTPTrickle, SMTPEndlessEHLO, SMTPStalledHandshake, SMTPRejectBanner,
+	SMTPTrickle, SMTPEndlessEHLO, SMTPEndlessEHLOAfterTLS, SMTPStalledHandshake,
+	SMTPRejectBanner,
 }
 
 // DefaultInjection is what SMTPInjectAfter220 sends when
@@ -76,6 +80,10 @@ type SMTPOptions struct {
 	Hostname string
 	// Inject is what SMTPInjectAfter220 sends behind its 220.
 	Inject []byte
+	// TLSMaxVersion, if set, caps the TLS version of the TLS kinds (for
+	// example tls.VersionTLS10 with SMTPLegacyTLS for a TLS 1.0 only
+	// server). SMTPLegacyTLS defaults to TLS 1.1.
+	TLSMaxVersion uint16
 	// TrickleInterval is the pause between the bytes of SMTPTrickle;
 	// default one second.
 	TrickleInterval time.Duration
@@ -182,6 +190,9 @@ func (s *SMTPServer) serverTLSConfig() *tls.Config {
 	}
 	if s.opts.Kind == SMTPLegacyTLS {
 		cfg.MaxVersion = tls.VersionTLS11
+	}
+	if s.opts.TLSMaxVersion != 0 {
+		cfg.MaxVersion = s.opts.TLSMaxVersion
 	}
 	return cfg
 }

@@ -83,7 +83,7 @@ func (s *SMTPServer) dialogue(c net.Conn, inTLS bool) {
 		verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
 		switch strings.ToUpper(verb) {
 		case "EHLO":
-			if s.opts.Kind == SMTPEndlessEHLO {
+			if s.opts.Kind == SMTPEndlessEHLO || inTLS && s.opts.Kind == SMTPEndlessEHLOAfterTLS {
 				w("250-" + host + "\r\n")
 				for !s.closed.Load() {
 					if !w("250-X-ENDLESS\r\n") {
