@@ -30,6 +30,7 @@ type DNSScenario struct {
 const (
 	reasonUnsignedDelegation = "unsigned-delegation"
 	reasonUnsupportedAlg     = "unsupported-algorithm"
+	reasonUnsupportedDigest  = "unsupported-digest"
 	reasonIterations         = "nsec3-iterations-too-high"
 	reasonExpired            = "signature-expired"
 	reasonNotYetValid        = "signature-not-yet-valid"
@@ -98,6 +99,9 @@ func DNSScenarios() []DNSScenario {
 		{"missing-rrsig", "www.nosig.test.", a, bog, reasonMissingRRSIG, ok, "signed zone (DS at the parent) serving no RRSIGs"},
 		{"unsupported-algorithm", "www.unsupported.test.", a, insec, reasonUnsupportedAlg, ok, "DS and keys of algorithm 16 (ED448) only"},
 		{"nsec3-iterations-too-high", "nope.iterations.test.", a, insec, reasonIterations, nx, "NSEC3 with 200 iterations"},
+		{"ds-sha1", "www.ds-sha1.test.", a, sec, "", ok, "the parent's DS uses SHA-1 only"},
+		{"ds-sha384", "www.ds-sha384.test.", a, sec, "", ok, "the parent's DS uses SHA-384 only"},
+		{"unsupported-digest", "www.ds-unknown.test.", a, insec, reasonUnsupportedDigest, ok, "the parent's DS uses digest type 3 (GOST R 34.11-94) only"},
 		{"keytrap", "www.keytrap.test.", a, bog, reasonResourceLimit, ok, "32 DNSKEYs sharing the ZSK's tag, 40 bogus RRSIGs per RRset"},
 
 		{"bench-tlsa", "_25._tcp.mx.bench.test.", tlsa, sec, "", ok, "TLSA three labels below a TLD zone cut, for the latency benchmark"},
@@ -166,6 +170,9 @@ func builtinZones() []ZoneSpec {
 		{Origin: "unsupported.test.", Faults: ZoneFaults{UnsupportedAlgorithm: true}, Records: host("unsupported.test.")},
 		{Origin: "iterations.test.", NSEC3: nsec3(tooManyIterations, "ab", false), Records: host("iterations.test.")},
 		{Origin: "keytrap.test.", Faults: ZoneFaults{KeyTrap: true}, Records: host("keytrap.test.")},
+		{Origin: "ds-sha1.test.", DSDigests: []uint8{dns.SHA1}, Records: host("ds-sha1.test.")},
+		{Origin: "ds-sha384.test.", DSDigests: []uint8{dns.SHA384}, Records: host("ds-sha384.test.")},
+		{Origin: "ds-unknown.test.", DSDigests: []uint8{dns.GOST94}, Records: host("ds-unknown.test.")},
 
 		{Origin: "bench.test.", Records: append(host("bench.test."),
 			"_25._tcp.mx.bench.test. 300 IN TLSA 3 1 1 "+tlsaDigest,

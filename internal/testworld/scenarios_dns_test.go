@@ -330,6 +330,25 @@ func checkInsecure(t *testing.T, v *verifier, d *DNS, s DNSScenario, r *dns.Msg)
 				t.Errorf("RRSIG algorithm %d, want 16", sig.Algorithm)
 			}
 		}
+	case reasonUnsupportedDigest:
+		zone := parentName(s.Qname)
+		ds := askTCP(t, d, zone, dns.TypeDS)
+		set := rrsOf(ds.Answer, dns.TypeDS)
+		if len(set) == 0 {
+			t.Fatalf("no DS\n%v", ds)
+		}
+		if err := v.verifyAll(ds.Answer); err != nil {
+			t.Fatalf("DS signatures: %v", err)
+		}
+		for _, rr := range set {
+			switch rr.(*dns.DS).DigestType {
+			case dns.SHA1, dns.SHA256, dns.SHA384:
+				t.Errorf("supported digest type in %v", rr)
+			}
+		}
+		if err := v.verifyAll(r.Answer); err == nil || !strings.Contains(err.Error(), "no DNSKEY matches") {
+			t.Errorf("answer should not verify through the DS: %v", err)
+		}
 	case reasonIterations:
 		if err := v.verifyAll(r.Ns); err != nil {
 			t.Fatalf("the proof must be validly signed: %v", err)

@@ -30,6 +30,12 @@ type ZoneSpec struct {
 	Unsigned bool
 	// NSEC3 selects NSEC3 denial of existence (RFC 5155); nil means NSEC.
 	NSEC3 *NSEC3Params
+	// DSDigests are the digest types of the DS records the parent
+	// publishes for the zone's KSK, one DS each; nil means SHA-256 only.
+	// Types miekg/dns cannot compute (anything but 1, 2 and 4) get a
+	// random 32-octet digest, which a validator must treat as an
+	// unsupported digest (RFC 4035 §5.2).
+	DSDigests []uint8
 	// Faults deliberately break the zone.
 	Faults ZoneFaults
 }

@@ -2,6 +2,7 @@ package testworld
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -80,28 +81,44 @@ func collidingKey(k *dns.DNSKEY) *dns.DNSKEY {
 	return &c
 }
 
-// dsRecords returns the DS RRset the parent publishes for this zone: one
-// SHA-256 DS (RFC 4509) of the KSK; with WrongDS the digest is altered so
-// that it matches no key.
+// dsRecords returns the DS RRset the parent publishes for this zone: by
+// default one SHA-256 DS (RFC 4509) of the KSK, else one per digest type
+// in DSDigests; with WrongDS every digest is altered so that it matches
+// no key.
 func (z *zone) dsRecords() []dns.RR {
 	if !z.signed {
 		return nil
 	}
-	ds := z.ksk.dnskey.ToDS(dns.SHA256)
-	if ds == nil {
-		return nil
+	digests := z.spec.DSDigests
+	if len(digests) == 0 {
+		digests = []uint8{dns.SHA256}
 	}
-	ds.Hdr.Ttl = 3600
-	if z.spec.Faults.WrongDS {
-		d := []byte(ds.Digest)
-		if d[0] == '0' {
-			d[0] = '1'
-		} else {
-			d[0] = '0'
+	var out []dns.RR
+	for _, dt := range digests {
+		ds := z.ksk.dnskey.ToDS(dt)
+		if ds == nil {
+			// A digest type miekg/dns does not know: random octets.
+			ds = &dns.DS{
+				Hdr:        dns.RR_Header{Name: z.origin, Rrtype: dns.TypeDS, Class: dns.ClassINET},
+				KeyTag:     z.ksk.tag,
+				Algorithm:  z.ksk.dnskey.Algorithm,
+				DigestType: dt,
+				Digest:     hex.EncodeToString(randomBytes(32)),
+			}
 		}
-		ds.Digest = string(d)
+		ds.Hdr.Ttl = 3600
+		if z.spec.Faults.WrongDS {
+			d := []byte(ds.Digest)
+			if d[0] == '0' {
+				d[0] = '1'
+			} else {
+				d[0] = '0'
+			}
+			ds.Digest = string(d)
+		}
+		out = append(out, ds)
 	}
-	return []dns.RR{ds}
+	return out
 }
 
 // window returns the RRSIG inception and expiration for the zone.

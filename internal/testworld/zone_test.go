@@ -151,15 +151,22 @@ func TestDelegations(t *testing.T) {
 			t.Errorf("%s: signed zone has no DS", z.origin)
 			continue
 		}
-		matched := false
+		matched, unknown := false, false
 		for _, rr := range ds.rrs {
 			want := z.ksk.dnskey.ToDS(rr.(*dns.DS).DigestType)
+			if want == nil {
+				unknown = true // a digest type nobody can check
+				continue
+			}
 			if strings.EqualFold(want.Digest, rr.(*dns.DS).Digest) {
 				matched = true
 			}
 			if rr.(*dns.DS).KeyTag != z.ksk.tag {
 				t.Errorf("%s: DS key tag %d, KSK %d", z.origin, rr.(*dns.DS).KeyTag, z.ksk.tag)
 			}
+		}
+		if unknown && !matched {
+			continue
 		}
 		if matched == z.spec.Faults.WrongDS {
 			t.Errorf("%s: DS matched=%v with WrongDS=%v", z.origin, matched, z.spec.Faults.WrongDS)
