@@ -2,8 +2,8 @@ package testworld
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"time"
 
