@@ -28,8 +28,9 @@ type Resolver struct {
 	answers *lru[*Result]
 
 	// transport, when set (tests and fuzzing only), replaces the network
-	// exchange with one upstream; the capability probe is then skipped.
+	// exchange with one upstream; skipProbe skips the capability probe.
 	transport func(ctx context.Context, up, name string, qtype uint16) (*dns.Msg, error)
+	skipProbe bool
 }
 
 // NewResolver checks cfg, fills in defaults and returns a Resolver. It

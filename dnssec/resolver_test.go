@@ -178,27 +178,6 @@ func TestCoalescing(t *testing.T) {
 	}
 }
 
-// TestRoundTrips: with an injected delay, a cold TLSA lookup three zones
-// deep takes two sequential round trips and a warm one in the same zone
-// one. The delay is long so that CPU time on a loaded machine (or under
-// the race detector) cannot be mistaken for an extra round trip: three
-// rounds would take 1.2s, the limit is 1.1s.
-func TestRoundTrips(t *testing.T) {
-	const delay = 400 * time.Millisecond
-	w := startWorld(t, testworld.DNSOptions{Delay: delay})
-	r := newResolver(t, w, nil)
-	start := time.Now()
-	lookup(t, r, "_25._tcp.mx.bench.test.", dns.TypeTLSA)
-	if rounds := float64(time.Since(start)) / float64(delay); rounds >= 2.75 {
-		t.Errorf("cold lookup took %.1f round trips, want 2", rounds)
-	}
-	start = time.Now()
-	res := lookup(t, r, "mx.bench.test.", dns.TypeA)
-	if rounds := float64(time.Since(start)) / float64(delay); rounds >= 1.75 || res.Security != dnssec.Secure {
-		t.Errorf("warm lookup took %.1f round trips (%s), want 1", rounds, res.Security)
-	}
-}
-
 // TestValidationTime: validating as of a time after the signatures
 // expire, or before they start, is Bogus with the matching reason.
 func TestValidationTime(t *testing.T) {

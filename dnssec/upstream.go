@@ -204,7 +204,7 @@ func (r *Resolver) probeState(up string) *probeState {
 // that drop EDNS (FORMERR), ignore CD or strip signatures fail it.
 func (r *Resolver) runProbe(ctx context.Context, up string, ps *probeState) {
 	ps.once.Do(func() {
-		if r.transport != nil {
+		if r.skipProbe {
 			ps.capable = true
 			return
 		}
