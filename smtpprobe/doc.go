@@ -8,7 +8,7 @@
 //
 //  1. connect to TCP port 25 of one address of the MX host;
 //  2. read the server greeting, a 220 reply that may span several lines
-//     ("220-..." continuation lines, then "220 ...", RFC 5321 §4.2.1);
+//     ("220-..." continuation lines, then "220 ...", RFC 5321 §4.2);
 //  3. send EHLO with its own host name and read the list of extensions
 //     the server supports; a server that does not know EHLO answers 500
 //     or 502 and the client falls back to HELO (RFC 5321 §4.1.4);

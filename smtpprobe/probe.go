@@ -171,7 +171,7 @@ func isReplyError(err error) bool {
 
 // failAndQuit records the failure and, when the connection still carries
 // SMTP (the server answered with an error code), says QUIT politely
-// (RFC 5321 §3.1: after a 554 greeting the client should send QUIT).
+// (RFC 5321 §3.1: a server greeting with 554 still waits for QUIT).
 func (s *session) failAndQuit(name Step, err error) error {
 	err = s.fail(name, err)
 	if isReplyError(err) {
@@ -226,10 +226,12 @@ func (s *session) starttls(context.Context, time.Time) error {
 		return &ReplyError{Command: "STARTTLS", Code: rep.Code, Text: rep.Text()}
 	}
 	s.res.STARTTLSAccepted = true
-	// RFC 3207 §4.2 and §5: the server must send nothing more before the
-	// handshake. Whatever already arrived behind the 220 is reported
-	// (STARTTLS injection, CVE-2011-0411) and dropped: the TLS client
-	// reads the raw connection, not this buffer.
+	// RFC 3207 §4: after the 220 the next bytes on the connection belong
+	// to the TLS handshake. Plaintext that already arrived behind the 220
+	// is reported (STARTTLS injection, the CVE-2011-0411 class) and
+	// dropped: the TLS client reads the raw connection, not this buffer.
+	// Bytes that arrive later, during the handshake, reach TLS as a
+	// malformed record and fail it (OutcomeProtocol), never as SMTP.
 	if n := s.rr.br.Buffered(); n > 0 {
 		b, _ := s.rr.br.Peek(n)
 		s.res.InjectedCount = n

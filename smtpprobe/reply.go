@@ -103,7 +103,7 @@ func (rr *replyReader) readReply() (Reply, error) {
 		if len(rep.Lines) == 0 {
 			rep.Code = code
 		} else if code != rep.Code {
-			// RFC 5321 §4.2.1: every line of a multi-line reply carries
+			// RFC 5321 §4.2: every line of a multi-line reply carries
 			// the same code.
 			return rep, fmt.Errorf("%w: code changed from %d to %d within one reply", ErrMalformedReply, rep.Code, code)
 		}
@@ -143,7 +143,7 @@ func (rr *replyReader) readLine() (string, error) {
 
 // parseReplyLine splits one reply line into code, continuation flag and
 // text. RFC 5321 §4.2: Reply-code [ ("-" / SP) textstring ], where the
-// code is three digits, the first 2 to 5 and the second 0 to 5 (§4.2.1).
+// code is three digits, the first 2 to 5 and the second 0 to 5.
 // A bare code with no text is accepted.
 func parseReplyLine(line string) (code int, more bool, text string, err error) {
 	if len(line) < 3 {

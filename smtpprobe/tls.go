@@ -46,8 +46,7 @@ func (s *session) tlsConfig() *tls.Config {
 		// The probe records the chain; callers verify it (DANE or WebPKI).
 		InsecureSkipVerify: true,
 		// Go's client refuses TLS < 1.2 unless told; the probe wants to
-		// see what the server offers (RFC 7672 §8.1 leaves TLS version
-		// policy to the client).
+		// see what the server offers and leaves judging it to policy code.
 		MinVersion:   tls.VersionTLS10,
 		CipherSuites: clientCipherSuites(),
 	}
