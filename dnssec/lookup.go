@@ -118,8 +118,18 @@ func chainTargets(msg *dns.Msg) []string {
 		}
 		out = append(out, n)
 	}
-	for _, s := range groupRRsets(msg.Answer) {
-		if s.rrtype == dns.TypeCNAME || s.rrtype == dns.TypeDNAME || len(s.rrs) > 0 {
+	sets := groupRRsets(msg.Answer)
+	hasDNAME := false
+	for _, s := range sets {
+		if s.rrtype == dns.TypeDNAME && len(s.sigs) > 0 {
+			hasDNAME = true
+		}
+	}
+	for _, s := range sets {
+		if hasDNAME && s.rrtype == dns.TypeCNAME && len(s.sigs) == 0 {
+			continue // synthesised from the DNAME (RFC 6672 §5.3.3)
+		}
+		if len(s.rrs) > 0 {
 			if sg := signerOf(s); sg != "" {
 				add(sg)
 			} else if len(s.sigs) == 0 && len(s.rrs) > 0 {
@@ -170,7 +180,14 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 			if res.Type == dns.TypeCNAME || res.Type == dns.TypeDNAME {
 				break
 			}
-			if set := findRRset(answer, cur, dns.TypeCNAME); set != nil {
+			cname := findRRset(answer, cur, dns.TypeCNAME)
+			dname, dtarget := findDNAME(answer, cur)
+			// RFC 6672 §5.3.3: a CNAME synthesised from a DNAME is
+			// unsigned; the signed DNAME is what gets validated.
+			if dname != nil && cname != nil && len(cname.sigs) == 0 {
+				cname = nil
+			}
+			if set := cname; set != nil {
 				if hops >= lim.CNAMEChain {
 					return worse(v, bogus(ReasonCNAMEChainTooLong, "more than %d CNAME/DNAME links", lim.CNAMEChain))
 				}
@@ -182,7 +199,7 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 				followed = true
 				continue
 			}
-			if set, target := findDNAME(answer, cur); set != nil {
+			if set, target := dname, dtarget; set != nil {
 				if hops >= lim.CNAMEChain {
 					return worse(v, bogus(ReasonCNAMEChainTooLong, "more than %d CNAME/DNAME links", lim.CNAMEChain))
 				}

@@ -233,3 +233,37 @@ func TestDSSetPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestDNAME: a signed DNAME with its unsigned synthesised CNAME leads to
+// the target, which is validated in its own right (RFC 6672 §5.3.3).
+func TestDNAME(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	zsk := newTestKey(t, "example.test.", dns.ECDSAP256SHA256, 256)
+	z := &zoneKeys{zone: "example.test.", keys: []*dns.DNSKEY{zsk.pub}}
+	inc, exp := now.Add(-time.Hour), now.Add(time.Hour)
+	dname := []dns.RR{mustRR(t, "old.example.test. 300 IN DNAME new.example.test.")}
+	target := []dns.RR{mustRR(t, "www.new.example.test. 300 IN A 192.0.2.7")}
+	msg := new(dns.Msg)
+	msg.Answer = []dns.RR{
+		dname[0], zsk.sign(t, dname, inc, exp),
+		mustRR(t, "www.old.example.test. 300 IN CNAME www.new.example.test."),
+		target[0], zsk.sign(t, target, inc, exp),
+	}
+	st := testState(t, now, nil)
+	st.zones["example.test."] = zoneResult{v: secure, keys: z}
+	res := &Result{Name: "www.old.example.test.", Type: dns.TypeA, Canonical: "www.old.example.test."}
+	v := st.validate(t.Context(), msg, res)
+	if v.sec != Secure || res.Canonical != "www.new.example.test." || len(res.Answer) != 2 {
+		t.Fatalf("%+v canonical %s answer %v", v, res.Canonical, res.Answer)
+	}
+	// A forged DNAME signature makes it Bogus.
+	bad := *msg.Answer[1].(*dns.RRSIG)
+	bad.Signature = target[0].(*dns.A).A.String() + "AAAA"
+	msg.Answer[1] = &bad
+	st = testState(t, now, nil)
+	st.zones["example.test."] = zoneResult{v: secure, keys: z}
+	res = &Result{Name: "www.old.example.test.", Type: dns.TypeA, Canonical: "www.old.example.test."}
+	if v := st.validate(t.Context(), msg, res); v.sec != Bogus {
+		t.Fatalf("forged DNAME: %+v", v)
+	}
+}
