@@ -16,9 +16,10 @@ import (
 type ZoneSpec struct {
 	// Origin is the zone's apex, fully qualified ("example.test.").
 	Origin string
-	// Records are zone-file lines with fully qualified owner names, for
-	// example "mx.example.test. 300 IN A 127.0.0.10". Every owner must be
-	// at or below Origin.
+	// Records are zone-file lines, one record each, for example
+	// "mx.example.test. 300 IN A 127.0.0.10". Owners should be fully
+	// qualified; relative ones and "@" are taken relative to Origin, and
+	// a missing TTL means 3600. Every owner must be at or below Origin.
 	Records []string
 	// Algorithm is the DNSSEC algorithm number; 0 means
 	// dns.ECDSAP256SHA256. Algorithms this package cannot sign with (for
@@ -187,8 +188,12 @@ func parseZone(spec ZoneSpec) (*zone, error) {
 		}
 	}
 	for i, line := range spec.Records {
-		rr, err := dns.NewRR(line)
-		if err != nil {
+		// Each line is parsed on its own, relative to the origin, so
+		// "@" and relative owners work too; the default TTL is 3600.
+		zp := dns.NewZoneParser(strings.NewReader(line), origin, "")
+		zp.SetDefaultTTL(3600)
+		rr, _ := zp.Next()
+		if err := zp.Err(); err != nil {
 			return nil, fmt.Errorf("zone %s: record %d %q: %w", origin, i+1, line, err)
 		}
 		if rr == nil {
@@ -224,9 +229,8 @@ func parseZone(spec ZoneSpec) (*zone, error) {
 	return z, nil
 }
 
-// negativeTTL is the SOA minimum of generated SOA records and the TTL of
-// NSEC/NSEC3 records (RFC 4035 §2.3, RFC 9077: the lesser of the SOA
-// minimum and the SOA TTL).
+// negativeTTL is the SOA minimum of generated SOA records, and so the
+// TTL of NSEC/NSEC3 records in zones whose SOA is generated.
 const negativeTTL = 300
 
 func nsName(origin string) string {

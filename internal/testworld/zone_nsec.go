@@ -9,6 +9,14 @@ import (
 	"github.com/miekg/dns"
 )
 
+// negativeTTL is the TTL of the zone's NSEC and NSEC3 records: the lesser
+// of the SOA's minimum field and its own TTL (RFC 4035 §2.3 and RFC 5155
+// §3 as updated by RFC 9077 §3).
+func (z *zone) negativeTTL() uint32 {
+	soa := z.nodes[z.origin].sets[dns.TypeSOA].rrs[0].(*dns.SOA)
+	return min(soa.Minttl, soa.Hdr.Ttl)
+}
+
 // nsecTypes returns the types present at an authoritative owner, as the
 // type bitmap of its NSEC or NSEC3 record must list them. At a delegation
 // point only the NS and DS RRsets belong to the parent (RFC 4035 §2.3).
@@ -49,7 +57,7 @@ func (z *zone) buildNSEC() {
 		types := append(z.nsecTypes(n), dns.TypeNSEC, dns.TypeRRSIG)
 		slices.Sort(types)
 		nsec := &dns.NSEC{
-			Hdr:        dns.RR_Header{Name: o.name, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: negativeTTL},
+			Hdr:        dns.RR_Header{Name: o.name, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: z.negativeTTL()},
 			NextDomain: owners[(i+1)%len(owners)].name,
 			TypeBitMap: slices.Compact(types),
 		}
@@ -109,7 +117,7 @@ func (z *zone) buildNSEC3() error {
 	z.nsec3 = make([]*nsec3Entry, len(all))
 	for i, e := range all {
 		rr := &dns.NSEC3{
-			Hdr:        dns.RR_Header{Name: strings.ToLower(e.hash) + "." + strings.TrimPrefix(z.origin, "."), Rrtype: dns.TypeNSEC3, Class: dns.ClassINET, Ttl: negativeTTL},
+			Hdr:        dns.RR_Header{Name: strings.ToLower(e.hash) + "." + strings.TrimPrefix(z.origin, "."), Rrtype: dns.TypeNSEC3, Class: dns.ClassINET, Ttl: z.negativeTTL()},
 			Hash:       dns.SHA1,
 			Flags:      flags,
 			Iterations: p.Iterations,

@@ -216,7 +216,7 @@ func TestNSECChains(t *testing.T) {
 			if !slices.Equal(nsec.TypeBitMap, types) {
 				t.Errorf("%s: NSEC %s bitmap %v, want %v", z.origin, name, nsec.TypeBitMap, types)
 			}
-			if nsec.Hdr.Ttl != negativeTTL {
+			if nsec.Hdr.Ttl != z.negativeTTL() {
 				t.Errorf("%s: NSEC TTL %d", z.origin, nsec.Hdr.Ttl)
 			}
 		}
@@ -394,5 +394,36 @@ func TestIndependentVerifiers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestZoneRecordSyntax checks the conveniences of ZoneSpec.Records:
+// relative owners, "@", a default TTL, comments; and that a given SOA sets
+// the NSEC TTL (RFC 9077: the lesser of its minimum and its TTL).
+func TestZoneRecordSyntax(t *testing.T) {
+	d := startWorld(t, DNSOptions{Zones: []ZoneSpec{{Origin: "rel.test.", Records: []string{
+		"@ 600 IN SOA ns1 hostmaster 7 3600 600 86400 120",
+		"www IN A 192.0.2.80",
+		"; a comment",
+		"",
+		"mail.rel.test. 300 IN MX 10 www",
+	}}}})
+	z := d.world.zones["rel.test."]
+	a := z.nodes["www.rel.test."]
+	if a == nil || a.sets[dns.TypeA] == nil || a.sets[dns.TypeA].rrs[0].Header().Ttl != 3600 {
+		t.Fatalf("relative owner or default TTL not applied: %v", a)
+	}
+	if mx := z.nodes["mail.rel.test."].sets[dns.TypeMX].rrs[0].(*dns.MX); mx.Mx != "www.rel.test." {
+		t.Errorf("relative MX target %q", mx.Mx)
+	}
+	if soa := z.nodes["rel.test."].sets[dns.TypeSOA].rrs[0].(*dns.SOA); soa.Serial != 7 {
+		t.Errorf("given SOA not used: %v", soa)
+	}
+	if ttl := z.nodes["www.rel.test."].sets[dns.TypeNSEC].rrs[0].Header().Ttl; ttl != 120 {
+		t.Errorf("NSEC TTL %d, want 120 (the SOA minimum)", ttl)
+	}
+	r := askTCP(t, d, "nope.rel.test.", dns.TypeA)
+	if err := newVerifier(t, d).verifyAll(r.Ns); err != nil || r.Rcode != dns.RcodeNameError {
+		t.Errorf("NXDOMAIN in the zone: %v %v", err, r)
 	}
 }
