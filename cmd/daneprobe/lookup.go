@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -60,7 +60,11 @@ func runLookup(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, lerr := r.Lookup(c.Context, name, qtype)
+	// Each query has its own deadline; this bounds the whole lookup
+	// (answer, chain, CNAME links) as well.
+	ctx, cancel := context.WithTimeout(c.Context, 10*c.Duration("timeout"))
+	defer cancel()
+	res, lerr := r.Lookup(ctx, name, qtype)
 	if res == nil {
 		return usageErrorf("lookup: %v", lerr)
 	}
@@ -74,9 +78,6 @@ func runLookup(c *cli.Context) error {
 	}
 	switch {
 	case lerr != nil:
-		if errors.Is(lerr, dnssec.ErrNoUpstream) {
-			return &exitError{code: exitUnknown, err: fmt.Errorf("no upstream resolver answered (asked %s): %v", describeUpstreams(r), lerr)}
-		}
 		return &exitError{code: exitUnknown, err: lerr}
 	case res.Security == dnssec.Bogus:
 		return exitWith(exitCritical)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"time"
 
@@ -31,7 +30,7 @@ func resolverFlags() []cli.Flag {
 		&cli.DurationFlag{
 			Name:  "timeout",
 			Value: 3 * time.Second,
-			Usage: "deadline for each upstream query",
+			Usage: "`DURATION` allowed for each upstream query (e.g. 500ms, 3s)",
 		},
 	}
 }
@@ -74,9 +73,4 @@ func newResolver(c *cli.Context) (*dnssec.Resolver, error) {
 		return nil, usageErrorf("%v", err)
 	}
 	return r, nil
-}
-
-// describeUpstreams is used in error messages: which resolvers were asked.
-func describeUpstreams(r *dnssec.Resolver) string {
-	return fmt.Sprint(r.Upstreams())
 }
