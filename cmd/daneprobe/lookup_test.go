@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +200,44 @@ func TestLookupHelp(t *testing.T) {
 		if !strings.Contains(out, s) {
 			t.Errorf("help lacks %q", s)
 		}
+	}
+}
+
+var updateLookupGolden = flag.Bool("update-lookup", false, "rewrite the golden files of the lookup command in testdata/dnssec/lookup")
+
+// TestLookupGolden pins the output format of lookup for answers whose
+// output does not depend on keys or time.
+func TestLookupGolden(t *testing.T) {
+	world := lookupWorld(t, testworld.DNSOptions{})
+	for _, tc := range []struct {
+		file string
+		args []string
+	}{
+		{"tlsa-secure.txt", []string{"_25._tcp.mx.bench.test", "TLSA"}},
+		{"tlsa-secure.json", []string{"--json", "_25._tcp.mx.bench.test", "TLSA"}},
+		{"nxdomain-nsec3.txt", []string{"nope.nsec3.test", "A"}},
+		{"nodata-tlsa.json", []string{"--json", "_25._tcp.mx.nsec.test", "TLSA"}},
+		{"insecure.txt", []string{"www.unsigned.nsec.test", "A"}},
+		{"cname-signed.txt", []string{"alias.nsec.test", "A"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			_, out, _ := runLookupCmd(t, world, tc.args...)
+			path := filepath.Join("..", "..", "testdata", "dnssec", "lookup", tc.file)
+			if *updateLookupGolden {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update-lookup to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("output differs from %s:\n got:\n%s\nwant:\n%s", path, out, want)
+			}
+		})
 	}
 }
