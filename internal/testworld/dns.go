@@ -67,7 +67,8 @@ type DNSOptions struct {
 	DropEDNS bool
 	// IgnoreCD makes the server act like a validating resolver that
 	// disregards CD=1: SERVFAIL for data from zones with a fault that
-	// makes them bogus.
+	// makes them bogus (or below such a zone) and for CNAME chains of
+	// more than 11 links.
 	IgnoreCD bool
 }
 

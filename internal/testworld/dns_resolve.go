@@ -8,6 +8,11 @@ import (
 // recursive resolver does (Unbound's limit is in the same range).
 const maxCNAMEChain = 16
 
+// validatorCNAMELimit is the chain length above which a validating
+// resolver gives up (Unbound's restart limit, and daneprobe's default); the
+// IgnoreCD mode uses it.
+const validatorCNAMELimit = 11
+
 // resolution is the upstream's answer to one question before EDNS
 // handling: the rcode, the sections, and whether any zone on the way is
 // bogus (for DNSOptions.IgnoreCD).
@@ -16,12 +21,15 @@ type resolution struct {
 	answer    []dns.RR
 	authority []dns.RR
 	bogus     bool
+	// links counts the CNAME links followed.
+	links int
 }
 
 // resolve answers qname/qtype the way a recursive resolver answers a
 // DO=1, CD=1 query: from the deepest zone that holds the name, following
 // CNAMEs into other zones and returning the whole chain (RFC 1034 §4.3.2,
-// RFC 6604 §2: the rcode is that of the last link). DS questions are
+// RFC 6604 §2: the rcode is that of the last link), with the denial
+// records of every link in the authority section. DS questions are
 // answered from the parent side of the zone cut (RFC 4035 §3.1.4.1).
 func (w *world) resolve(qname string, qtype uint16) resolution {
 	var res resolution
@@ -35,12 +43,17 @@ func (w *world) resolve(qname string, qtype uint16) resolution {
 		za := z.lookup(name, qtype)
 		res.bogus = res.bogus || z.bogus
 		res.answer = append(res.answer, za.answer...)
-		res.rcode, res.authority = za.rcode, za.authority
+		// The authority section collects the proofs of every link: a
+		// CNAME synthesised from a wildcard needs its proof that no
+		// closer name exists as much as the final answer does.
+		res.rcode = za.rcode
+		res.authority = append(res.authority, za.authority...)
 		if za.target == "" || seen[za.target] {
 			return res
 		}
 		seen[name] = true
 		name = za.target
+		res.links++
 	}
 	return res
 }

@@ -87,9 +87,10 @@ func (d *DNS) respond(req *dns.Msg, udp bool) *dns.Msg {
 		m.Rcode = dns.RcodeNotImplemented
 	default:
 		res := d.world.resolve(q.Name, q.Qtype)
-		if d.opts.IgnoreCD && res.bogus {
+		if d.opts.IgnoreCD && (res.bogus || res.links > validatorCNAMELimit) {
 			// A validating resolver that ignores CD=1 answers SERVFAIL
-			// for bogus data (RFC 4035 §5.5).
+			// for bogus data (RFC 4035 §5.5) and for CNAME chains longer
+			// than it follows.
 			m.Rcode = dns.RcodeServerFailure
 			break
 		}

@@ -1,6 +1,8 @@
 package testworld
 
 import (
+	"fmt"
+
 	"github.com/miekg/dns"
 )
 
@@ -39,7 +41,13 @@ const (
 	reasonMissingRRSIG       = "missing-rrsig"
 	reasonWildcardProof      = "wildcard-proof-missing"
 	reasonResourceLimit      = "resource-limit"
+	reasonCNAMEChain         = "cname-chain-too-long"
 )
+
+// cnameChainLinks is the length of the built-in overlong CNAME chain:
+// above the resolver's cap of 11 links, below the upstream's
+// maxCNAMEChain.
+const cnameChainLinks = 14
 
 // NSEC3 iterations of the built-in zone that exceeds the validator's cap
 // (RFC 9276 §3.2; Unbound's cap, the resolver's default, is 150).
@@ -91,6 +99,8 @@ func DNSScenarios() []DNSScenario {
 		{"cname-signed", "alias.nsec.test.", a, sec, "", ok, "CNAME into another signed zone"},
 		{"cname-unsigned", "alias-unsigned.nsec.test.", a, insec, reasonUnsignedDelegation, ok, "CNAME into an unsigned zone"},
 		{"cname-nxdomain", "alias-nx.nsec.test.", a, sec, "", nx, "CNAME to a name that does not exist in another zone"},
+		{"cname-wildcard", "host.wc.nsec3.test.", a, sec, "", ok, "CNAME synthesised from a wildcard in an NSEC3 zone, into another zone"},
+		{"cname-chain-too-long", "l1.chain.test.", a, bog, reasonCNAMEChain, ok, "14 signed CNAME links, above the cap of 11"},
 
 		{"expired-sigs", "www.expired.test.", a, bog, reasonExpired, ok, "every RRSIG expired two days ago"},
 		{"future-sigs", "www.notyet.test.", a, bog, reasonNotYetValid, ok, "every RRSIG valid from two days on"},
@@ -133,6 +143,13 @@ func builtinZones() []ZoneSpec {
 			"unsigned."+zone+" 3600 IN NS ns1.unsigned."+zone,
 		)
 	}
+	chain := func() []string {
+		var rrs []string
+		for i := 1; i < cnameChainLinks; i++ {
+			rrs = append(rrs, fmt.Sprintf("l%d.chain.test. 300 IN CNAME l%d.chain.test.", i, i+1))
+		}
+		return append(rrs, fmt.Sprintf("l%d.chain.test. 300 IN CNAME www.alg13.test.", cnameChainLinks))
+	}
 	return []ZoneSpec{
 		{Origin: "."},
 		{Origin: "test."},
@@ -150,7 +167,10 @@ func builtinZones() []ZoneSpec {
 			"alias-nx.nsec.test. 300 IN CNAME nope.alg13.test.",
 		)},
 		{Origin: "unsigned.nsec.test.", Unsigned: true, Records: host("unsigned.nsec.test.")},
-		{Origin: "nsec3.test.", NSEC3: nsec3(5, "cafe0123", false), Records: negative("nsec3.test.")},
+		{Origin: "nsec3.test.", NSEC3: nsec3(5, "cafe0123", false), Records: append(negative("nsec3.test."),
+			"*.wc.nsec3.test. 300 IN CNAME www.alg8.test.",
+		)},
+		{Origin: "chain.test.", Records: chain()},
 		{Origin: "unsigned.nsec3.test.", Unsigned: true, Records: host("unsigned.nsec3.test.")},
 		{Origin: "optout.test.", NSEC3: nsec3(0, "", true), Records: append(host("optout.test."),
 			"unsigned.optout.test. 3600 IN NS ns1.unsigned.optout.test.",

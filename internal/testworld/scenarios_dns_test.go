@@ -123,10 +123,17 @@ func checkSecureShape(t *testing.T, s DNSScenario, r *dns.Msg) {
 		if len(set) == 0 {
 			t.Fatalf("no %s RRset at %s\n%v", dns.TypeToString[s.Qtype], name, r)
 		}
-		sigs := sigsFor(r.Answer, name, s.Qtype)
-		if int(sigs[0].Labels) < dns.CountLabel(name) {
-			checkWildcardProof(t, name, int(sigs[0].Labels), nsecs, nsec3s)
-		} else if len(nsecs)+len(nsec3s) != 0 {
+		// Every wildcard-synthesised RRset, CNAME links included, needs
+		// its proof that no closer name exists.
+		wildcards := 0
+		for _, rr := range rrsOf(r.Answer, dns.TypeRRSIG) {
+			sig := rr.(*dns.RRSIG)
+			if int(sig.Labels) < dns.CountLabel(sig.Hdr.Name) {
+				wildcards++
+				checkWildcardProof(t, sig.Hdr.Name, int(sig.Labels), nsecs, nsec3s)
+			}
+		}
+		if wildcards == 0 && len(nsecs)+len(nsec3s) != 0 {
 			t.Errorf("denial records in a plain positive answer\n%v", r)
 		}
 	case r.Rcode == dns.RcodeNameError:
@@ -411,6 +418,18 @@ func checkNoDSProof(t *testing.T, cut string, r *dns.Msg) {
 // and only that: everything above the broken zone verifies.
 func checkBogus(t *testing.T, v *verifier, d *DNS, s DNSScenario, r *dns.Msg) {
 	t.Helper()
+	if s.Reason == reasonCNAMEChain {
+		if err := v.verifyAll(r.Answer); err != nil {
+			t.Fatalf("every link must be validly signed: %v", err)
+		}
+		if n := len(rrsOf(r.Answer, dns.TypeCNAME)); n != cnameChainLinks {
+			t.Fatalf("%d CNAME links, want %d", n, cnameChainLinks)
+		}
+		if len(rrsetOf(r.Answer, finalName(s.Qname, r.Answer), s.Qtype)) == 0 {
+			t.Fatalf("chain does not end in data\n%v", r)
+		}
+		return
+	}
 	set := rrsetOf(r.Answer, s.Qname, s.Qtype)
 	sigs := sigsFor(r.Answer, s.Qname, s.Qtype)
 	zone := parentName(s.Qname)
