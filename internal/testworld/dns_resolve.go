@@ -47,7 +47,7 @@ func (w *world) resolve(qname string, qtype uint16) resolution {
 		// CNAME synthesised from a wildcard needs its proof that no
 		// closer name exists as much as the final answer does.
 		res.rcode = za.rcode
-		res.authority = append(res.authority, za.authority...)
+		res.authority = appendUnique(res.authority, za.authority)
 		if za.target == "" || seen[za.target] {
 			return res
 		}

@@ -63,12 +63,12 @@ func (z *zone) lookup(qname string, qtype uint16) zoneAnswer {
 		auth := z.soa()
 		if z.signed {
 			if z.spec.NSEC3 != nil {
-				auth = z.appendUnique(auth, z.nsec3Match(ce))
-				auth = z.appendUnique(auth, z.nsec3Cover(nextCloser(qname, ce)))
-				auth = z.appendUnique(auth, z.nsec3Match(wild))
+				auth = appendUnique(auth, z.nsec3Match(ce))
+				auth = appendUnique(auth, z.nsec3Cover(nextCloser(qname, ce)))
+				auth = appendUnique(auth, z.nsec3Match(wild))
 			} else {
-				auth = z.appendUnique(auth, z.nsecCover(qname))
-				auth = z.appendUnique(auth, z.withSigs(w.sets[dns.TypeNSEC], dns.TypeNSEC))
+				auth = appendUnique(auth, z.nsecCover(qname))
+				auth = appendUnique(auth, z.withSigs(w.sets[dns.TypeNSEC], dns.TypeNSEC))
 			}
 		}
 		return zoneAnswer{authority: auth}
@@ -156,7 +156,7 @@ func (z *zone) nodataProof(qname string, n *node) []dns.RR {
 	// NSEC3 record gets the closest provable encloser proof, the next
 	// closer name covered by an opt-out NSEC3.
 	ce := z.closestProvable(qname)
-	return z.appendUnique(z.nsec3Match(ce), z.nsec3Cover(nextCloser(qname, ce)))
+	return appendUnique(z.nsec3Match(ce), z.nsec3Cover(nextCloser(qname, ce)))
 }
 
 // nxdomainProof proves that qname does not exist and that no wildcard
@@ -172,7 +172,7 @@ func (z *zone) nxdomainProof(qname, ce string) []dns.RR {
 		if ce == "." {
 			wild = "*."
 		}
-		return z.appendUnique(z.nsecCover(qname), z.nsecCover(wild))
+		return appendUnique(z.nsecCover(qname), z.nsecCover(wild))
 	}
 	// RFC 5155 §7.2.2: closest encloser proof (§7.2.1) plus an NSEC3
 	// covering the wildcard at the closest encloser.
@@ -182,8 +182,8 @@ func (z *zone) nxdomainProof(qname, ce string) []dns.RR {
 		wild = "*."
 	}
 	out := z.nsec3Match(ce)
-	out = z.appendUnique(out, z.nsec3Cover(nextCloser(qname, ce)))
-	return z.appendUnique(out, z.nsec3Cover(wild))
+	out = appendUnique(out, z.nsec3Cover(nextCloser(qname, ce)))
+	return appendUnique(out, z.nsec3Cover(wild))
 }
 
 // wildcardProof proves that qname itself does not exist, so the wildcard
@@ -259,7 +259,7 @@ func (z *zone) closestProvable(qname string) string {
 // appendUnique appends the records of add that are not in dst yet (the
 // same stored record), keeping proofs free of duplicates when one NSEC or
 // NSEC3 serves two purposes.
-func (z *zone) appendUnique(dst, add []dns.RR) []dns.RR {
+func appendUnique(dst, add []dns.RR) []dns.RR {
 	for _, rr := range add {
 		dup := false
 		for _, have := range dst {
