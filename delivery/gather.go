@@ -1,0 +1,291 @@
+package delivery
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/net/idna"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/smtpprobe"
+)
+
+// Defaults of a Checker whose fields are zero.
+const (
+	DefaultPort     = 25
+	DefaultTimeout  = 30 * time.Second
+	DefaultDeadline = 2 * time.Minute
+	DefaultParallel = 8
+)
+
+// NoteRolloverAdvice is the note code under which Check passes on the tlsa
+// package's rollover advice (RFC 7671 §8): which certificate or key
+// changes the published TLSA set would not survive, and what to add.
+const NoteRolloverAdvice = "rollover-advice"
+
+// Checker gathers the facts about recipient domains and decides them: it is
+// the orchestration behind "daneprobe check". Configure it once and call
+// Check for each domain; a Checker is safe for concurrent use, and checks
+// running at the same time share the resolver's cache.
+//
+// The zero value is not usable: Resolver is required. Every other field has
+// a default.
+type Checker struct {
+	// Resolver answers every DNS question with its DNSSEC status. Pass
+	// one *dnssec.Resolver to all checks so they share its cache; if it
+	// has a Queries() int64 method, Timings.Queries counts the upstream
+	// queries sent during the check (with concurrent checks on the same
+	// resolver the counts overlap).
+	Resolver dnssec.Lookuper
+	// Port is the SMTP port probed and the port of the TLSA owner name
+	// (_PORT._tcp.HOST); 0 means 25. Other ports are for test setups.
+	Port int
+	// EHLOName is the name to greet the servers with; empty lets
+	// smtpprobe choose (the machine's FQDN or an address literal).
+	EHLOName string
+	// Timeout bounds each SMTP step and the MTA-STS policy fetch
+	// (DefaultTimeout when zero). DNS query timeouts belong to the
+	// resolver.
+	Timeout time.Duration
+	// Deadline bounds the whole check of one domain (DefaultDeadline when
+	// zero). A check cut short reports Error and status unknown.
+	Deadline time.Duration
+	// IPv4Only and IPv6Only restrict the address families looked up and
+	// probed (the -4 and -6 flags). Setting both is an error reported in
+	// the DomainReport.
+	IPv4Only, IPv6Only bool
+	// Roots are the WebPKI roots for MTA-STS: the policy host's
+	// certificate and the MX certificates must chain to one of them
+	// (RFC 8461 §3.3, §4.2). nil means the system roots.
+	Roots *x509.CertPool
+	// PolicyPort is the HTTPS port of the MTA-STS policy host; 0 means
+	// 443. Other ports are for test setups: senders always use 443.
+	PolicyPort int
+	// Now is the clock: the time the check is dated, certificates are
+	// validated and DANE-TA chains are checked. nil means time.Now.
+	Now func() time.Time
+	// Parallel bounds the MX hosts gathered and the SMTP sessions open at
+	// the same time during one check (DefaultParallel when zero).
+	Parallel int
+	// Dial opens the SMTP and HTTPS connections; nil uses a net.Dialer.
+	// Tests and "demo" use it to stay on loopback.
+	Dial smtpprobe.DialFunc
+}
+
+// Check gathers the facts about domain, as a sending MTA that enforces
+// DANE (RFC 7672) and MTA-STS (RFC 8461) would, and returns the decided
+// report (see Decide). It never returns nil and never fails: a name that
+// is not a domain, a resolver that does not answer or a deadline that
+// passes are recorded in the report's Error and lookups, with the status
+// those facts call for.
+//
+// The flow keeps sequential round trips to a minimum: the MX lookup runs
+// together with the MTA-STS, TLS-RPT, SPF and DMARC lookups; once the MX
+// set is known every MX host is gathered in parallel (A, AAAA and TLSA at
+// the host name at once, then the SMTP probes of every address).
+func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
+	now := c.now()
+	start := time.Now()
+	r := &DomainReport{Domain: displayName(domain), CheckedAt: now.UTC()}
+	name, err := normaliseDomain(domain)
+	if err != nil {
+		return notChecked(r, err.Error())
+	}
+	r.Domain = name
+	if c.Resolver == nil {
+		return notChecked(r, "no resolver configured")
+	}
+	if c.IPv4Only && c.IPv6Only {
+		return notChecked(r, "IPv4-only and IPv6-only exclude each other")
+	}
+	deadline := c.Deadline
+	if deadline <= 0 {
+		deadline = DefaultDeadline
+	}
+	ctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	q0 := c.queries()
+
+	g := &gathering{c: c, r: r, now: now, start: start, sem: make(chan struct{}, c.parallel())}
+	g.prober = &smtpprobe.Prober{Dial: c.Dial, EHLOName: c.EHLOName, Timeouts: stepTimeouts(c.timeout())}
+
+	// Phase 1: the MX lookup together with every lookup that does not
+	// depend on it.
+	var side sync.WaitGroup
+	side.Add(2)
+	var sts *stsFacts
+	go func() {
+		defer side.Done()
+		t0 := time.Now()
+		sts = g.mtasts(ctx, name)
+		r.Timings.MTASTS = Seconds(time.Since(t0))
+	}()
+	go func() {
+		defer side.Done()
+		g.posture(ctx, name)
+	}()
+
+	g.mxSet(ctx, name)
+
+	// Phase 2: every MX host in parallel.
+	hosts := make([]*hostFacts, len(r.MX))
+	var wg sync.WaitGroup
+	for i := range r.MX {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			hosts[i] = g.host(ctx, &r.MX[i])
+		}(i)
+	}
+	wg.Wait()
+	side.Wait()
+
+	// Phase 3: MTA-STS needs both the policy and the probes.
+	g.applyMTASTS(sts, hosts)
+	g.rolloverAdvice(hosts)
+
+	r.Timings.DNS = Seconds(g.dnsDone())
+	r.Timings.SMTP = Seconds(g.smtpWall())
+	r.Timings.Total = Seconds(time.Since(start))
+	r.Timings.Queries = int(c.queries() - q0)
+	if err := ctx.Err(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			r.Error = fmt.Sprintf("the check did not finish within its deadline of %s", deadline)
+		} else {
+			r.Error = "the check was cancelled"
+		}
+	}
+	Decide(r)
+	return r
+}
+
+// notChecked ends a check that could not start: nothing was looked up, so
+// there is no verdict but unknown.
+func notChecked(r *DomainReport, why string) *DomainReport {
+	r.Error = why
+	r.Status = StatusUnknown
+	r.DANE = DANENone
+	r.MTASTS.Result = MTASTSNone
+	r.Summary = "not checked: " + why
+	r.Failures, r.MX = []Failure{}, []MXReport{}
+	r.Warnings = []Finding{{Code: WarnIncomplete, Detail: "the check could not be completed: " + why}}
+	r.Notes = []Finding{}
+	return r
+}
+
+// gathering is the state of one Check.
+type gathering struct {
+	c   *Checker
+	r   *DomainReport
+	now time.Time
+	sem chan struct{} // bounds concurrent SMTP sessions
+
+	start    time.Time
+	prober   *smtpprobe.Prober
+	mxSecure bool // set before the hosts are gathered
+
+	mu         sync.Mutex
+	lastDNS    time.Time
+	firstProbe time.Time
+	lastProbe  time.Time
+}
+
+// stepTimeouts gives every SMTP step the per-step timeout; QUIT gets at
+// most five seconds, as nothing depends on its answer.
+func stepTimeouts(d time.Duration) smtpprobe.Timeouts {
+	quit := min(d, 5*time.Second)
+	return smtpprobe.Timeouts{Connect: d, Banner: d, EHLO: d, STARTTLS: d, Handshake: d, Quit: quit}
+}
+
+// dnsDone is how long the DNS lookups of the MX hosts took, from the start
+// of the check to the last host's TLSA answer.
+func (g *gathering) dnsDone() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.lastDNS.IsZero() {
+		return 0
+	}
+	return g.lastDNS.Sub(g.start)
+}
+
+// smtpWall is the wall time from the first SMTP session's start to the
+// last one's end.
+func (g *gathering) smtpWall() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.firstProbe.IsZero() {
+		return 0
+	}
+	return g.lastProbe.Sub(g.firstProbe)
+}
+
+func (c *Checker) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Checker) port() int {
+	if c.Port > 0 {
+		return c.Port
+	}
+	return DefaultPort
+}
+
+func (c *Checker) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (c *Checker) parallel() int {
+	if c.Parallel > 0 {
+		return c.Parallel
+	}
+	return DefaultParallel
+}
+
+// queries reads the resolver's upstream query counter, if it has one.
+func (c *Checker) queries() int64 {
+	if q, ok := c.Resolver.(interface{ Queries() int64 }); ok {
+		return q.Queries()
+	}
+	return 0
+}
+
+// displayName is the domain as given, for reports about names that could
+// not be normalised.
+func displayName(domain string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+}
+
+// normaliseDomain turns the user's domain into the lower-case A-label form
+// without a trailing dot (RFC 5890: international names go on the wire as
+// A-labels), refusing what cannot be a mail domain.
+func normaliseDomain(domain string) (string, error) {
+	d := strings.TrimSuffix(strings.TrimSpace(domain), ".")
+	if d == "" {
+		return "", fmt.Errorf("empty domain name")
+	}
+	if ip := net.ParseIP(d); ip != nil {
+		return "", fmt.Errorf("%q is an address, not a domain name", domain)
+	}
+	a, err := idna.Lookup.ToASCII(d)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a valid domain name: %v", domain, err)
+	}
+	a = strings.ToLower(a)
+	if _, ok := dns.IsDomainName(a + "."); !ok || len(a) > 253 {
+		return "", fmt.Errorf("%q is not a valid domain name", domain)
+	}
+	return a, nil
+}

@@ -1,0 +1,273 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/mtasts"
+	"github.com/daneprobe/daneprobe/tlsa"
+)
+
+// stsFacts is what the MTA-STS check found that the per-address
+// evaluation needs after the probes.
+type stsFacts struct {
+	// policy is the fetched policy (valid or not), nil without one.
+	policy *mtasts.Policy
+}
+
+// mtasts runs the MTA-STS and TLS-RPT check of the domain (RFC 8461 §3,
+// RFC 8460 §3) and fills in r.MTASTS and r.TLSRPT.
+func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
+	c := g.c
+	f := &mtasts.Fetcher{
+		Resolver: c.Resolver,
+		Roots:    c.Roots,
+		Port:     c.PolicyPort,
+		Timeout:  c.timeout(),
+		Now:      c.Now,
+	}
+	if c.Dial != nil {
+		f.Dial = func(ctx context.Context, network, address string) (net.Conn, error) {
+			return c.Dial(ctx, network, address)
+		}
+	}
+	rep, err := (&mtasts.Checker{Resolver: c.Resolver, Fetcher: f}).Check(ctx, name)
+	facts := &stsFacts{}
+	if err != nil || rep == nil {
+		return facts // only a cancelled context; Check reports it
+	}
+	s := &g.r.MTASTS
+	if rec := rep.Record; rec != nil {
+		switch rec.Status {
+		case mtasts.StatusValid:
+			s.Record = rec.Records[0]
+			if rec.Record != nil {
+				s.ID = rec.Record.ID
+			}
+		case mtasts.StatusSeveral, mtasts.StatusMalformed:
+			// RFC 8461 §3.1: senders treat the domain as having no
+			// policy; the administrator wants to hear about it.
+			g.advise(Finding{
+				Code: "mta-sts-record-" + string(rec.Status), Severity: SeverityWarning,
+				Detail: "the _mta-sts TXT record is unusable, so senders apply no MTA-STS policy: " + rec.Problem,
+			})
+		}
+	}
+	if s.Record != "" {
+		switch {
+		case rep.Fetch != nil && rep.Fetch.Failure != mtasts.FetchOK:
+			s.FetchError = string(rep.Fetch.Failure)
+			if rep.Fetch.Detail != "" {
+				s.FetchError += ": " + rep.Fetch.Detail
+			}
+		case rep.Policy != nil:
+			p := rep.Policy
+			facts.policy = p
+			s.Mode, s.MaxAge, s.Patterns = string(p.Mode), p.MaxAge, p.MX
+			if !p.Valid() {
+				s.PolicyError = "invalid policy"
+				for _, pr := range p.Problems {
+					if pr.Severity == mtasts.SeverityError {
+						s.PolicyError = pr.String()
+						break
+					}
+				}
+			}
+		}
+	}
+	if tr := rep.TLSRPT; tr != nil {
+		p := &Posture{Found: tr.Status == mtasts.StatusValid, DNSSEC: tr.Security, Error: tr.Problem}
+		if len(tr.Records) > 0 {
+			p.Record = tr.Records[0]
+		}
+		if tr.Record != nil {
+			p.RUA = tr.Record.RUA
+		}
+		g.r.TLSRPT = p
+	}
+	return facts
+}
+
+// advise records a remark for Decide to merge into Warnings or Notes.
+func (g *gathering) advise(f Finding) {
+	g.mu.Lock()
+	g.r.Advice = append(g.r.Advice, f)
+	g.mu.Unlock()
+}
+
+// applyMTASTS fills each MX host's policy match and each address's WebPKI
+// fact, once both the policy and the probes are in.
+//
+// RFC 8461 §4.1-§4.2: the MX host must match a policy pattern, and its
+// certificate must be valid under the WebPKI for the MX host name (TLS 1.2
+// or newer). The certificate check is mtasts.EvaluateMX's, run with the
+// host as its own pattern so that it judges the certificate alone; Decide
+// applies the real policy's mode and patterns.
+func (g *gathering) applyMTASTS(sts *stsFacts, hosts []*hostFacts) {
+	for _, h := range hosts {
+		if h == nil {
+			continue
+		}
+		m := h.m
+		if sts != nil && sts.policy != nil {
+			_, m.PolicyMatch = sts.policy.Match(m.Host)
+		}
+		self := &mtasts.Policy{Version: "STSv1", Mode: mtasts.ModeEnforce, MaxAge: 86400, MX: []string{m.Host}}
+		for i := range m.Addresses {
+			pf := h.probes[i]
+			if len(pf.chain) == 0 || m.Addresses[i].TLSVersion == "" {
+				continue
+			}
+			v := mtasts.EvaluateMX(self, mtasts.MXFacts{
+				MX: m.Host, STARTTLS: true, TLSVersion: pf.tlsVersion, Chain: pf.chain,
+			}, mtasts.VerifyOptions{Roots: g.c.Roots, Now: g.now})
+			m.Addresses[i].WebPKI = &WebPKI{
+				Valid:   v.Outcome == mtasts.OutcomePass,
+				Failure: Reason(v.Result),
+				Detail:  v.Detail,
+			}
+		}
+	}
+}
+
+// rolloverAdvice passes on the tlsa package's rollover advice (RFC 7671
+// §8) for every host whose TLSA set authenticates one of its servers:
+// which changes the set would not survive, and the records to publish
+// ahead of them.
+func (g *gathering) rolloverAdvice(hosts []*hostFacts) {
+	for _, h := range hosts {
+		if h == nil || h.recs == nil {
+			continue
+		}
+		for i := range h.m.Addresses {
+			a := &h.m.Addresses[i]
+			if a.Match == nil || !a.Match.Matched {
+				continue
+			}
+			adv := tlsa.AdviseRollover(h.recs, h.probes[i].chain, nil, tlsa.Options{Names: h.names, Time: g.now})
+			if !adv.Current || len(adv.Warnings) == 0 {
+				break
+			}
+			detail := strings.Join(adv.Warnings, " ")
+			if len(adv.Add) > 0 {
+				var add []string
+				for _, r := range adv.Add {
+					add = append(add, r.String())
+				}
+				detail += " Publish ahead of the change: " + strings.Join(add, ", ") + "."
+			}
+			g.advise(Finding{Code: NoteRolloverAdvice, Severity: SeverityNote, MX: h.m.Host, Detail: detail})
+			break
+		}
+	}
+}
+
+// posture looks up the SPF and DMARC records of the domain in parallel.
+// TLS-RPT comes with the MTA-STS check.
+func (g *gathering) posture(ctx context.Context, name string) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		// RFC 7208 §4.5: the SPF record is the TXT record at the domain
+		// starting with "v=spf1".
+		g.r.SPF = txtPosture(ctx, g.c.Resolver, dns.Fqdn(name), "v=spf1", parseSPF)
+	}()
+	go func() {
+		defer wg.Done()
+		// RFC 7489 §6.1, §6.6.3: the DMARC record is the TXT record at
+		// _dmarc.DOMAIN starting with "v=DMARC1".
+		g.r.DMARC = txtPosture(ctx, g.c.Resolver, "_dmarc."+dns.Fqdn(name), "v=DMARC1", parseDMARC)
+	}()
+	wg.Wait()
+}
+
+// txtPosture looks up the TXT records at qname and keeps the one of the
+// protocol whose version tag is version.
+func txtPosture(ctx context.Context, lk dnssec.Lookuper, qname, version string, parse func(string, *Posture)) *Posture {
+	res, err := lk.Lookup(ctx, qname, dns.TypeTXT)
+	l := LookupOf(res, err)
+	p := &Posture{DNSSEC: l.DNSSEC}
+	switch lookupOutcomeOf(l) {
+	case lookupFailed:
+		p.Error = "lookup of " + strings.TrimSuffix(qname, ".") + " " + describeLookupFailure(l)
+		return p
+	case lookupBogus:
+		p.Error = "lookup of " + strings.TrimSuffix(qname, ".") + " " + describeLookupFailure(l)
+		return p
+	}
+	var found []string
+	for _, rr := range res.Answer {
+		if t, ok := rr.(*dns.TXT); ok {
+			s := strings.Join(t.Txt, "")
+			if hasVersion(s, version) {
+				found = append(found, s)
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return p
+	case 1:
+		p.Found, p.Record = true, found[0]
+		parse(found[0], p)
+	default:
+		p.Record = found[0]
+		p.Error = fmt.Sprintf("%d records start with %s; receivers treat that as an error", len(found), version)
+	}
+	return p
+}
+
+// hasVersion reports whether the record starts with the version tag,
+// case-insensitively, followed by a separator or the end.
+func hasVersion(s, version string) bool {
+	if len(s) < len(version) || !strings.EqualFold(s[:len(version)], version) {
+		return false
+	}
+	rest := s[len(version):]
+	return rest == "" || rest[0] == ' ' || rest[0] == ';' || rest[0] == '\t'
+}
+
+// parseSPF records the qualifier of the "all" mechanism (RFC 7208 §5.1).
+func parseSPF(rec string, p *Posture) {
+	for _, term := range strings.Fields(rec)[1:] {
+		t := strings.ToLower(term)
+		switch t {
+		case "all":
+			p.Policy = "+all"
+		case "+all", "-all", "~all", "?all":
+			p.Policy = t
+		}
+	}
+}
+
+// parseDMARC records the p= policy and the rua= destinations (RFC 7489
+// §6.3).
+func parseDMARC(rec string, p *Posture) {
+	for _, tag := range strings.Split(rec, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(tag), "=")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "p":
+			p.Policy = strings.ToLower(strings.TrimSpace(v))
+		case "rua":
+			for _, u := range strings.Split(v, ",") {
+				if u = strings.TrimSpace(u); u != "" {
+					p.RUA = append(p.RUA, u)
+				}
+			}
+		}
+	}
+	if p.Policy == "" {
+		p.Found = false
+		p.Error = "the record has no p= tag (RFC 7489 §6.3)"
+	}
+}
