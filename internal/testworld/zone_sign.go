@@ -138,8 +138,9 @@ func (z *zone) window(now time.Time) (inception, expiration uint32) {
 }
 
 // finish adds the zone's DNSSEC records (DNSKEY, NSEC3PARAM, the NSEC or
-// NSEC3 chain) and signs every authoritative RRset. Unsigned zones are
-// left as they are.
+// NSEC3 chain), marks every authoritative RRset for signing and signs the
+// apex; the other RRsets are signed on first use (see sigs), which keeps
+// StartDNS fast. Unsigned zones are left as they are.
 func (z *zone) finish(now time.Time) error {
 	if !z.signed {
 		return nil
