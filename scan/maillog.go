@@ -1,0 +1,223 @@
+package scan
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// maxLogLine bounds one maillog line; longer lines are counted and skipped.
+const maxLogLine = 64 << 10
+
+// DomainCount is one recipient domain of a maillog and the number of
+// distinct messages delivered (or attempted) to it over SMTP.
+type DomainCount struct {
+	Domain   string
+	Messages int
+}
+
+// MaillogStats describes what ParseMaillog read.
+type MaillogStats struct {
+	// Lines is the number of lines read.
+	Lines int
+	// Postfix and Exim count the delivery lines recognised in each format.
+	Postfix, Exim int
+	// Skipped counts delivery lines whose recipient domain is not a
+	// domain name (a bare local part, an address literal) and lines over
+	// the length bound.
+	Skipped int
+}
+
+// ParseMaillog reads a Postfix or Exim main log (the formats may even be
+// mixed) and returns the recipient domains of outbound SMTP deliveries,
+// ranked by the number of distinct messages sent to them (most first, ties
+// by name).
+//
+// Postfix: lines of the smtp delivery agent ("postfix/smtp[pid]:", also
+// under another syslog name such as "postfix-out/smtp") with a queue ID,
+// "to=<user@domain>" and "relay=". Every attempt (sent, deferred, bounced)
+// counts, once per queue ID and domain: a message deferred five times is one
+// message. Local, virtual, lmtp and pipe deliveries are not SMTP to the
+// domain's MX and are ignored.
+//
+// Exim: "=>" (delivery) and "->" (further recipient on the same delivery)
+// lines that name a remote host with "H=", counted once per message ID and
+// domain. "*>" (suppressed delivery) and local deliveries are ignored.
+//
+// Memory grows with the number of distinct domains and messages, not with
+// the size of the log. The error is a read error only; unrecognised lines
+// are skipped.
+func ParseMaillog(r io.Reader) ([]DomainCount, MaillogStats, error) {
+	var st MaillogStats
+	counts := make(map[string]int)
+	seen := NewDomainSet()
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := readLogLine(br)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, st, fmt.Errorf("read maillog: %w", err)
+		}
+		st.Lines++
+		if line == "" {
+			continue
+		}
+		if line == "\x00" {
+			st.Skipped++
+			continue
+		}
+		msg, rcpt, kind := postfixDelivery(line)
+		if kind == "" {
+			msg, rcpt, kind = eximDelivery(line)
+		}
+		if kind == "" {
+			continue
+		}
+		domain, ok := recipientDomain(rcpt)
+		if !ok {
+			st.Skipped++
+			continue
+		}
+		if kind == "postfix" {
+			st.Postfix++
+		} else {
+			st.Exim++
+		}
+		if seen.Add(msg + " " + domain) {
+			counts[domain]++
+		}
+	}
+	out := make([]DomainCount, 0, len(counts))
+	for d, n := range counts {
+		out = append(out, DomainCount{Domain: d, Messages: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Messages != out[j].Messages {
+			return out[i].Messages > out[j].Messages
+		}
+		return out[i].Domain < out[j].Domain
+	})
+	return out, st, nil
+}
+
+// readLogLine returns the next line without its end, "\x00" for a line over
+// maxLogLine (whose rest is skipped), or io.EOF.
+func readLogLine(br *bufio.Reader) (string, error) {
+	b, err := br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = br.ReadSlice('\n')
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", err
+		}
+		return "\x00", nil
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	if err != nil && len(b) == 0 {
+		return "", io.EOF
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// postfixDelivery recognises a Postfix smtp delivery line:
+//
+//	... postfix/smtp[1234]: 4F1C21234: to=<bob@example.com>, relay=mx.example.com[192.0.2.1]:25, ... status=sent (...)
+//
+// and returns the queue ID and recipient address.
+func postfixDelivery(line string) (msg, rcpt, kind string) {
+	i := strings.Index(line, "/smtp[")
+	if i < 0 {
+		return "", "", ""
+	}
+	rest := line[i:]
+	j := strings.Index(rest, "]: ")
+	if j < 0 {
+		return "", "", ""
+	}
+	rest = rest[j+3:]
+	// The queue ID, then ": to=<".
+	k := strings.Index(rest, ": to=<")
+	if k <= 0 || strings.ContainsAny(rest[:k], " \t") {
+		return "", "", ""
+	}
+	msg = rest[:k]
+	rest = rest[k+len(": to=<"):]
+	end := strings.IndexByte(rest, '>')
+	if end < 0 {
+		return "", "", ""
+	}
+	rcpt = rest[:end]
+	if !strings.Contains(rest[end:], " relay=") {
+		return "", "", ""
+	}
+	return msg, rcpt, "postfix"
+}
+
+// eximDelivery recognises an Exim delivery line:
+//
+//	2026-11-28 10:00:00 1tABCD-000123-AB => bob@example.com R=dnslookup T=remote_smtp H=mx.example.com [192.0.2.1] ...
+//
+// ("->" for a further recipient of the same delivery) and returns the
+// message ID and recipient address. Lines without "H=" are local deliveries.
+func eximDelivery(line string) (msg, rcpt, kind string) {
+	fields := strings.Fields(line)
+	for i := 1; i+1 < len(fields); i++ {
+		if fields[i] != "=>" && fields[i] != "->" {
+			continue
+		}
+		msg = fields[i-1]
+		at := strings.Index(line, " "+fields[i]+" ")
+		if at < 0 {
+			return "", "", ""
+		}
+		rest := line[at+len(fields[i])+2:]
+		rest = strings.TrimLeft(rest, " ")
+		if strings.HasPrefix(rest, "\"") {
+			// "quoted local part"@domain: skip to the closing quote.
+			q := strings.IndexByte(rest[1:], '"')
+			if q < 0 {
+				return "", "", ""
+			}
+			end := strings.IndexByte(rest[q+2:], ' ')
+			if end < 0 {
+				rcpt, rest = rest, ""
+			} else {
+				rcpt, rest = rest[:q+2+end], rest[q+2+end:]
+			}
+		} else {
+			end := strings.IndexByte(rest, ' ')
+			if end < 0 {
+				rcpt, rest = rest, ""
+			} else {
+				rcpt, rest = rest[:end], rest[end:]
+			}
+		}
+		if !strings.Contains(rest, " H=") {
+			return "", "", ""
+		}
+		return msg, rcpt, "exim"
+	}
+	return "", "", ""
+}
+
+// recipientDomain returns the normalised domain of an address, if it has
+// one that is a domain name.
+func recipientDomain(addr string) (string, bool) {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return "", false
+	}
+	d, err := NormalizeDomain(addr[at+1:])
+	if err != nil {
+		return "", false
+	}
+	return d, true
+}
