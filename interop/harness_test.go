@@ -26,7 +26,7 @@ var tools = []string{
 	"nsd", "unbound", "delv",
 	"dnssec-keygen", "dnssec-signzone", "dnssec-dsfromkey",
 	"ldns-keygen", "ldns-signzone", "ldns-key2ds",
-	"postconf", "posttls-finger",
+	"postfix", "postconf", "posttls-finger",
 }
 
 // toolbox knows where each tool lives.
@@ -98,7 +98,7 @@ func (tb *toolbox) run(ctx context.Context, dir, name string, args ...string) (s
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return stdout.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()+"\n"+tail(stdout.Bytes(), 2048)))
 	}
 	return stdout.String(), nil
 }

@@ -52,7 +52,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatalf("make the SMTP scenario certificates: %v", err)
 	}
 	w.smtp = sw
-	specs := append(dnsZones(), sw.zone())
+	specs := append(dnsZones(), sw.zones()...)
 	w.zones, err = buildZones(ctx, tb, w.dir, w.tmplDir, specs, start)
 	if err != nil {
 		t.Fatalf("sign the zones: %v", err)
