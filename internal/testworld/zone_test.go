@@ -427,3 +427,30 @@ func TestZoneRecordSyntax(t *testing.T) {
 		t.Errorf("NXDOMAIN in the zone: %v %v", err, r)
 	}
 }
+
+// TestSigningTime checks that DNSOptions.Now sets the validity windows,
+// so tests can replay a world as of any date.
+func TestSigningTime(t *testing.T) {
+	now := time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+	d := startWorld(t, DNSOptions{Now: now})
+	for _, c := range []struct {
+		name     string
+		inc, exp time.Time
+	}{
+		{"www.alg13.test.", now.Add(-sigBackdate), now.Add(sigLifetime)},
+		{"www.expired.test.", now.Add(-sigLifetime), now.Add(-sigFaultGap)},
+		{"www.notyet.test.", now.Add(sigFaultGap), now.Add(sigLifetime)},
+	} {
+		sigs := sigsFor(askTCP(t, d, c.name, dns.TypeA).Answer, c.name, dns.TypeA)
+		if len(sigs) != 1 {
+			t.Fatalf("%s: %d RRSIGs", c.name, len(sigs))
+		}
+		inc, exp := time.Unix(int64(sigs[0].Inception), 0), time.Unix(int64(sigs[0].Expiration), 0)
+		if !inc.Equal(c.inc) || !exp.Equal(c.exp) {
+			t.Errorf("%s: window %v - %v, want %v - %v", c.name, inc.UTC(), exp.UTC(), c.inc, c.exp)
+		}
+		if c.name == "www.alg13.test." && (!sigs[0].ValidityPeriod(now) || sigs[0].ValidityPeriod(time.Now())) {
+			t.Errorf("%s: valid at Now and not today expected", c.name)
+		}
+	}
+}
