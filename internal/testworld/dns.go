@@ -133,16 +133,20 @@ func StartDNS(opts DNSOptions) (*DNS, error) {
 			}
 		}(s)
 	}
+	fail := func(err error) (*DNS, error) {
+		d.Close()
+		pc.Close() // Shutdown does not close the sockets of a server that never started
+		l.Close()
+		return nil, fmt.Errorf("start DNS test world: %w", err)
+	}
 	for range 2 {
 		select {
 		case err := <-started:
 			if err != nil {
-				d.Close()
-				return nil, fmt.Errorf("start DNS test world: %w", err)
+				return fail(err)
 			}
 		case <-time.After(5 * time.Second):
-			d.Close()
-			return nil, errors.New("start DNS test world: server did not start within 5s")
+			return fail(errors.New("server did not start within 5s"))
 		}
 	}
 	return d, nil
