@@ -146,7 +146,10 @@ func startDaemon(t *testing.T, dir, name, bin string, args ...string) (*daemon, 
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so stop reaches the children it forks; and
+	// killed with the test binary if that dies before its cleanup runs
+	// (a go test -timeout panic, a SIGKILL).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)

@@ -21,17 +21,21 @@ import (
 type smtpAnswers struct {
 	direct    *delivery.DomainReport // smtpprobe + tlsa facts, delivery.Decide verdicts
 	directErr error
+	checker   *delivery.DomainReport // delivery.Checker, the engine of "daneprobe check"
 	finger    postfinger
 	fingerOut string
 	fingerErr error
 }
 
-// testSMTP runs every SMTP scenario against its Postfix listener: daneprobe
-// gathers the facts with its own packages (validated MX, A and TLSA
-// lookups through Unbound, an smtpprobe session, tlsa.Verify) and
-// delivery.Decide gives the verdict, which must be the RFC 7672 verdict of
-// the scenario table; posttls-finger -l dane, resolving through Unbound,
-// must agree with the table too.
+// testSMTP runs every SMTP scenario against its Postfix listener three
+// ways, and each must give the RFC 7672 verdict of the scenario table:
+//
+//   - daneprobe: the facts gathered here with daneprobe's packages
+//     (validated MX, A and _25._tcp TLSA lookups through Unbound, an
+//     smtpprobe session, tlsa.Verify) and decided by delivery.Decide;
+//   - checker: delivery.Checker, the engine of "daneprobe check", which
+//     gathers the same facts itself (TLSA at _PORT._tcp);
+//   - posttls-finger -l dane, resolving through Unbound.
 func testSMTP(t *testing.T, w *world) {
 	r := w.resolver(t)
 	finger := newFingerprinter(t, w)
@@ -48,6 +52,13 @@ func testSMTP(t *testing.T, w *world) {
 			defer cancel()
 			a := &answers[i]
 			a.direct, a.directErr = gatherDirect(ctx, r, s)
+			// The Checker probes the scenario's port and, as it must for
+			// a port other than 25, asks for TLSA at _PORT._tcp: the
+			// wildcard *._tcp records answer, so this also exercises
+			// wildcard-expanded TLSA RRsets.
+			c := &delivery.Checker{Resolver: r, Port: s.port, EHLOName: "probe.interop",
+				Timeout: 5 * time.Second, Deadline: 25 * time.Second}
+			a.checker = c.Check(ctx, s.domain)
 			if finger.err == nil {
 				a.finger, a.fingerOut, a.fingerErr = finger.run(ctx, s)
 			}
@@ -62,6 +73,12 @@ func testSMTP(t *testing.T, w *world) {
 					t.Fatal(a.directErr)
 				}
 				checkMXVerdict(t, s, a.direct)
+			})
+			t.Run("checker", func(t *testing.T) {
+				if a.checker.Error != "" {
+					t.Fatalf("check did not complete: %s", a.checker.Error)
+				}
+				checkMXVerdict(t, s, a.checker)
 			})
 			t.Run("posttls-finger", func(t *testing.T) {
 				if finger.err != nil {
