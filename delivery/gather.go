@@ -132,7 +132,15 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 		g.posture(ctx, name)
 	}()
 
-	g.mxSet(ctx, name)
+	if err := g.mxSet(ctx, name); err != nil {
+		// No upstream answered: a problem on the checking side, not a
+		// finding about the domain.
+		side.Wait()
+		mx := r.MXLookup
+		notChecked(r, "the MX lookup failed: "+err.Error())
+		r.MXLookup = mx
+		return r
+	}
 
 	// Phase 2: every MX host in parallel.
 	hosts := make([]*hostFacts, len(r.MX))
@@ -155,14 +163,21 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 	r.Timings.SMTP = Seconds(g.smtpWall())
 	r.Timings.Total = Seconds(time.Since(start))
 	r.Timings.Queries = int(c.queries() - q0)
-	if err := ctx.Err(); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
+	cut := ctx.Err()
+	if cut != nil {
+		if errors.Is(cut, context.DeadlineExceeded) {
 			r.Error = fmt.Sprintf("the check did not finish within its deadline of %s", deadline)
 		} else {
 			r.Error = "the check was cancelled"
 		}
 	}
 	Decide(r)
+	if cut != nil {
+		// Lookups and probes cut short say nothing about the domain: the
+		// verdict is unknown, whatever the partial facts suggest.
+		r.Status = StatusUnknown
+		r.Summary = "UNKNOWN: " + r.Error + "; partial results: " + r.Summary
+	}
 	return r
 }
 

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"sort"
 	"strings"
@@ -16,20 +17,26 @@ import (
 
 // mxSet looks up the MX RRset of name and fills MXLookup, NullMX,
 // ImplicitMX and the MX list in the order a sender tries the hosts.
-func (g *gathering) mxSet(ctx context.Context, name string) {
+//
+// It returns an error only when no upstream resolver answered
+// (dnssec.ErrNoUpstream): then nothing is known about the domain.
+func (g *gathering) mxSet(ctx context.Context, name string) error {
 	r := g.r
 	res, err := g.c.Resolver.Lookup(ctx, dns.Fqdn(name), dns.TypeMX)
 	r.MXLookup = LookupOf(res, err)
+	if errors.Is(err, dnssec.ErrNoUpstream) && ctx.Err() == nil {
+		return err
+	}
 	switch lookupOutcomeOf(r.MXLookup) {
 	case lookupBogus, lookupFailed:
 		// RFC 7672 §2.1.1: nothing may be done with a bogus or failed MX
 		// answer; Decide defers.
-		return
+		return nil
 	case lookupSecure:
 		g.mxSecure = true
 	}
 	if r.MXLookup.NXDomain {
-		return // the domain does not exist: no mail
+		return nil // the domain does not exist: no mail
 	}
 	var mxs []*dns.MX
 	for _, rr := range res.Answer {
@@ -41,14 +48,14 @@ func (g *gathering) mxSet(ctx context.Context, name string) {
 	// says the domain accepts no mail.
 	if len(mxs) == 1 && mxs[0].Mx == "." {
 		r.NullMX = true
-		return
+		return nil
 	}
 	if len(mxs) == 0 {
 		// RFC 5321 §5.1: without MX records the domain itself is the one
 		// mail exchanger, with preference 0.
 		r.ImplicitMX = true
 		r.MX = []MXReport{{Host: name}}
-		return
+		return nil
 	}
 	// RFC 5321 §5.1: lower preference first; ties in name order so that
 	// reports are stable (senders randomise them).
@@ -69,6 +76,7 @@ func (g *gathering) mxSet(ctx context.Context, name string) {
 		seen[host] = true
 		r.MX = append(r.MX, MXReport{Host: host, Preference: mx.Preference})
 	}
+	return nil
 }
 
 // hostFacts are what one MX host's gathering found beyond the report: the

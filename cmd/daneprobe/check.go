@@ -1,13 +1,222 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
+	"os"
+	"time"
 
-// checkCommand is a placeholder until its issue lands; it is replaced whole.
+	"github.com/urfave/cli/v2"
+
+	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/report"
+)
+
+// checkHelp explains the command, its verdicts and its exit codes.
+const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (RFC 7672) and MTA-STS\n" +
+	"(RFC 8461) does before it delivers a message, and says what it would do:\n\n" +
+	"  1. look up the MX records with DNSSEC validation (no MX: the domain itself; a null MX,\n" +
+	"     RFC 7505, means the domain accepts no mail);\n" +
+	"  2. for every MX host, in parallel: the A and AAAA records, and when they are DNSSEC-secure\n" +
+	"     the TLSA records at _PORT._tcp of the host (of its CNAME target first, RFC 7672 §2.2.3);\n" +
+	"  3. an SMTP session with every address: banner, EHLO, STARTTLS, TLS handshake (SNI = the\n" +
+	"     TLSA base domain), never a message; the presented chain is matched against the usable\n" +
+	"     TLSA records and checked against the WebPKI for MTA-STS;\n" +
+	"  4. meanwhile the MTA-STS record and policy, and the TLS-RPT, SPF and DMARC records.\n\n" +
+	"Verdicts. Per address, dane is verified, failed (no-starttls, handshake, no-match,\n" +
+	"name-mismatch, bogus-tlsa, tlsa-lookup-failed...), unusable-tlsa or none; mta_sts is pass,\n" +
+	"fail or none. Per domain, dane is verified (every MX authenticates), partial (some MX fail but\n" +
+	"a DANE sender still delivers via another), failed (a DANE sender defers), unusable (only\n" +
+	"unusable TLSA records: TLS mandatory, unauthenticated) or none (no secure TLSA records).\n" +
+	"The report also says what a sender enforcing DANE, MTA-STS or both would do\n" +
+	"(deliver-authenticated, deliver-opportunistic, defer, no-mail) and via which MX, and lists\n" +
+	"every failure with its RFC 8460 (TLS-RPT) result type.\n\n" +
+	"Output: a verdict line per domain then the details (colour only on a terminal without\n" +
+	"NO_COLOR); --json for one object per domain (schema in report/SCHEMA.md); --nagios for the\n" +
+	"monitoring-plugin line with performance data; --quiet prints nothing when every domain is OK.\n\n" +
+	"Exit status (the worst over all domains):\n" +
+	"  0  OK: mail is delivered as the published policies promise (also a null MX)\n" +
+	"  1  WARNING: partial or unusable DANE, an unreachable address, MTA-STS testing failures,\n" +
+	"     an unfetchable policy, a rollover risk, a certificate close to expiry, or no protection\n" +
+	"  2  CRITICAL: a DANE- or MTA-STS-enforcing sender would defer, the domain does not exist,\n" +
+	"     or an MX, address or TLSA lookup is bogus or failed (a TLSA lookup failure blocks\n" +
+	"     delivery, so it is critical, not unknown)\n" +
+	"  3  UNKNOWN: usage error, no usable resolver, or the check did not finish (--deadline)\n\n" +
+	"For test setups, --port probes another SMTP port (TLSA records are then looked up at\n" +
+	"_PORT._tcp) and --policy-port fetches MTA-STS policies from another HTTPS port; \"daneprobe\n" +
+	"demo --serve\" prints the flags that point check at its private test world."
+
+// checkCommand is "daneprobe check": the end-to-end verdict for domains.
 func checkCommand() *cli.Command {
-	return &cli.Command{
-		Name:   "check",
-		Usage:  "(not implemented yet)",
-		Hidden: true,
-		Action: func(*cli.Context) error { return usageErrorf("check: not implemented yet") },
+	flags := []cli.Flag{}
+	for _, f := range resolverFlags() {
+		if f.Names()[0] == "timeout" {
+			continue // replaced below: check's timeout is per step
+		}
+		flags = append(flags, f)
 	}
+	flags = append(flags,
+		&cli.DurationFlag{
+			Name:    "timeout",
+			Value:   30 * time.Second,
+			Usage:   "deadline of each step: each SMTP step (connect, banner, EHLO, STARTTLS, handshake) and the MTA-STS policy fetch; each DNS query gets the smaller of this and --dns-timeout",
+			EnvVars: []string{"DANEPROBE_TIMEOUT"},
+		},
+		&cli.DurationFlag{
+			Name:  "dns-timeout",
+			Value: 3 * time.Second,
+			Usage: "deadline of each upstream DNS query",
+		},
+		&cli.DurationFlag{
+			Name:    "deadline",
+			Value:   delivery.DefaultDeadline,
+			Usage:   "deadline of the whole check of one domain; a check cut short is UNKNOWN",
+			EnvVars: []string{"DANEPROBE_DEADLINE"},
+		},
+		&cli.StringFlag{
+			Name:    "ca-file",
+			Usage:   "also trust the CA certificates in PEM `FILE` for MTA-STS (policy host and MX certificates), in addition to the system roots",
+			EnvVars: []string{"DANEPROBE_CA_FILE"},
+		},
+		&cli.IntFlag{
+			Name:    "port",
+			Value:   delivery.DefaultPort,
+			Usage:   "SMTP `PORT` to probe, also used in the TLSA owner name _PORT._tcp; for test setups (senders use 25)",
+			EnvVars: []string{"DANEPROBE_PORT"},
+		},
+		&cli.IntFlag{
+			Name:    "policy-port",
+			Value:   443,
+			Usage:   "HTTPS `PORT` of the MTA-STS policy host; for test setups only (senders always use 443)",
+			EnvVars: []string{"DANEPROBE_POLICY_PORT"},
+		},
+		&cli.StringFlag{
+			Name:    "helo",
+			Usage:   "`NAME` to greet the servers with in EHLO (default: this machine's fully qualified name, else an address literal)",
+			EnvVars: []string{"DANEPROBE_HELO"},
+		},
+		&cli.BoolFlag{Name: "ipv4", Aliases: []string{"4"}, Usage: "look up and probe IPv4 addresses only"},
+		&cli.BoolFlag{Name: "ipv6", Aliases: []string{"6"}, Usage: "look up and probe IPv6 addresses only"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per domain (stable schema, see report/SCHEMA.md)"},
+		&cli.BoolFlag{Name: "nagios", Usage: "print the monitoring-plugin status line with performance data (Nagios, Icinga, Naemon, Sensu)"},
+		&cli.BoolFlag{Name: "prometheus", Usage: "print the Prometheus text exposition format (for node_exporter's textfile collector)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the domains whose status is not OK (for cron: silence means all is well)"},
+	)
+	return &cli.Command{
+		Name:        "check",
+		Usage:       "say whether mail to domains is protected by DANE and MTA-STS, and what enforcing senders would do",
+		ArgsUsage:   "DOMAIN...",
+		Description: checkHelp,
+		Flags:       flags,
+		Action:      runCheck,
+	}
+}
+
+// checkConfig builds the checker from the flags; bad values are usage
+// errors (exit status 3).
+func checkConfig(c *cli.Context) (*delivery.Checker, error) {
+	step := c.Duration("timeout")
+	if step <= 0 {
+		return nil, usageErrorf("--timeout must be positive, not %s", step)
+	}
+	if d := c.Duration("dns-timeout"); d <= 0 {
+		return nil, usageErrorf("--dns-timeout must be positive, not %s", d)
+	}
+	if d := c.Duration("deadline"); d <= 0 {
+		return nil, usageErrorf("--deadline must be positive, not %s", d)
+	}
+	for _, p := range []string{"port", "policy-port"} {
+		if v := c.Int(p); v < 1 || v > 65535 {
+			return nil, usageErrorf("--%s must be between 1 and 65535, not %d", p, v)
+		}
+	}
+	if c.Bool("ipv4") && c.Bool("ipv6") {
+		return nil, usageErrorf("-4 and -6 exclude each other")
+	}
+	formats := 0
+	for _, f := range []string{"json", "nagios", "prometheus"} {
+		if c.Bool(f) {
+			formats++
+		}
+	}
+	if formats > 1 {
+		return nil, usageErrorf("choose one of --json, --nagios and --prometheus")
+	}
+	roots, err := policyRoots(c.String("ca-file"))
+	if err != nil {
+		return nil, err
+	}
+	// The shared resolver flags read "timeout" as the DNS query deadline.
+	dnsTimeout := min(step, c.Duration("dns-timeout"))
+	if err := c.Set("timeout", dnsTimeout.String()); err != nil {
+		return nil, usageErrorf("--timeout: %v", err)
+	}
+	res, err := newResolver(c)
+	if err != nil {
+		return nil, err
+	}
+	ck := &delivery.Checker{
+		Resolver:   res,
+		Port:       c.Int("port"),
+		EHLOName:   c.String("helo"),
+		Timeout:    step,
+		Deadline:   c.Duration("deadline"),
+		IPv4Only:   c.Bool("ipv4"),
+		IPv6Only:   c.Bool("ipv6"),
+		Roots:      roots,
+		PolicyPort: c.Int("policy-port"),
+	}
+	if c.String("at") != "" {
+		ck.Now = res.Now // newResolver parsed and checked --at
+	}
+	return ck, nil
+}
+
+func runCheck(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usageErrorf("check: want at least one DOMAIN (see daneprobe check --help)")
+	}
+	ck, err := checkConfig(c)
+	if err != nil {
+		return err
+	}
+	reports := make([]delivery.DomainReport, 0, c.NArg())
+	for _, d := range c.Args().Slice() {
+		if c.Context.Err() != nil {
+			break
+		}
+		reports = append(reports, *ck.Check(c.Context, d))
+	}
+	return printReports(c, reports)
+}
+
+// printReports writes the reports in the chosen format and turns the worst
+// status into the exit status.
+func printReports(c *cli.Context, reports []delivery.DomainReport) error {
+	worst := delivery.WorstOf(reports)
+	shown := reports
+	if c.Bool("quiet") {
+		shown = nil
+		for _, r := range reports {
+			if r.Status != delivery.StatusOK {
+				shown = append(shown, r)
+			}
+		}
+	}
+	w := c.App.Writer
+	var err error
+	switch {
+	case len(shown) == 0:
+	case c.Bool("json"):
+		err = report.WriteJSON(w, shown)
+	case c.Bool("nagios"):
+		err = report.WriteNagios(w, shown)
+	case c.Bool("prometheus"):
+		err = report.WritePrometheus(w, shown)
+	default:
+		err = report.WriteText(w, shown, report.UseColor(w, os.Getenv))
+	}
+	if err != nil {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("write report: %w", err)}
+	}
+	return exitWith(worst.ExitCode())
 }

@@ -6,11 +6,15 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 
+	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/internal/testworld"
+	"github.com/daneprobe/daneprobe/report"
 )
 
 // demoCommand is "daneprobe demo": a self-contained world to try
@@ -18,24 +22,29 @@ import (
 func demoCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
-		Usage: "serve a private, signed DNS test world on loopback to try daneprobe against",
-		Description: "demo --serve starts the DNS test world that daneprobe's own tests use: a private root\n" +
-			"zone with its own key, the TLD \"test.\" and two dozen scenario zones signed with every\n" +
-			"algorithm daneprobe validates (5, 7, 8, 10, 13, 14, 15), with NSEC and NSEC3, and deliberately\n" +
-			"broken ones (expired or not yet valid signatures, a DS matching no key, missing RRSIGs,\n" +
-			"a missing wildcard proof, a KeyTrap zone...). It listens on 127.0.0.1 (UDP and TCP, a random\n" +
-			"port) and answers like a recursive resolver asked with DO and CD set. It writes the world's\n" +
-			"trust anchor to a temporary file and prints the --resolver and --trust-anchor flags that\n" +
-			"point daneprobe at it, with example lookups and what each should conclude, then serves until\n" +
-			"interrupted (Ctrl-C). Nothing leaves the machine.\n\n" +
-			"Without --serve, demo only says so: the full demo, with SMTP and MTA-STS servers, comes with\n" +
-			"\"daneprobe check\".\n\n" +
-			"Exit status: 0 the world served and was stopped; 3 without --serve, or when the world could\n" +
-			"not start.",
+		Usage: "check a private, signed mail test world on loopback, or serve it to try daneprobe against",
+		Description: "demo starts the test world that daneprobe's own tests use, entirely on loopback: a private\n" +
+			"root zone with its own key, the TLD \"test.\" and dozens of scenario zones signed with every\n" +
+			"algorithm daneprobe validates, deliberately broken ones (expired signatures, a DS matching no\n" +
+			"key, a KeyTrap zone...), SMTP servers on 127.0.0.N (and ::1) sharing one port, and an HTTPS\n" +
+			"server for MTA-STS policies, with its own CA. Nothing leaves the machine.\n\n" +
+			"Without --serve, demo runs \"daneprobe check\" over a curated set of mail domains, one per\n" +
+			"kind of verdict (DANE-EE and DANE-TA verified, TLSA mismatch, no STARTTLS with TLSA, bogus\n" +
+			"DNSSEC, a failing TLSA lookup, unusable TLSA records, MTA-STS enforce and testing, null MX,\n" +
+			"implicit MX, a partial domain, a CNAME'd MX host...) and prints what check prints for real\n" +
+			"domains, each preceded by what the domain shows and the status it should get.\n\n" +
+			"With --serve, demo writes the world's trust anchor and CA certificate to a temporary\n" +
+			"directory, prints the flags (--resolver, --trust-anchor, --ca-file, --port, --policy-port)\n" +
+			"that point any daneprobe command at the world, with example command lines and their\n" +
+			"expected outcome, then serves until interrupted (Ctrl-C).\n\n" +
+			"Exit status: 0 the demo ran (whatever the verdicts on its domains, many of which are\n" +
+			"failures on purpose), or the world served and was stopped; 3 on a usage error or when the\n" +
+			"world could not start.",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "serve", Usage: "start the DNS test world and serve it until interrupted"},
-			&cli.DurationFlag{Name: "delay", Usage: "wait `DURATION` before every response, to feel what latency does to a lookup"},
-			&cli.BoolFlag{Name: "all", Usage: "list every scenario of the catalogue, not only a few examples"},
+			&cli.BoolFlag{Name: "serve", Usage: "start the test world and serve it until interrupted"},
+			&cli.DurationFlag{Name: "delay", Usage: "wait `DURATION` before every DNS response and every SMTP reply, to feel what latency does"},
+			&cli.BoolFlag{Name: "all", Usage: "with --serve, list every DNS scenario of the catalogue, not only a few examples"},
+			&cli.BoolFlag{Name: "json", Usage: "without --serve, print the reports as JSON"},
 		},
 		Action: runDemo,
 	}
@@ -45,17 +54,17 @@ func runDemo(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return usageErrorf("demo: unexpected argument %q", c.Args().First())
 	}
-	if !c.Bool("serve") {
-		return usageErrorf("demo: only --serve (the DNS test world) is available; the full demo comes with \"daneprobe check\"")
-	}
 	if c.Duration("delay") < 0 {
 		return usageErrorf("demo: --delay must not be negative")
 	}
-	world, err := testworld.StartDNS(testworld.DNSOptions{Delay: c.Duration("delay")})
+	world, err := testworld.StartMail(testworld.MailOptions{Delay: c.Duration("delay")})
 	if err != nil {
 		return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
 	}
 	defer world.Close()
+	if !c.Bool("serve") {
+		return demoCheck(c, world)
+	}
 	dir, err := os.MkdirTemp("", "daneprobe-demo-")
 	if err != nil {
 		return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
@@ -65,20 +74,86 @@ func runDemo(c *cli.Context) error {
 	if err != nil {
 		return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
 	}
-	flags := fmt.Sprintf("--resolver %s --trust-anchor %s", world.Addr(), anchor)
-	printDemo(c.App.Writer, world.Addr(), anchor, flags, c.Bool("all"))
+	caFile, err := world.CAFile(dir)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
+	}
+	flags := fmt.Sprintf("--resolver %s --trust-anchor %s", world.Resolver(), anchor)
+	checkFlags := fmt.Sprintf("%s --ca-file %s --port %d --policy-port %d", flags, caFile, world.Port, world.PolicyPort)
+	printDemo(c.App.Writer, world, anchor, flags, checkFlags, c.Bool("all"))
 	<-c.Context.Done()
 	fmt.Fprintln(c.App.Writer, "demo: stopped")
 	return nil
 }
 
+// demoCheck runs check over the curated domains of the world, with a
+// resolver, roots and ports pointing at it, and prints the reports.
+func demoCheck(c *cli.Context, world *testworld.Mail) error {
+	var anchors []dns.RR
+	for _, ds := range world.DNS.TrustAnchors() {
+		anchors = append(anchors, ds)
+	}
+	res, err := dnssec.NewResolver(dnssec.Config{Upstreams: []string{world.Resolver()}, TrustAnchors: anchors})
+	if err != nil {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
+	}
+	ck := &delivery.Checker{
+		Resolver:   res,
+		Port:       world.Port,
+		PolicyPort: world.PolicyPort,
+		Roots:      world.CA.Pool(),
+		EHLOName:   "demo.daneprobe.test",
+		Timeout:    10 * time.Second,
+	}
+	w := c.App.Writer
+	color := report.UseColor(w, os.Getenv)
+	var reports []delivery.DomainReport
+	for _, s := range world.Scenarios {
+		if c.Context.Err() != nil {
+			return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", c.Context.Err())}
+		}
+		r := ck.Check(c.Context, s.Domain)
+		reports = append(reports, *r)
+		if c.Bool("json") {
+			continue
+		}
+		fmt.Fprintf(w, "# %s: %s (expected: %s, exit %d)\n", s.Domain, s.Description, strings.ToUpper(s.Status), s.ExitCode)
+		if err := report.WriteText(w, []delivery.DomainReport{*r}, color); err != nil {
+			return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
+		}
+		fmt.Fprintln(w)
+	}
+	if c.Bool("json") {
+		if err := report.WriteJSON(w, reports); err != nil {
+			return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
+		}
+		return nil
+	}
+	fmt.Fprintf(w, "%d domains checked; worst status %s (exit %d for \"daneprobe check\" over all of them).\n",
+		len(reports), delivery.WorstOf(reports).Label(), delivery.WorstOf(reports).ExitCode())
+	fmt.Fprintln(w, "Run \"daneprobe demo --serve\" to keep this world up and check its domains yourself.")
+	return nil
+}
+
 // printDemo writes the serving banner: where the world is, the flags to
-// use, and example lookups with the outcome each should have.
-func printDemo(w io.Writer, addr, anchor, flags string, all bool) {
-	fmt.Fprintf(w, "DNS test world serving on %s (UDP and TCP); trust anchor in %s\n\n", addr, anchor)
-	fmt.Fprintf(w, "Point daneprobe at it with:\n  %s\n\n", flags)
-	fmt.Fprintln(w, "Try (expected outcome after each command):")
+// use, and example command lines with the outcome each should have.
+func printDemo(w io.Writer, world *testworld.Mail, anchor, flags, checkFlags string, all bool) {
+	fmt.Fprintf(w, "Test world serving: DNS on %s (UDP and TCP), SMTP on port %d of %s, MTA-STS policies on %s;\n",
+		world.Resolver(), world.Port, strings.Join(world.Addresses(), " "), world.HTTPS.Addr)
+	fmt.Fprintf(w, "trust anchor in %s\n\n", anchor)
+	fmt.Fprintf(w, "Point daneprobe at it with:\n  %s\n", flags)
+	fmt.Fprintf(w, "and for check (and mtasts: --ca-file, --policy-port) add the CA and ports:\n  %s\n\n", checkFlags)
+
+	fmt.Fprintln(w, "Try check (expected status after each command):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range world.Scenarios {
+		fmt.Fprintf(tw, "  daneprobe check %s %s\t# %s: %s\n", checkFlags, s.Domain, s.Name, strings.ToUpper(s.Status))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "Try lookup (expected outcome after each command):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	scenarios := testworld.DNSScenarios()
 	// Without --all, one scenario of each kind of outcome.
 	want := map[string]bool{
@@ -101,7 +176,8 @@ func printDemo(w io.Writer, addr, anchor, flags string, all bool) {
 	}
 	tw.Flush()
 	if !all {
-		fmt.Fprintf(w, "\n%d scenarios in all: add --all to list them.\n", len(scenarios))
+		fmt.Fprintf(w, "\n%d DNS scenarios in all: add --all to list them.\n", len(scenarios))
 	}
+	fmt.Fprintf(w, "\nAlso: daneprobe mtasts %s --ca-file <as above> --policy-port %d sts-enforce.%s\n", flags, world.PolicyPort, testworld.MailBase)
 	fmt.Fprintln(w, "\nServing until interrupted (Ctrl-C).")
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -34,7 +36,8 @@ func (o *demoOutput) String() string {
 
 // TestDemoServe runs "demo --serve", reads the printed flags, checks that
 // the world answers there and validates with the printed trust anchor
-// (through "daneprobe lookup"), then stops it through the context.
+// (through "daneprobe lookup"), runs "daneprobe check" with the printed
+// check flags, then stops it through the context.
 func TestDemoServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -42,9 +45,9 @@ func TestDemoServe(t *testing.T) {
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"daneprobe", "demo", "--serve", "--all"}, &stdout, &stderr) }()
 
-	flagsRE := regexp.MustCompile(`--resolver (127\.0\.0\.1:\d+) --trust-anchor (\S+)`)
+	flagsRE := regexp.MustCompile(`--resolver (127\.0\.0\.1:\d+) --trust-anchor (\S+) --ca-file (\S+) --port (\d+) --policy-port (\d+)`)
 	var m []string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for m == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("no flags printed\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
@@ -54,14 +57,19 @@ func TestDemoServe(t *testing.T) {
 			t.Fatalf("demo exited early with %d: %s", code, stderr.String())
 		case <-time.After(10 * time.Millisecond):
 		}
-		m = flagsRE.FindStringSubmatch(stdout.String())
+		if out := stdout.String(); strings.Contains(out, "Ctrl-C") {
+			m = flagsRE.FindStringSubmatch(out)
+		}
 	}
-	addr, anchor := m[1], m[2]
-	if _, err := os.Stat(anchor); err != nil {
-		t.Fatalf("trust anchor file: %v", err)
+	addr, anchor, caFile := m[1], m[2], m[3]
+	for _, f := range []string{anchor, caFile} {
+		if _, err := os.Stat(f); err != nil {
+			t.Fatalf("file printed by demo: %v", err)
+		}
 	}
 	out := stdout.String()
-	for _, want := range []string{"daneprobe lookup --resolver " + addr, "bench-tlsa: secure", "keytrap: bogus (resource-limit)", "Ctrl-C"} {
+	for _, want := range []string{"daneprobe lookup --resolver " + addr, "bench-tlsa: secure", "keytrap: bogus (resource-limit)",
+		"daneprobe check --resolver " + addr, "dane-ee.mail.test", "# tlsa-mismatch: CRITICAL", "Ctrl-C"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -83,6 +91,19 @@ func TestDemoServe(t *testing.T) {
 		t.Errorf("lookup with the printed flags: exit %d\n%s%s", code, lout.String(), lerr.String())
 	}
 
+	// And check, with the check flags, reaches the verdicts the list promises.
+	for _, c := range []struct {
+		domain string
+		code   int
+	}{{"dane-ee.mail.test", exitOK}, {"tlsa-mismatch.mail.test", exitCritical}, {"sts-enforce.mail.test", exitOK}} {
+		var cout, cerr bytes.Buffer
+		args := append([]string{"daneprobe", "check"}, strings.Fields(m[0])...)
+		code := run(ctx, append(args, c.domain), &cout, &cerr)
+		if code != c.code {
+			t.Errorf("check %s with the printed flags: exit %d, want %d\n%s%s", c.domain, code, c.code, cout.String(), cerr.String())
+		}
+	}
+
 	cancel()
 	select {
 	case code := <-done:
@@ -100,6 +121,49 @@ func TestDemoServe(t *testing.T) {
 	}
 }
 
+// TestDemoCheck runs "demo" as a user would: it checks every curated
+// domain, prints each verdict line with the expected status, and exits 0
+// although many domains fail on purpose.
+func TestDemoCheck(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"daneprobe", "demo"}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("demo exit %d, want 0\nstderr: %s", code, stderr.String())
+	}
+	out := stdout.String()
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("colour in piped output")
+	}
+	for _, s := range demoScenarios(t) {
+		head := fmt.Sprintf("# %s: %s (expected: %s, exit %d)\n%s: %s - ", s.Domain, s.Description,
+			strings.ToUpper(s.Status), s.ExitCode, s.Domain, strings.ToUpper(s.Status))
+		if !strings.Contains(out, head) {
+			t.Errorf("demo output lacks the verdict of %s:\n%s", s.Domain, head)
+		}
+	}
+	if !strings.Contains(out, "worst status CRITICAL") || !strings.Contains(out, "demo --serve") {
+		t.Errorf("demo output lacks its closing lines:\n%s", out)
+	}
+
+	// --json prints one object per domain.
+	stdout.Reset()
+	if code := run(context.Background(), []string{"daneprobe", "demo", "--json"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("demo --json exit %d: %s", code, stderr.String())
+	}
+	dec := json.NewDecoder(&stdout)
+	n := 0
+	for dec.More() {
+		var v map[string]any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("demo --json: %v", err)
+		}
+		n++
+	}
+	if n != len(demoScenarios(t)) {
+		t.Errorf("demo --json printed %d objects, want %d", n, len(demoScenarios(t)))
+	}
+}
+
 // TestDemoUsage checks the non-serving paths: exit status 3 with one
 // line, and the help text.
 func TestDemoUsage(t *testing.T) {
@@ -107,7 +171,6 @@ func TestDemoUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"demo"}, "full demo comes with"},
 		{[]string{"demo", "--serve", "extra"}, "unexpected argument"},
 		{[]string{"demo", "--serve", "--delay", "-1s"}, "must not be negative"},
 		{[]string{"demo", "--bogus-flag"}, "bogus-flag"},

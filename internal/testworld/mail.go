@@ -286,3 +286,13 @@ func (m *Mail) closeServers() error {
 
 // fqdn adds the trailing dot.
 func fqdn(s string) string { return dns.Fqdn(s) }
+
+// MailScenarios returns the curated catalogue of the mail world, as
+// StartMail serves it, without starting anything.
+func MailScenarios() []MailScenario {
+	b, err := newMailBuild(MailOptions{NoIPv6: true})
+	if err != nil {
+		return nil
+	}
+	return b.scenarios
+}
