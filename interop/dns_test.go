@@ -78,8 +78,8 @@ func testDNS(t *testing.T, w *world) {
 			switch {
 			case a.delvErr != nil:
 				t.Errorf("delv: %v", a.delvErr)
-			case a.delv != c.refWant():
-				t.Errorf("delv: %s, want %s; output:\n%s", a.delv, c.refWant(), a.delvOut)
+			case a.delv != c.delvWant():
+				t.Errorf("delv: %s, want %s; output:\n%s", a.delv, c.delvWant(), a.delvOut)
 			}
 			switch {
 			case a.ubErr != nil:

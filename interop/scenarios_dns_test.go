@@ -1,6 +1,8 @@
 package interop
 
 import (
+	"strings"
+
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
@@ -66,9 +68,11 @@ type dnsCase struct {
 	// want is the status daneprobe must report; rcode the final RCODE.
 	want  dnssec.Security
 	rcode int
-	// ref is what delv and Unbound report when it differs from want: an
-	// expected difference, explained in note.
+	// ref is what delv and Unbound report when it differs from want, and
+	// delv what delv alone reports when it differs from both: expected
+	// differences, explained in note.
 	ref  *dnssec.Security
+	delv *dnssec.Security
 	note string
 }
 
@@ -78,6 +82,14 @@ func (c dnsCase) refWant() dnssec.Security {
 		return *c.ref
 	}
 	return c.want
+}
+
+// delvWant is the status delv must report.
+func (c dnsCase) delvWant() dnssec.Security {
+	if c.delv != nil {
+		return *c.delv
+	}
+	return c.refWant()
 }
 
 // dnsCases lists the questions asked of daneprobe, delv and Unbound.
@@ -109,6 +121,9 @@ func dnsCases() []dnsCase {
 		add("alias-secure"+d, dns.TypeA, dnssec.Secure, ok)
 		add("alias-insecure"+d, dns.TypeA, dnssec.Insecure, ok)
 		add("alias-bogus"+d, dns.TypeA, dnssec.Bogus, ok)
+		add("mixed"+d, dns.TypeA, dnssec.Secure, ok)
+		add("MIXED"+strings.ToUpper(d), dns.TypeA, dnssec.Secure, ok)
+		add("upper-alias"+d, dns.TypeA, dnssec.Secure, ok)
 	}
 	// The TLD (dnssec-signzone, NSEC) and the root (ldns-signzone, NSEC).
 	add("www.interop.", dns.TypeA, dnssec.Secure, ok)
@@ -121,6 +136,20 @@ func dnsCases() []dnsCase {
 	add("nothere.insecure.interop.", dns.TypeA, dnssec.Insecure, nx)
 	add("www.unsigned.optout.interop.", dns.TypeA, dnssec.Insecure, ok)
 	add("_25._tcp.nodata.optout.interop.", dns.TypeTLSA, dnssec.Secure, ok)
+	// NXDOMAIN in an opt-out zone: the NSEC3 covering the next closer
+	// name has the opt-out flag, so an unsigned delegation may hide
+	// there, and RFC 5155 §9.2 forbids the AD bit on such an answer.
+	// daneprobe and Unbound say insecure; BIND's delv (9.18) says
+	// "negative response, fully validated".
+	sec := dnssec.Secure
+	for _, n := range []string{"nothere.optout.interop.", "_25._tcp.mx.optout.interop."} {
+		qt := dns.TypeA
+		if strings.HasPrefix(n, "_25.") {
+			qt = dns.TypeTLSA
+		}
+		cs = append(cs, dnsCase{name: n, qtype: qt, want: dnssec.Insecure, rcode: nx, delv: &sec,
+			note: "NXDOMAIN under an opt-out NSEC3 span: RFC 5155 §9.2 withholds AD (Unbound agrees); delv calls it fully validated"})
+	}
 	// Broken chains: signatures expired or not yet valid, a DS that
 	// matches no key.
 	for _, z := range []string{"expired", "future", "wrongds"} {
@@ -133,7 +162,6 @@ func dnsCases() []dnsCase {
 	// (RFC 4035 §5.2) while Unbound and delv, built on OpenSSL, validate
 	// it. An expected difference: never bogus, and never secure by
 	// accident.
-	sec := dnssec.Secure
 	cs = append(cs, dnsCase{name: "www.ed448.interop.", qtype: dns.TypeA, want: dnssec.Insecure, rcode: ok, ref: &sec,
 		note: "ED448 is MAY-validate (RFC 8624 §3.1); daneprobe treats it as unsupported, hence insecure"})
 	return cs
