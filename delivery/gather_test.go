@@ -168,3 +168,29 @@ func TestCheckDeadline(t *testing.T) {
 		t.Errorf("status %s", r.Status)
 	}
 }
+
+// TestCheckRoundTrips guards the flow's parallelism: under a delay D per
+// DNS response and per SMTP reply, a cold check of a domain with two MX
+// hosts takes about 9.5 D (MX and its chain, then A, AAAA and TLSA at
+// once, then six SMTP replies). Serialising the hosts or the lookups
+// would cost 15 D or more; the bound leaves room for a loaded machine.
+func TestCheckRoundTrips(t *testing.T) {
+	const d = 50 * time.Millisecond
+	w, err := testworld.StartMail(testworld.MailOptions{Delay: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	c := newChecker(t, w)
+	s, _ := w.Scenario("dual-stack")
+	r := c.Check(context.Background(), s.Domain)
+	if r.Status != delivery.StatusOK {
+		t.Fatalf("status %s: %s", r.Status, r.Summary)
+	}
+	if got := r.Timings.Total.Duration(); got > 14*d {
+		t.Errorf("check took %s = %.1f D, want at most 14 D (timings %+v)", got, float64(got)/float64(d), r.Timings)
+	}
+	if r.Timings.DNS.Duration() < 3*d || r.Timings.SMTP.Duration() < 5*d {
+		t.Errorf("timings %+v: the delay was not applied", r.Timings)
+	}
+}
