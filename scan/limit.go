@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/daneprobe/daneprobe/smtpprobe"
@@ -16,9 +17,10 @@ import (
 // memory is bounded by the scan's concurrency, not by the number of
 // addresses seen. The zero value is not usable; use NewIPLimiter.
 type IPLimiter struct {
-	per int
-	mu  sync.Mutex
-	m   map[netip.Addr]*ipSlot
+	per   int
+	total atomic.Int64
+	mu    sync.Mutex
+	m     map[netip.Addr]*ipSlot
 }
 
 type ipSlot struct {
@@ -49,6 +51,7 @@ func (l *IPLimiter) Acquire(ctx context.Context, addr netip.Addr) (release func(
 	l.mu.Unlock()
 	select {
 	case s.sem <- struct{}{}:
+		l.total.Add(1)
 	case <-ctx.Done():
 		l.unref(addr, s)
 		return nil, fmt.Errorf("wait for a connection slot to %s: %w", addr, context.Cause(ctx))
@@ -70,6 +73,10 @@ func (l *IPLimiter) unref(addr netip.Addr, s *ipSlot) {
 	}
 	l.mu.Unlock()
 }
+
+// Connections returns the number of slots granted so far: with LimitDial,
+// the connections opened.
+func (l *IPLimiter) Connections() int64 { return l.total.Load() }
 
 // Tracked returns the number of addresses with a connection open or
 // waiting, for tests of the memory bound.

@@ -51,8 +51,8 @@ type probeEntry struct {
 // outcome may depend on the hook), and so are results of a probe cut short
 // by the caller's context, which are never cached.
 type SharedProber struct {
-	// Probe runs a session; nil uses a zero smtpprobe.Prober.
-	Probe ProbeFunc
+	// Session runs one SMTP session; nil uses a zero smtpprobe.Prober.
+	Session ProbeFunc
 	// Size bounds the cached results (DefaultProbeCacheSize when zero).
 	Size int
 	// Parallel bounds the concurrent sessions of one ProbeAddrs call
@@ -84,11 +84,11 @@ func (s *SharedProber) Stats() ProbeStats {
 	return ProbeStats{Sessions: s.sessions.Load(), Shared: s.shared.Load(), Cached: n}
 }
 
-// ProbeTarget returns the result for t: from the cache, from a probe of the
+// Probe returns the result for t: from the cache, from a probe of the
 // same target in flight, or from a new session. It has the contract of
 // smtpprobe.Prober.Probe: the Result is never nil and is meaningful also with
 // an error.
-func (s *SharedProber) ProbeTarget(ctx context.Context, t smtpprobe.Target) (*smtpprobe.Result, error) {
+func (s *SharedProber) Probe(ctx context.Context, t smtpprobe.Target) (*smtpprobe.Result, error) {
 	if t.TLSConfig != nil {
 		return s.session(ctx, t)
 	}
@@ -170,7 +170,7 @@ func withHost(res *smtpprobe.Result, host string) *smtpprobe.Result {
 
 // session runs one SMTP session.
 func (s *SharedProber) session(ctx context.Context, t smtpprobe.Target) (*smtpprobe.Result, error) {
-	probe := s.Probe
+	probe := s.Session
 	if probe == nil {
 		var p smtpprobe.Prober
 		probe = p.Probe
@@ -180,7 +180,7 @@ func (s *SharedProber) session(ctx context.Context, t smtpprobe.Target) (*smtppr
 }
 
 // ProbeAddrs probes every address of one MX host like
-// smtpprobe.Prober.ProbeAddrs, each through ProbeTarget: one Result per
+// smtpprobe.Prober.ProbeAddrs, each through Probe: one Result per
 // address, in the order given, never nil, with Result.Err set.
 func (s *SharedProber) ProbeAddrs(ctx context.Context, t smtpprobe.Target, addrs []netip.Addr) []*smtpprobe.Result {
 	n := s.Parallel
@@ -201,7 +201,7 @@ func (s *SharedProber) ProbeAddrs(ctx context.Context, t smtpprobe.Target, addrs
 				defer func() { <-sem }()
 			case <-ctx.Done():
 			}
-			res, err := s.ProbeTarget(ctx, tt)
+			res, err := s.Probe(ctx, tt)
 			if res.Err == nil && err != nil {
 				r := *res
 				r.Err = err

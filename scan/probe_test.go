@@ -51,7 +51,7 @@ func (c *countingProbe) probe(ctx context.Context, t smtpprobe.Target) (*smtppro
 
 func TestSharedProberCoalesces(t *testing.T) {
 	cp := &countingProbe{delay: 20 * time.Millisecond}
-	sp := &SharedProber{Probe: cp.probe}
+	sp := &SharedProber{Session: cp.probe}
 	addr := netip.MustParseAddr("192.0.2.1")
 	var wg sync.WaitGroup
 	for i := range 100 {
@@ -63,7 +63,7 @@ func TestSharedProberCoalesces(t *testing.T) {
 			if i%2 == 1 {
 				host = "alias.example"
 			}
-			res, err := sp.ProbeTarget(context.Background(), smtpprobe.Target{Host: host, SNI: "mx.example", Addr: addr})
+			res, err := sp.Probe(context.Background(), smtpprobe.Target{Host: host, SNI: "mx.example", Addr: addr})
 			if err != nil || res.Banner != "hello" || res.Host != host {
 				t.Errorf("result %+v, %v", res, err)
 			}
@@ -75,15 +75,15 @@ func TestSharedProberCoalesces(t *testing.T) {
 		t.Fatalf("sessions %d, stats %+v: want 1 session shared 99 times", cp.sessions.Load(), st)
 	}
 	// Another SNI, port or address is another session.
-	sp.ProbeTarget(context.Background(), smtpprobe.Target{Host: "mx.example", SNI: "other.example", Addr: addr})
-	sp.ProbeTarget(context.Background(), smtpprobe.Target{Host: "mx.example", SNI: "mx.example", Addr: addr, Port: 2525})
-	sp.ProbeTarget(context.Background(), smtpprobe.Target{Host: "mx.example", Addr: netip.MustParseAddr("::ffff:192.0.2.1")}) // same as 192.0.2.1, SNI defaults to Host
+	sp.Probe(context.Background(), smtpprobe.Target{Host: "mx.example", SNI: "other.example", Addr: addr})
+	sp.Probe(context.Background(), smtpprobe.Target{Host: "mx.example", SNI: "mx.example", Addr: addr, Port: 2525})
+	sp.Probe(context.Background(), smtpprobe.Target{Host: "mx.example", Addr: netip.MustParseAddr("::ffff:192.0.2.1")}) // same as 192.0.2.1, SNI defaults to Host
 	if n := cp.sessions.Load(); n != 3 {
 		t.Fatalf("%d sessions, want 3", n)
 	}
 	// A TLSConfig hook is never shared.
 	hook := smtpprobe.Target{Host: "mx.example", SNI: "mx.example", Addr: addr, TLSConfig: func(*tls.Config) {}}
-	sp.ProbeTarget(context.Background(), hook)
+	sp.Probe(context.Background(), hook)
 	if n := cp.sessions.Load(); n != 4 {
 		t.Fatalf("%d sessions, want 4 (hook not shared)", n)
 	}
@@ -91,16 +91,16 @@ func TestSharedProberCoalesces(t *testing.T) {
 
 func TestSharedProberLRU(t *testing.T) {
 	cp := &countingProbe{}
-	sp := &SharedProber{Probe: cp.probe, Size: 10}
+	sp := &SharedProber{Session: cp.probe, Size: 10}
 	for i := range 50 {
-		sp.ProbeTarget(context.Background(), smtpprobe.Target{Host: "mx" + strconv.Itoa(i) + ".example", Addr: netip.MustParseAddr("192.0.2.1")})
+		sp.Probe(context.Background(), smtpprobe.Target{Host: "mx" + strconv.Itoa(i) + ".example", Addr: netip.MustParseAddr("192.0.2.1")})
 	}
 	if st := sp.Stats(); st.Cached != 10 || st.Sessions != 50 {
 		t.Fatalf("stats %+v: want 10 cached of 50", st)
 	}
 	// The most recent ones are still cached, the oldest are not.
-	sp.ProbeTarget(context.Background(), smtpprobe.Target{Host: "mx49.example", Addr: netip.MustParseAddr("192.0.2.1")})
-	sp.ProbeTarget(context.Background(), smtpprobe.Target{Host: "mx0.example", Addr: netip.MustParseAddr("192.0.2.1")})
+	sp.Probe(context.Background(), smtpprobe.Target{Host: "mx49.example", Addr: netip.MustParseAddr("192.0.2.1")})
+	sp.Probe(context.Background(), smtpprobe.Target{Host: "mx0.example", Addr: netip.MustParseAddr("192.0.2.1")})
 	if n := cp.sessions.Load(); n != 51 {
 		t.Fatalf("%d sessions, want 51", n)
 	}
@@ -116,7 +116,7 @@ func TestSharedProberLRU(t *testing.T) {
 // publish its cut result; a waiter with time left probes again.
 func TestSharedProberCanceledLeader(t *testing.T) {
 	cp := &countingProbe{delay: 100 * time.Millisecond}
-	sp := &SharedProber{Probe: cp.probe}
+	sp := &SharedProber{Session: cp.probe}
 	target := smtpprobe.Target{Host: "mx.example", Addr: netip.MustParseAddr("192.0.2.1")}
 	short, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
@@ -124,13 +124,13 @@ func TestSharedProberCanceledLeader(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		res, _ := sp.ProbeTarget(short, target)
+		res, _ := sp.Probe(short, target)
 		if res.Outcome != smtpprobe.OutcomeCanceled {
 			t.Errorf("leader outcome %s", res.Outcome)
 		}
 	}()
 	time.Sleep(2 * time.Millisecond)
-	res, err := sp.ProbeTarget(context.Background(), target)
+	res, err := sp.Probe(context.Background(), target)
 	wg.Wait()
 	if err != nil || res.Outcome != smtpprobe.OutcomeOK {
 		t.Fatalf("waiter got %+v, %v", res, err)
@@ -289,7 +289,7 @@ func TestPerIPCapRealServers(t *testing.T) {
 			prober := &smtpprobe.Prober{Dial: LimitDial(nil, NewIPLimiter(2), nil)}
 			probe := prober.Probe
 			if seam == "SharedProber" {
-				probe = (&SharedProber{Probe: prober.Probe}).ProbeTarget
+				probe = (&SharedProber{Session: prober.Probe}).Probe
 			}
 			var wg sync.WaitGroup
 			var failed atomic.Int64
@@ -323,7 +323,7 @@ func TestPerIPCapRealServers(t *testing.T) {
 // addresses cost two TLS handshakes.
 func TestProbeSharingRealServers(t *testing.T) {
 	servers := startMX(t, "127.0.0.31", "127.0.0.32")
-	sp := &SharedProber{Probe: (&smtpprobe.Prober{Dial: LimitDial(nil, NewIPLimiter(2), nil)}).Probe}
+	sp := &SharedProber{Session: (&smtpprobe.Prober{Dial: LimitDial(nil, NewIPLimiter(2), nil)}).Probe}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
 	for i := range 300 {

@@ -157,10 +157,12 @@ type ScanInfo struct {
 	Shard Shard
 	// Run is the Engine's result.
 	Run RunStats
-	// Probes are the SMTP probe counters; DNSQueries the upstream DNS
-	// queries sent.
-	Probes     ProbeStats
-	DNSQueries int64
+	// Connections is the number of connections opened (SMTP and HTTPS,
+	// from IPLimiter.Connections); Probes the shared prober's counters
+	// when one is used; DNSQueries the upstream DNS queries sent.
+	Connections int64
+	Probes      ProbeStats
+	DNSQueries  int64
 }
 
 // WriteText writes the summary for people. Lists are sorted by domain.
@@ -183,13 +185,16 @@ func (s *Summary) WriteText(w io.Writer, info ScanInfo) error {
 	if info.Run.Canceled {
 		fmt.Fprintf(&b, "  INTERRUPTED: %d domains cut short were not written; run again with --resume to finish\n", info.Run.Interrupted)
 	}
-	if info.Probes.Sessions > 0 || info.DNSQueries > 0 {
+	if info.Connections > 0 || info.DNSQueries > 0 {
 		per := 0.0
 		if info.Run.Written > 0 {
 			per = float64(info.DNSQueries) / float64(info.Run.Written)
 		}
-		fmt.Fprintf(&b, "  work: %d SMTP sessions (%d probe results shared), %d DNS queries (%.1f per domain)\n",
-			info.Probes.Sessions, info.Probes.Shared, info.DNSQueries, per)
+		fmt.Fprintf(&b, "  work: %d connections", info.Connections)
+		if info.Probes.Sessions > 0 {
+			fmt.Fprintf(&b, " (%d SMTP sessions, %d probe results shared)", info.Probes.Sessions, info.Probes.Shared)
+		}
+		fmt.Fprintf(&b, ", %d DNS queries (%.1f per domain)\n", info.DNSQueries, per)
 	}
 	b.WriteString("\n")
 	writeCounts(&b, "Status", s.Status, []string{"ok", "warning", "critical", "unknown"})

@@ -1,13 +1,379 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
 
-// scanCommand is a placeholder until its issue lands; it is replaced whole.
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+
+	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/scan"
+)
+
+// scanHelp explains the command, its output and its exit codes.
+const scanHelp = "Checks many recipient domains the way \"daneprobe check\" checks one, to learn before\n" +
+	"enabling DANE (smtp_tls_security_level = dane, or your MTA's equivalent) or MTA-STS\n" +
+	"enforcement which domains a sending MTA would defer.\n\n" +
+	"Input: FILE (or standard input when FILE is absent or \"-\") with one domain per line;\n" +
+	"\"#\" starts a comment, blank lines, duplicates, upper case and trailing dots are fine,\n" +
+	"international names are converted to A-labels. Bad lines are reported with their\n" +
+	"number and skipped. Or --from-maillog LOG: the recipient domains of the outbound SMTP\n" +
+	"deliveries in a Postfix or Exim log, ranked by message count (--top N keeps the first N).\n\n" +
+	"Output: one JSON object per line and domain, in the schema of \"check --json\"\n" +
+	"(report/SCHEMA.md), to standard output or --out FILE, written as each domain finishes.\n" +
+	"At the end a summary goes to standard error (or --summary FILE): counts per verdict,\n" +
+	"the domains a DANE-enforcing sender would defer and why, the domains whose MTA-STS\n" +
+	"enforce policy fails, the domains whose check could not complete, and the domains\n" +
+	"where DANE verifies. A progress bar is shown when standard error is a terminal.\n\n" +
+	"Interrupting: Ctrl-C stops taking new domains; those in flight get up to 10 seconds to\n" +
+	"finish and are written whole (no cut line). \"--out FILE --resume\" continues a scan:\n" +
+	"the domains already in FILE are skipped, a last line cut by a crash is dropped and\n" +
+	"its domain scanned again. Without --resume an existing non-empty --out file is\n" +
+	"refused rather than overwritten.\n\n" +
+	"Politeness: at most --concurrency domains at a time, at most --per-ip connections to\n" +
+	"any one MX address (held until the server has closed its side), optionally at most\n" +
+	"--rate new connections per second overall, and --domain-timeout per domain. One DNS\n" +
+	"cache serves the whole scan, so the root and TLD keys are validated once.\n\n" +
+	"Several machines: --shard I/N (0 <= I < N) scans only the domains whose FNV-1a hash of\n" +
+	"the A-label name is I modulo N; N jobs over the same list produce disjoint outputs\n" +
+	"that concatenate into one (a Kubernetes Indexed Job, a Slurm array, GNU parallel).\n\n" +
+	"Exit status:\n" +
+	"  0  OK: the scan finished; a DANE-enforcing sender would defer none of the domains\n" +
+	"  1  WARNING: the scan finished, none deferred, but some checks could not complete\n" +
+	"     (lookup errors or timeouts: see the summary)\n" +
+	"  2  CRITICAL: the scan finished and a DANE-enforcing sender would defer some domains\n" +
+	"  3  UNKNOWN: usage error, unreadable input, output write error, no usable resolver,\n" +
+	"     or the scan was interrupted (run again with --resume)"
+
+// maxBadLinesShown bounds the bad input lines reported one by one.
+const maxBadLinesShown = 20
+
+// scanCommand is "daneprobe scan": many domains, fast and polite.
 func scanCommand() *cli.Command {
-	return &cli.Command{
-		Name:   "scan",
-		Usage:  "(not implemented yet)",
-		Hidden: true,
-		Action: func(*cli.Context) error { return usageErrorf("scan: not implemented yet") },
+	flags := []cli.Flag{}
+	for _, f := range resolverFlags() {
+		if f.Names()[0] == "timeout" {
+			continue // replaced below: as in check, the timeout is per step
+		}
+		flags = append(flags, f)
 	}
+	flags = append(flags,
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the JSON lines to `FILE` instead of standard output"},
+		&cli.BoolFlag{Name: "resume", Usage: "continue the scan whose output is in --out: skip the domains already there"},
+		&cli.StringFlag{Name: "summary", Usage: "write the summary to `FILE` instead of standard error"},
+		&cli.StringFlag{Name: "from-maillog", Usage: "scan the recipient domains of the Postfix or Exim log `LOG`, most messages first"},
+		&cli.IntFlag{Name: "top", Usage: "with --from-maillog, scan only the `N` domains with the most messages (0: all)"},
+		&cli.StringFlag{Name: "shard", Usage: "scan only shard `I/N` of the domains (0 <= I < N), for spreading a list over N jobs"},
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: scan.DefaultConcurrency, Usage: "domains checked at the same time"},
+		&cli.IntFlag{Name: "per-ip", Value: 2, Usage: "concurrent connections allowed to any one destination address"},
+		&cli.Float64Flag{Name: "rate", Usage: "at most `N` new connections per second over the whole scan (0: no limit)"},
+		&cli.DurationFlag{Name: "domain-timeout", Value: delivery.DefaultDeadline, Usage: "deadline of the whole check of one domain; a domain cut short is reported with its error"},
+		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "deadline of each step: each SMTP step and the MTA-STS policy fetch; each DNS query gets the smaller of this and --dns-timeout"},
+		&cli.DurationFlag{Name: "dns-timeout", Value: 3 * time.Second, Usage: "deadline of each upstream DNS query"},
+		&cli.StringFlag{Name: "ca-file", Usage: "also trust the CA certificates in PEM `FILE` for MTA-STS, in addition to the system roots"},
+		&cli.IntFlag{Name: "port", Value: delivery.DefaultPort, Usage: "SMTP `PORT` to probe, also used in the TLSA owner name _PORT._tcp; for test setups (senders use 25)"},
+		&cli.IntFlag{Name: "policy-port", Value: 443, Usage: "HTTPS `PORT` of the MTA-STS policy hosts; for test setups only (senders always use 443)"},
+		&cli.StringFlag{Name: "helo", Usage: "`NAME` to greet the servers with in EHLO (default: this machine's fully qualified name, else an address literal)"},
+		&cli.BoolFlag{Name: "ipv4", Aliases: []string{"4"}, Usage: "look up and probe IPv4 addresses only"},
+		&cli.BoolFlag{Name: "ipv6", Aliases: []string{"6"}, Usage: "look up and probe IPv6 addresses only"},
+	)
+	return &cli.Command{
+		Name:        "scan",
+		Usage:       "check many recipient domains (a list or a maillog) before enforcing DANE or MTA-STS",
+		ArgsUsage:   "[FILE]",
+		Description: scanHelp,
+		Flags:       flags,
+		Action:      runScan,
+	}
+}
+
+// scanSetup is everything runScan needs, built from the flags.
+type scanSetup struct {
+	checker *delivery.Checker
+	limiter *scan.IPLimiter
+	shard   scan.Shard
+	queries func() int64
+}
+
+// scanConfig checks the flags and builds the checker; bad values are usage
+// errors (exit status 3).
+func scanConfig(c *cli.Context) (*scanSetup, error) {
+	step := c.Duration("timeout")
+	if step <= 0 {
+		return nil, usageErrorf("--timeout must be positive, not %s", step)
+	}
+	for _, name := range []string{"dns-timeout", "domain-timeout"} {
+		if d := c.Duration(name); d <= 0 {
+			return nil, usageErrorf("--%s must be positive, not %s", name, d)
+		}
+	}
+	for _, p := range []string{"port", "policy-port"} {
+		if v := c.Int(p); v < 1 || v > 65535 {
+			return nil, usageErrorf("--%s must be between 1 and 65535, not %d", p, v)
+		}
+	}
+	if n := c.Int("concurrency"); n < 1 || n > 100000 {
+		return nil, usageErrorf("--concurrency must be between 1 and 100000, not %d", n)
+	}
+	if n := c.Int("per-ip"); n < 1 {
+		return nil, usageErrorf("--per-ip must be at least 1, not %d", n)
+	}
+	if r := c.Float64("rate"); r < 0 {
+		return nil, usageErrorf("--rate must not be negative, not %g", r)
+	}
+	if c.Int("top") < 0 {
+		return nil, usageErrorf("--top must not be negative")
+	}
+	if c.Int("top") > 0 && c.String("from-maillog") == "" {
+		return nil, usageErrorf("--top goes with --from-maillog")
+	}
+	if c.Bool("ipv4") && c.Bool("ipv6") {
+		return nil, usageErrorf("-4 and -6 exclude each other")
+	}
+	if c.Bool("resume") && c.String("out") == "" {
+		return nil, usageErrorf("--resume needs --out FILE: the output of the scan to continue")
+	}
+	if c.String("from-maillog") != "" && c.NArg() > 0 {
+		return nil, usageErrorf("give either a domain list FILE or --from-maillog, not both")
+	}
+	if c.NArg() > 1 {
+		return nil, usageErrorf("scan: one input FILE at most (see daneprobe scan --help)")
+	}
+	var shard scan.Shard
+	if s := c.String("shard"); s != "" {
+		var err error
+		if shard, err = scan.ParseShard(s); err != nil {
+			return nil, usageErrorf("--shard: %v", err)
+		}
+	}
+	roots, err := policyRoots(c.String("ca-file"))
+	if err != nil {
+		return nil, err
+	}
+	// The shared resolver flags read "timeout" as the DNS query deadline.
+	if err := c.Set("timeout", min(step, c.Duration("dns-timeout")).String()); err != nil {
+		return nil, usageErrorf("--timeout: %v", err)
+	}
+	res, err := newResolver(c)
+	if err != nil {
+		return nil, err
+	}
+	lim := scan.NewIPLimiter(c.Int("per-ip"))
+	ck := &delivery.Checker{
+		Resolver:   res,
+		Port:       c.Int("port"),
+		EHLOName:   c.String("helo"),
+		Timeout:    step,
+		Deadline:   c.Duration("domain-timeout"),
+		IPv4Only:   c.Bool("ipv4"),
+		IPv6Only:   c.Bool("ipv6"),
+		Roots:      roots,
+		PolicyPort: c.Int("policy-port"),
+		// Every SMTP and HTTPS connection of the scan waits for a slot
+		// of its destination address and for the global rate.
+		Dial: scan.LimitDial(nil, lim, scan.NewRateLimiter(c.Float64("rate"))),
+	}
+	if c.String("at") != "" {
+		ck.Now = res.Now
+	}
+	return &scanSetup{checker: ck, limiter: lim, shard: shard, queries: res.Queries}, nil
+}
+
+func runScan(c *cli.Context) error {
+	setup, err := scanConfig(c)
+	if err != nil {
+		return err
+	}
+	stderr := c.App.ErrWriter
+	var summary scan.Summary
+
+	// Output, and on --resume what is already done.
+	out := c.App.Writer
+	var done *scan.DomainSet
+	resumed := 0
+	if path := c.String("out"); path != "" {
+		var f *os.File
+		if c.Bool("resume") {
+			done = scan.NewDomainSet()
+			var info scan.ResumeInfo
+			f, info, err = scan.OpenResume(path, func(r *delivery.DomainReport) {
+				done.Add(r.Domain)
+				summary.Add(r)
+			})
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			resumed = info.Reports
+			fmt.Fprintf(stderr, "daneprobe: resuming %s: %d domains already scanned", path, info.Reports)
+			if info.Dropped > 0 {
+				fmt.Fprintf(stderr, "; dropped a cut last line (%d bytes)", info.Dropped)
+			}
+			if len(info.BadLines) > 0 {
+				fmt.Fprintf(stderr, "; %d lines are not scan results (first: line %d)", len(info.BadLines), info.BadLines[0])
+			}
+			fmt.Fprintln(stderr)
+		} else {
+			if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+				return usageErrorf("--out %s exists: add --resume to continue that scan, or remove the file", path)
+			}
+			if f, err = os.Create(path); err != nil {
+				return usageErrorf("--out: %v", err)
+			}
+		}
+		defer f.Close()
+		out = f
+	}
+
+	// Input.
+	next, total, closeInput, err := scanInput(c, setup.shard, done)
+	if err != nil {
+		return err
+	}
+	defer closeInput()
+	bad := 0
+	src := &scan.Source{Next: next, Shard: setup.shard, Done: done, OnBad: func(le *scan.LineError) {
+		bad++
+		if bad <= maxBadLinesShown {
+			fmt.Fprintf(stderr, "daneprobe: input %v: skipped\n", terminalSafe(le.Error()))
+		} else if bad == maxBadLinesShown+1 {
+			fmt.Fprintln(stderr, "daneprobe: more bad input lines; counted in the summary")
+		}
+	}}
+
+	engine := &scan.Engine{
+		Check:       setup.checker.Check,
+		Concurrency: c.Int("concurrency"),
+		// The checker's own deadline ends a slow domain with a report
+		// that says so; the engine's is the backstop.
+		DomainTimeout: setup.checker.Deadline + 5*time.Second,
+		Summary:       &summary,
+	}
+	var bar *progressbar.ProgressBar
+	if isTerminal(stderr) {
+		bar = progressbar.NewOptions64(int64(total),
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("scan"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("domains"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		engine.OnResult = func(*delivery.DomainReport) { bar.Add(1) }
+	}
+	st, runErr := engine.Run(c.Context, src, out)
+	if bar != nil {
+		bar.Finish()
+		bar.Exit()
+	}
+
+	info := scan.ScanInfo{Read: src.Read, Bad: src.Bad, Duplicates: src.Duplicates, OtherShard: src.OtherShard,
+		Resumed: resumed, Shard: setup.shard, Run: st, DNSQueries: setup.queries(),
+		Connections: setup.limiter.Connections()}
+	if err := writeScanSummary(c, &summary, info); err != nil {
+		return err
+	}
+	switch {
+	case runErr != nil:
+		return &exitError{code: exitUnknown, err: fmt.Errorf("scan: %w", runErr)}
+	case st.Canceled:
+		return &exitError{code: exitUnknown, err: errors.New("scan interrupted; run again with --out FILE --resume to finish")}
+	case summary.DANEDefer.Total > 0:
+		return exitWith(exitCritical)
+	case summary.LookupErrors.Total > 0:
+		return exitWith(exitWarning)
+	}
+	return exitWith(exitOK)
+}
+
+// scanInput opens the domain source: a list file, standard input or a
+// maillog ranking. total is the number of domains to scan when it can be
+// known in advance (for the progress bar), else -1.
+func scanInput(c *cli.Context, shard scan.Shard, done *scan.DomainSet) (next func() (string, error), total int, closeFn func(), err error) {
+	noop := func() {}
+	if log := c.String("from-maillog"); log != "" {
+		f, err := os.Open(log)
+		if err != nil {
+			return nil, 0, noop, usageErrorf("--from-maillog: %v", err)
+		}
+		ranked, st, err := scan.ParseMaillog(f)
+		f.Close()
+		if err != nil {
+			return nil, 0, noop, usageErrorf("--from-maillog %s: %v", log, err)
+		}
+		if top := c.Int("top"); top > 0 && top < len(ranked) {
+			ranked = ranked[:top]
+		}
+		names := make([]string, len(ranked))
+		for i, dc := range ranked {
+			names[i] = dc.Domain
+		}
+		fmt.Fprintf(c.App.ErrWriter, "daneprobe: %s: %d lines, %d Postfix and %d Exim delivery lines; scanning %d recipient domains\n",
+			log, st.Lines, st.Postfix, st.Exim, len(names))
+		total = countDomains(scan.SliceNext(names), shard, done)
+		return scan.SliceNext(names), total, noop, nil
+	}
+	path := c.Args().First()
+	if path == "" || path == "-" {
+		return scan.NewListReader(c.App.Reader).Next, -1, noop, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, noop, usageErrorf("scan: %v", err)
+	}
+	// A first pass counts the domains for the progress bar; only when
+	// someone is watching.
+	total = -1
+	if isTerminal(c.App.ErrWriter) {
+		total = countDomains(scan.NewListReader(f).Next, shard, done)
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, 0, noop, usageErrorf("scan: %v", err)
+		}
+	}
+	return scan.NewListReader(f).Next, total, func() { f.Close() }, nil
+}
+
+// countDomains counts what a Source over next would yield.
+func countDomains(next func() (string, error), shard scan.Shard, done *scan.DomainSet) int {
+	src := &scan.Source{Next: next, Shard: shard, Done: done}
+	n := 0
+	for {
+		if _, err := src.Domain(); err != nil {
+			return n
+		}
+		n++
+	}
+}
+
+// writeScanSummary writes the summary to --summary or standard error.
+func writeScanSummary(c *cli.Context, s *scan.Summary, info scan.ScanInfo) error {
+	var w io.Writer = c.App.ErrWriter
+	if path := c.String("summary"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return usageErrorf("--summary: %v", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := s.WriteText(w, info); err != nil {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("write the summary: %w", err)}
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
