@@ -105,13 +105,17 @@ func (w *world) resolver(t *testing.T) *dnssec.Resolver {
 }
 
 // TestInterop builds the world once and runs every comparison against
-// it: the DNS scenarios (daneprobe against delv and Unbound) and the SMTP
-// scenarios (daneprobe against the RFC 7672 table and posttls-finger).
+// it: the DNS scenarios (daneprobe against delv and Unbound), the SMTP
+// scenarios (daneprobe's packages and delivery.Checker against the RFC
+// 7672 table and posttls-finger) and the daneprobe binary's "check".
 func TestInterop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("interop: the real-daemon suite does not run with -short")
 	}
+	bin := buildCLI(t.TempDir()) // while the world starts
+	defer func() { <-bin.done }()
 	w := newWorld(t)
 	t.Run("dns", func(t *testing.T) { testDNS(t, w) })
 	t.Run("smtp", func(t *testing.T) { testSMTP(t, w) })
+	t.Run("cli", func(t *testing.T) { testCLI(t, w, bin) })
 }
