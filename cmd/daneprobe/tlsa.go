@@ -36,8 +36,8 @@ func tlsaCommand() *cli.Command {
 		Description: "Works offline on PEM files, with the rules a DANE-enforcing sending MTA applies\n" +
 			"(RFC 6698, RFC 7671, RFC 7672 §3): usages 2 (DANE-TA) and 3 (DANE-EE) only, digest\n" +
 			"agility, no name or date checks for DANE-EE, full path and name checks for DANE-TA.\n" +
-			"Fetching the chain from a live server (--host) is not available yet: save the chain\n" +
-			"with e.g. \"openssl s_client -starttls smtp -showcerts\" and pass it with --cert.",
+			"Without --cert, --host HOST fetches the chain live from the server over SMTP STARTTLS\n" +
+			"(--connect, --smtp-port, --sni to aim it), never sending mail.",
 		HideHelpCommand: true,
 		Subcommands:     []*cli.Command{tlsaGenerateCommand(), tlsaVerifyCommand()},
 	}
@@ -57,18 +57,18 @@ func tlsaGenerateCommand() *cli.Command {
 			"Exit status:\n" +
 			"  0  records printed\n" +
 			"  3  usage error: missing or unreadable --cert, bad flag values",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the certificate chain, leaf first", Required: true},
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the certificate chain, leaf first (or fetch it live with --host)"},
 			&cli.IntFlag{Name: "usage", Value: -1, DefaultText: "the recommended set", Usage: "certificate usage `N`: 3 DANE-EE (leaf) or 2 DANE-TA (issuer); 0 and 1 are not usable for SMTP"},
 			&cli.IntFlag{Name: "selector", Value: -1, DefaultText: "1", Usage: "selector `N`: 1 public key (recommended, survives renewals with the same key) or 0 full certificate"},
 			&cli.IntFlag{Name: "mtype", Value: -1, DefaultText: "1", Usage: "matching type `N`: 1 SHA-256 (recommended), 2 SHA-512, 0 full data"},
 			&cli.IntFlag{Name: "depth", Value: -1, DefaultText: "0 for usages 1 and 3, 1 for 0 and 2", Usage: "use the certificate at position `N` of the chain"},
-			&cli.StringFlag{Name: "host", DefaultText: "the leaf's first DNS name", Usage: "MX `HOST` name for the record owner"},
+			&cli.StringFlag{Name: "host", DefaultText: "the leaf's first DNS name", Usage: "MX `HOST` name for the record owner; without --cert, also the server to fetch the chain from"},
 			&cli.IntFlag{Name: "port", Value: 25, Usage: "TCP `PORT` for the record owner"},
 			&cli.UintFlag{Name: "ttl", DefaultText: "none, the zone's default applies", Usage: "`TTL` to print in each line"},
 			&cli.StringFlag{Name: "next", Usage: "PEM `FILE` with the next certificate chain, public key or private key"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of zone-file lines"},
-		},
+		}, tlsaHostFlags()...),
 		Action: runTLSAGenerate,
 	}
 }
@@ -93,14 +93,15 @@ func tlsaVerifyCommand() *cli.Command {
 			"  0  a record matched: DANE authentication succeeds\n" +
 			"  2  usable records exist and none matched: an enforcing MTA defers mail\n" +
 			"  3  no usable record (TLS required, but unauthenticated), or a usage error",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the chain as presented, leaf first", Required: true},
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the chain as presented, leaf first (or fetch it live with --host)"},
+			&cli.StringFlag{Name: "host", Usage: "without --cert, fetch the chain from the MX `HOST` over SMTP STARTTLS"},
 			&cli.StringSliceFlag{Name: "name", Usage: "reference identifier `NAME` for DANE-TA name checks (repeatable)"},
 			&cli.StringFlag{Name: "file", Usage: "read records from `FILE`"},
 			&cli.TimestampFlag{Name: "time", Layout: time.RFC3339, Usage: "validate at `TIME` (RFC 3339) instead of now"},
 			&cli.StringFlag{Name: "next", Usage: "PEM `FILE` with the next certificate chain, public key or private key, for rollover advice"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
-		},
+		}, tlsaHostFlags()...),
 		Action: runTLSAVerify,
 	}
 }
@@ -119,7 +120,7 @@ func runTLSAGenerate(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usageErrorf("tlsa generate: unexpected arguments %q (see --help)", c.Args().Slice())
 	}
-	chain, err := tlsaReadChain(c.String("cert"))
+	chain, err := tlsaChain(c, c.String("host"))
 	if err != nil {
 		return err
 	}
@@ -259,7 +260,7 @@ type tlsaVerifyJSON struct {
 }
 
 func runTLSAVerify(c *cli.Context) error {
-	chain, err := tlsaReadChain(c.String("cert"))
+	chain, err := tlsaChain(c, c.String("host"))
 	if err != nil {
 		return err
 	}
