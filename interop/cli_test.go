@@ -59,6 +59,7 @@ type cliResult struct {
 // scenario table and the exit status with the verdict: a DANE-enforcing
 // sender that defers is CRITICAL (2).
 func testCLI(t *testing.T, w *world, bin *cliBinary) {
+	w.needPostfix(t)
 	<-bin.done
 	if bin.err != nil {
 		t.Fatal(bin.err)

@@ -23,6 +23,8 @@ import (
 type smtpWorld struct {
 	scenarios []*smtpScenario
 	confDir   string // Postfix's config directory (MAIL_CONFIG)
+	// unavailable says why Postfix was not started, if it was not.
+	unavailable string
 }
 
 func newSMTPWorld(now time.Time) (*smtpWorld, error) {

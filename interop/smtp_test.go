@@ -37,6 +37,7 @@ type smtpAnswers struct {
 //     gathers the same facts itself (TLSA at _PORT._tcp);
 //   - posttls-finger -l dane, resolving through Unbound.
 func testSMTP(t *testing.T, w *world) {
+	w.needPostfix(t)
 	r := w.resolver(t)
 	finger := newFingerprinter(t, w)
 	answers := make([]smtpAnswers, len(w.smtp.scenarios))
