@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -49,6 +50,9 @@ func NormalizeDomain(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("empty name: %w", ErrNotDomain)
 	}
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("not valid UTF-8: %w", ErrNotDomain)
+	}
 	if strings.HasPrefix(s, "[") || isAddr(s) {
 		return "", fmt.Errorf("an address literal, not a domain: %w", ErrNotDomain)
 	}
@@ -57,6 +61,11 @@ func NormalizeDomain(s string) (string, error) {
 		return "", fmt.Errorf("%v: %w", trimIDNAError(err), ErrNotDomain)
 	}
 	a = strings.ToLower(a)
+	// The A-labels must decode again: idna turns some invalid input (such
+	// as U+FFFD) into a punycode label that it then rejects itself.
+	if _, err := idna.Lookup.ToUnicode(a); err != nil {
+		return "", fmt.Errorf("%v: %w", trimIDNAError(err), ErrNotDomain)
+	}
 	if len(a) > 253 {
 		return "", fmt.Errorf("name longer than 253 octets: %w", ErrNotDomain)
 	}
