@@ -144,10 +144,11 @@ func printDemo(w io.Writer, world *testworld.Mail, anchor, flags, checkFlags str
 	fmt.Fprintf(w, "Point daneprobe at it with:\n  %s\n", flags)
 	fmt.Fprintf(w, "and for check (and mtasts: --ca-file, --policy-port) add the CA and ports:\n  %s\n\n", checkFlags)
 
-	fmt.Fprintln(w, "Try check (expected status after each command):")
+	fmt.Fprintln(w, "Try check (expected status after each command), in a shell:")
+	fmt.Fprintf(w, "  CHECK='%s'\n", checkFlags)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range world.Scenarios {
-		fmt.Fprintf(tw, "  daneprobe check %s %s\t# %s: %s\n", checkFlags, s.Domain, s.Name, strings.ToUpper(s.Status))
+		fmt.Fprintf(tw, "  daneprobe check $CHECK %s\t# %s: %s\n", s.Domain, s.Description, strings.ToUpper(s.Status))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

@@ -69,7 +69,7 @@ func TestDemoServe(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, want := range []string{"daneprobe lookup --resolver " + addr, "bench-tlsa: secure", "keytrap: bogus (resource-limit)",
-		"daneprobe check --resolver " + addr, "dane-ee.mail.test", "# tlsa-mismatch: CRITICAL", "Ctrl-C"} {
+		"CHECK='--resolver " + addr, "daneprobe check $CHECK dane-ee.mail.test", "(RFC 7672 §3.2): CRITICAL", "Ctrl-C"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

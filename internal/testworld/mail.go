@@ -3,6 +3,7 @@ package testworld
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -228,13 +229,19 @@ func (m *Mail) Connections() map[string]int64 {
 	return out
 }
 
-// Addresses lists the addresses of the SMTP servers, sorted.
+// Addresses lists the addresses of the SMTP servers in address order.
 func (m *Mail) Addresses() []string {
-	out := make([]string, 0, len(m.servers))
+	ips := make([]netip.Addr, 0, len(m.servers))
 	for ip := range m.servers {
-		out = append(out, ip)
+		if a, err := netip.ParseAddr(ip); err == nil {
+			ips = append(ips, a)
+		}
 	}
-	sort.Strings(out)
+	sort.Slice(ips, func(i, j int) bool { return ips[i].Less(ips[j]) })
+	out := make([]string, len(ips))
+	for i, a := range ips {
+		out[i] = a.String()
+	}
 	return out
 }
 
