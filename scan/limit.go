@@ -179,7 +179,7 @@ func LimitDial(dial smtpprobe.DialFunc, lim *IPLimiter, r *RateLimiter) smtpprob
 // both ends have closed it; holding the slot until the server's FIN (after
 // QUIT the server hangs up at once) keeps the cap true from the server's
 // point of view, not only from ours.
-const Linger = 250 * time.Millisecond
+const Linger = time.Second
 
 // limitedConn frees its address slot when closed.
 type limitedConn struct {
