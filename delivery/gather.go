@@ -71,8 +71,9 @@ type Checker struct {
 	// Now is the clock: the time the check is dated, certificates are
 	// validated and DANE-TA chains are checked. nil means time.Now.
 	Now func() time.Time
-	// Parallel bounds the MX hosts gathered and the SMTP sessions open at
-	// the same time during one check (DefaultParallel when zero).
+	// Parallel bounds the MX hosts gathered at the same time, and
+	// separately the SMTP sessions open at the same time, during one
+	// check (DefaultParallel when zero).
 	Parallel int
 	// Dial opens the SMTP and HTTPS connections; nil uses a net.Dialer.
 	// Tests and "demo" use it to stay on loopback.
@@ -144,11 +145,14 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 
 	// Phase 2: every MX host in parallel.
 	hosts := make([]*hostFacts, len(r.MX))
+	hostSem := make(chan struct{}, c.parallel())
 	var wg sync.WaitGroup
 	for i := range r.MX {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
+			hostSem <- struct{}{}
+			defer func() { <-hostSem }()
 			hosts[i] = g.host(ctx, &r.MX[i])
 		}(i)
 	}

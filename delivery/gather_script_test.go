@@ -196,6 +196,37 @@ func TestGatherRules(t *testing.T) {
 			t.Errorf("addresses %+v", a)
 		}
 	})
+	t.Run("many MX hosts under a small Parallel bound", func(t *testing.T) {
+		s := &script{}
+		var mx []string
+		for i := 0; i < 12; i++ {
+			h := fmt.Sprintf("mx%d.many.example.", i)
+			mx = append(mx, fmt.Sprintf("many.example. 300 IN MX %d %s", i, h))
+			s.answer(dnssec.Secure, h, dns.TypeA, fmt.Sprintf("%s 300 IN A 192.0.2.%d", h, i+1), fmt.Sprintf("%s 300 IN A 198.51.100.%d", h, i+1))
+		}
+		s.answer(dnssec.Secure, "many.example", dns.TypeMX, mx...)
+		c := scriptedChecker(s)
+		c.Parallel = 2
+		r := c.Check(context.Background(), "many.example")
+		if len(r.MX) != 12 {
+			t.Fatalf("%d MX", len(r.MX))
+		}
+		for _, m := range r.MX {
+			if len(m.Addresses) != 2 || m.Addresses[0].ErrorStage != "connect" || m.Addresses[1].ErrorStage != "connect" {
+				t.Errorf("%s: %+v", m.Host, m.Addresses)
+			}
+		}
+	})
+	t.Run("cancelled check is unknown", func(t *testing.T) {
+		s := &script{}
+		s.answer(dnssec.Secure, "cx.example", dns.TypeMX, "cx.example. 300 IN MX 10 mx.cx.example.")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		r := scriptedChecker(s).Check(ctx, "cx.example")
+		if r.Status != StatusUnknown || !strings.Contains(r.Error, "cancelled") {
+			t.Errorf("status %s error %q", r.Status, r.Error)
+		}
+	})
 	t.Run("IDN domains go on the wire as A-labels", func(t *testing.T) {
 		s := &script{}
 		r := scriptedChecker(s).Check(context.Background(), "Bücher.Example.")
