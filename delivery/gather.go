@@ -140,6 +140,8 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 		mx := r.MXLookup
 		notChecked(r, "the MX lookup failed: "+err.Error())
 		r.MXLookup = mx
+		r.Timings.Total = Seconds(time.Since(start))
+		r.Timings.Queries = int(c.queries() - q0)
 		return r
 	}
 
@@ -180,7 +182,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 		// Lookups and probes cut short say nothing about the domain: the
 		// verdict is unknown, whatever the partial facts suggest.
 		r.Status = StatusUnknown
-		r.Summary = "UNKNOWN: " + r.Error + "; partial results: " + r.Summary
+		r.Summary = "incomplete: " + r.Error + "; partial results: " + r.Summary
 	}
 	return r
 }
