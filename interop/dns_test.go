@@ -18,15 +18,16 @@ import (
 
 // dnsAnswers are the three validators' views of one question.
 type dnsAnswers struct {
-	res      *dnssec.Result
-	resErr   error
-	delv     dnssec.Security
-	delvOut  string
-	delvErr  error
-	unbound  dnssec.Security
-	ubRcode  int
-	ubErr    error
-	duration time.Duration
+	res     *dnssec.Result
+	resErr  error
+	delv    dnssec.Security
+	delvOut string
+	delvErr error
+	unbound dnssec.Security
+	ubRcode int
+	ubErr   error
+	// How long each validator took, for the timing log.
+	tDaneprobe, tDelv, tUnbound time.Duration
 }
 
 // testDNS asks every question of the DNS scenario table three ways and
@@ -43,6 +44,7 @@ func testDNS(t *testing.T, w *world) {
 	}
 	cases := dnsCases()
 	answers := make([]dnsAnswers, len(cases))
+	start := time.Now()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 6)
 	for i, c := range cases {
@@ -54,14 +56,25 @@ func testDNS(t *testing.T, w *world) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			a := &answers[i]
-			start := time.Now()
+			t0 := time.Now()
 			a.res, a.resErr = r.Lookup(ctx, c.name, c.qtype)
-			a.duration = time.Since(start)
+			t1 := time.Now()
 			a.delv, a.delvOut, a.delvErr = runDelv(ctx, w, anchors, c.name, c.qtype)
+			t2 := time.Now()
 			a.unbound, a.ubRcode, a.ubErr = askUnbound(w.unbound, c.name, c.qtype)
+			a.tDaneprobe, a.tDelv, a.tUnbound = t1.Sub(t0), t2.Sub(t1), time.Since(t2)
 		}()
 	}
 	wg.Wait()
+	var sum [3]time.Duration
+	for _, a := range answers {
+		sum[0] += a.tDaneprobe
+		sum[1] += a.tDelv
+		sum[2] += a.tUnbound
+	}
+	t.Logf("%d questions in %v; summed over questions: daneprobe %v (%d upstream queries), delv %v, Unbound %v",
+		len(cases), time.Since(start).Round(time.Millisecond), sum[0].Round(time.Millisecond), r.Queries(),
+		sum[1].Round(time.Millisecond), sum[2].Round(time.Millisecond))
 	for i, c := range cases {
 		a := answers[i]
 		t.Run(c.name+"/"+dns.TypeToString[c.qtype], func(t *testing.T) {

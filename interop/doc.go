@@ -37,6 +37,19 @@
 //     scenario on a random loopback port, each presenting a certificate
 //     made with internal/testworld's PKI.
 //
+// Then the subtests compare: every DNS question of the scenario table is
+// validated by daneprobe's dnssec.Resolver, by delv and by Unbound (AD
+// bit, SERVFAIL); every SMTP scenario is judged by daneprobe's packages
+// (smtpprobe, tlsa, delivery.Decide), by delivery.Checker, by the
+// daneprobe binary ("check --json") and by posttls-finger -l dane, and
+// each must give the RFC 7672 verdict of the table. posttls-finger
+// resolves through the C library, which only knows port 53 from
+// /etc/resolv.conf: it runs in a private mount namespace with a resolv.conf
+// of ours bind-mounted over the real one, naming a 127.53.x.y address on
+// whose port 53 the test relays queries to Unbound. README.md lists the
+// scenarios, generated from the tables here (TestREADMETables -update),
+// and every difference found between daneprobe and the references.
+//
 // Ports are found by listening on port 0 and closing; a daemon that fails
 // to bind is started again on new ports. Every process runs in its own
 // process group, is recorded with its PID and is killed by that PID in
