@@ -47,11 +47,14 @@ func (sw *smtpWorld) zones() []zoneSpec {
 		}
 		lines := []string{
 			fmt.Sprintf("%s IN MX 10 %s", s.domain, s.mx()),
-			fmt.Sprintf("%s IN A 127.0.0.1", s.mx()),
+			fmt.Sprintf("%s IN A 127.0.0.1", s.target()),
+		}
+		if s.alias {
+			lines = append(lines, fmt.Sprintf("%s IN CNAME %s", s.mx(), s.target()))
 		}
 		// _25._tcp for daneprobe; *._tcp for posttls-finger, which asks
 		// for _PORT._tcp with the listener's random port.
-		for _, owner := range []string{"_25._tcp." + s.mx(), "*._tcp." + s.mx()} {
+		for _, owner := range []string{"_25._tcp." + s.target(), "*._tcp." + s.target()} {
 			if s.tlsaCNAME != "" {
 				lines = append(lines, fmt.Sprintf("%s IN CNAME %s", owner, s.tlsaCNAME))
 			}

@@ -35,7 +35,13 @@ func dnsZones() []zoneSpec {
 		child("p384.interop.", ldnsSigner, "ECDSAP384SHA384"),
 		child("ed25519.interop.", bindSigner, "ED25519"),
 		child("ed448.interop.", ldnsSigner, "ED448"),
+		// SHA-1 algorithms: deprecated for signing (RFC 8624 §3.1) but
+		// still validated by all three validators here.
+		child("rsasha1.interop.", bindSigner, "RSASHA1"),
 	)
+	n3sha1 := child("nsec3rsasha1.interop.", ldnsSigner, "RSASHA1-NSEC3-SHA1")
+	n3sha1.nsec3 = true
+	z = append(z, n3sha1)
 	n3 := child("nsec3.interop.", ldnsSigner, p256)
 	n3.nsec3 = true
 	n3b := child("nsec3-bind.interop.", bindSigner, p256)
@@ -103,9 +109,10 @@ func dnsCases() []dnsCase {
 		nx = dns.RcodeNameError
 	)
 	// Every algorithm: a positive answer.
-	for _, z := range []string{"rsasha256", "rsasha512", "p256", "p384", "ed25519", "nsec3", "nsec3-bind", "optout"} {
+	for _, z := range []string{"rsasha1", "nsec3rsasha1", "rsasha256", "rsasha512", "p256", "p384", "ed25519", "nsec3", "nsec3-bind", "optout"} {
 		add("www."+z+".interop.", dns.TypeA, dnssec.Secure, ok)
 	}
+	add("_25._tcp.mx.nsec3rsasha1.interop.", dns.TypeTLSA, dnssec.Secure, nx)
 	// NSEC (p256: dnssec-signzone) and NSEC3 (nsec3: ldns-signzone,
 	// nsec3-bind: dnssec-signzone): TLSA NXDOMAIN and NODATA, wildcard
 	// expansion and wildcard NODATA, CNAMEs across zones.

@@ -45,6 +45,9 @@ type smtpScenario struct {
 	// tlsaCNAME, when set, replaces the TLSA records by a CNAME to this
 	// name (into a zone whose signatures have expired).
 	tlsaCNAME string
+	// alias makes the MX host a CNAME to "real." + domain, which holds
+	// the address and the TLSA records (RFC 7672 §2.2.3).
+	alias bool
 
 	// want and reason are the per-MX DANE verdict of RFC 7672.
 	want   delivery.DANEResult
@@ -57,6 +60,14 @@ type smtpScenario struct {
 }
 
 func (s *smtpScenario) mx() string { return "mx." + s.domain }
+
+// target is the name holding the MX host's address and TLSA records.
+func (s *smtpScenario) target() string {
+	if s.alias {
+		return "real." + s.domain
+	}
+	return s.mx()
+}
 
 // spki is the hex SHA-256 of a certificate's SubjectPublicKeyInfo: the
 // data of an "x 1 1" TLSA record.
@@ -109,6 +120,9 @@ func smtpScenarios(now time.Time) ([]*smtpScenario, error) {
 		{smtpScenario{domain: "ta-nexthop.dane.interop.", about: "DANE-TA, the certificate names only the next-hop domain (RFC 7672 §3.2.2)",
 			tlsa: []string{ta}, want: delivery.DANEVerified, finger: pfVerified},
 			func() (*testworld.Leaf, error) { return issue([]string{"ta-nexthop.dane.interop"}, false) }},
+		{smtpScenario{domain: "cname.dane.interop.", alias: true, about: "the MX host is a CNAME; DANE-TA records and certificate name at the target, the TLSA base domain (RFC 7672 §2.2.3)",
+			tlsa: []string{ta}, want: delivery.DANEVerified, finger: pfVerified},
+			func() (*testworld.Leaf, error) { return issue([]string{"real.cname.dane.interop"}, false) }},
 		{smtpScenario{domain: "ta-other.dane.interop.", about: "DANE-TA 2 1 1 of a CA that is not in the chain",
 			tlsa: []string{"2 1 1 " + spki(other.Cert)}, want: delivery.DANEFailed, reason: delivery.ReasonTANotInChain, finger: pfFailed},
 			func() (*testworld.Leaf, error) { return issue([]string{"mx.ta-other.dane.interop"}, false) }},

@@ -157,22 +157,36 @@ func gatherMX(ctx context.Context, r *dnssec.Resolver, s *smtpScenario, domain s
 	var records []tlsa.Record
 	base := m.Host
 	if aRes != nil && aRes.Security == dnssec.Secure {
-		owner := tlsa.Owner(host, 25)
-		tRes, err := r.Lookup(ctx, owner, dns.TypeTLSA)
-		tr := &delivery.TLSAReport{Name: strings.TrimSuffix(owner, "."), BaseDomain: base, Lookup: delivery.LookupOf(tRes, err)}
-		if tRes != nil {
+		// RFC 7672 §2.2.3: for an alias, the TLSA records of the
+		// (secure) CNAME target come first; without any there, those of
+		// the MX host name. The name where they are found is the TLSA
+		// base domain.
+		names := []string{host}
+		if c := strings.ToLower(aRes.Canonical); c != "" && c != host {
+			names = []string{c, host}
+			m.Canonical = strings.TrimSuffix(c, ".")
+		}
+		for _, name := range names {
+			owner := tlsa.Owner(name, 25)
+			tRes, err := r.Lookup(ctx, owner, dns.TypeTLSA)
+			tr := &delivery.TLSAReport{Name: strings.TrimSuffix(owner, "."), BaseDomain: strings.TrimSuffix(name, "."), Lookup: delivery.LookupOf(tRes, err)}
 			var rrs []*dns.TLSA
-			for _, rr := range tRes.Answer {
-				if t, ok := rr.(*dns.TLSA); ok {
-					rrs = append(rrs, t)
-					tr.Records = append(tr.Records, delivery.TLSARecord{Usage: t.Usage, Selector: t.Selector, MatchingType: t.MatchingType, Data: strings.ToLower(t.Certificate)})
+			if tRes != nil {
+				for _, rr := range tRes.Answer {
+					if t, ok := rr.(*dns.TLSA); ok {
+						rrs = append(rrs, t)
+						tr.Records = append(tr.Records, delivery.TLSARecord{Usage: t.Usage, Selector: t.Selector, MatchingType: t.MatchingType, Data: strings.ToLower(t.Certificate)})
+					}
 				}
 			}
-			if tRes.Security == dnssec.Secure {
-				records = tlsa.FromDNS(rrs)
+			m.TLSA, base = tr, tr.BaseDomain
+			if tRes == nil || tRes.Security != dnssec.Secure || len(rrs) > 0 {
+				if tRes != nil && tRes.Security == dnssec.Secure {
+					records = tlsa.FromDNS(rrs)
+				}
+				break // found, or not securely denied: no fallback
 			}
 		}
-		m.TLSA = tr
 	}
 	m.ReferenceIDs = delivery.ReferenceIDs(domain, m.Host, base, mxSecure, false)
 	p := smtpprobe.Prober{
