@@ -46,7 +46,7 @@ func zoneTable(specs []zoneSpec) string {
 		}
 		denial := "NSEC"
 		if z.nsec3 {
-			denial = "NSEC3, salt, 0 iterations"
+			denial = fmt.Sprintf("NSEC3, %d iterations", z.iterations)
 			if z.optOut {
 				denial += ", opt-out"
 			}

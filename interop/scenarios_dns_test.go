@@ -55,7 +55,12 @@ func dnsZones() []zoneSpec {
 	fut.window = windowFuture
 	wds := child("wrongds.interop.", bindSigner, p256)
 	wds.wrongDS = true
-	z = append(z, n3, n3b, oo, exp, fut, wds,
+	// NSEC3 with extra iterations and a long salt: more hashing, still
+	// below every validator's cap (RFC 9276 §3.2 asks for 0; Unbound and
+	// daneprobe cap at 150, BIND 9.18 at 150).
+	n3i := child("nsec3-iter.interop.", ldnsSigner, p256)
+	n3i.nsec3, n3i.iterations, n3i.salt = true, 10, "00112233445566778899aabbccddeeff"
+	z = append(z, n3, n3b, n3i, oo, exp, fut, wds,
 		zoneSpec{name: "unsigned.optout.interop.", parent: "optout.interop.", tmpl: unsignedTmpl},
 		zoneSpec{name: "insecure.interop.", parent: "interop.", tmpl: unsignedTmpl,
 			lines: []string{"_25._tcp.mx IN TLSA 3 1 1 " + zeroDigest}},
@@ -116,7 +121,7 @@ func dnsCases() []dnsCase {
 	// NSEC (p256: dnssec-signzone) and NSEC3 (nsec3: ldns-signzone,
 	// nsec3-bind: dnssec-signzone): TLSA NXDOMAIN and NODATA, wildcard
 	// expansion and wildcard NODATA, CNAMEs across zones.
-	for _, z := range []string{"p256", "nsec3", "nsec3-bind", "rsasha512"} {
+	for _, z := range []string{"p256", "nsec3", "nsec3-bind", "nsec3-iter", "rsasha512"} {
 		d := "." + z + ".interop."
 		add("_25._tcp.nothere"+d, dns.TypeTLSA, dnssec.Secure, nx)
 		add("_25._tcp.nodata"+d, dns.TypeTLSA, dnssec.Secure, ok)
@@ -131,6 +136,12 @@ func dnsCases() []dnsCase {
 		add("mixed"+d, dns.TypeA, dnssec.Secure, ok)
 		add("MIXED"+strings.ToUpper(d), dns.TypeA, dnssec.Secure, ok)
 		add("upper-alias"+d, dns.TypeA, dnssec.Secure, ok)
+		// An empty non-terminal (_tcp.nodata exists only because
+		// _25._tcp.nodata does): NODATA.
+		add("_tcp.nodata"+d, dns.TypeA, dnssec.Secure, ok)
+		// DNAME synthesis into the NSEC3 zone.
+		add("www.dname"+d, dns.TypeA, dnssec.Secure, ok)
+		add("_25._tcp.mx.dname"+d, dns.TypeTLSA, dnssec.Secure, nx)
 	}
 	// The TLD (dnssec-signzone, NSEC) and the root (ldns-signzone, NSEC).
 	add("www.interop.", dns.TypeA, dnssec.Secure, ok)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -39,9 +40,13 @@ type zoneSpec struct {
 	signer signer
 	alg    string // algorithm mnemonic, as both keygens spell it
 	split  bool   // separate KSK and ZSK (else one key signs everything)
-	nsec3  bool   // NSEC3 (salt, 0 extra iterations, RFC 9276) instead of NSEC
+	nsec3  bool   // NSEC3 instead of NSEC
 	optOut bool   // NSEC3 opt-out: unsigned delegations get no NSEC3
-	window window
+	// iterations and salt are the NSEC3 parameters; zero values mean 0
+	// extra iterations (RFC 9276 §3.1) and a short salt.
+	iterations int
+	salt       string
+	window     window
 	// wrongDS publishes at the parent the DS of a key the zone does not
 	// use, so the chain breaks at the delegation.
 	wrongDS bool
@@ -276,7 +281,10 @@ func signZone(ctx context.Context, tb *toolbox, z *signedZone, now time.Time) (s
 	s, k := z.spec, z.keys
 	out := z.file + ".signed"
 	start, end := sigTimes(s.window, now)
-	const salt = "a1b2c3d4"
+	salt, iter := "a1b2c3d4", strconv.Itoa(s.iterations)
+	if s.salt != "" {
+		salt = s.salt
+	}
 	if s.signer == bindSigner {
 		// dnssec-signzone wants the DNSKEYs in the zone itself.
 		zone, err := os.ReadFile(z.file)
@@ -298,7 +306,7 @@ func signZone(ctx context.Context, tb *toolbox, z *signedZone, now time.Time) (s
 			args = append(args, "-z") // the one key signs every RRset
 		}
 		if s.nsec3 {
-			args = append(args, "-3", salt, "-H", "0")
+			args = append(args, "-3", salt, "-H", iter)
 			if s.optOut {
 				args = append(args, "-A")
 			}
@@ -315,7 +323,7 @@ func signZone(ctx context.Context, tb *toolbox, z *signedZone, now time.Time) (s
 	}
 	args := []string{"-f", out, "-i", start, "-e", end}
 	if s.nsec3 {
-		args = append(args, "-n", "-s", salt, "-t", "0")
+		args = append(args, "-n", "-s", salt, "-t", iter)
 		if s.optOut {
 			args = append(args, "-p")
 		}
