@@ -62,6 +62,9 @@ func zoneTable(specs []zoneSpec) string {
 		if z.wrongDS {
 			ds = "**wrong**: digest of an unused key"
 		}
+		if z.dsDigest != 0 {
+			ds = fmt.Sprintf("digest type %d only (unsupported)", z.dsDigest)
+		}
 		if z.parent == "" {
 			ds = "trust anchor of every validator"
 		}

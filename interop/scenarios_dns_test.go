@@ -60,7 +60,14 @@ func dnsZones() []zoneSpec {
 	// daneprobe cap at 150, BIND 9.18 at 150).
 	n3i := child("nsec3-iter.interop.", ldnsSigner, p256)
 	n3i.nsec3, n3i.iterations, n3i.salt = true, 10, "00112233445566778899aabbccddeeff"
-	z = append(z, n3, n3b, n3i, oo, exp, fut, wds,
+	// Above every validator's cap: NSEC3 proofs are then insecure.
+	n3x := child("nsec3-toomany.interop.", ldnsSigner, p256)
+	n3x.nsec3, n3x.iterations = true, 200
+	// The only DS has digest type 3 (GOST R 34.11-94), which none of
+	// the validators implements: insecure (RFC 4035 §5.2, RFC 6840 §5.2).
+	gost := child("gostds.interop.", bindSigner, p256)
+	gost.dsDigest = 3
+	z = append(z, n3, n3b, n3i, n3x, gost, oo, exp, fut, wds,
 		zoneSpec{name: "unsigned.optout.interop.", parent: "optout.interop.", tmpl: unsignedTmpl},
 		zoneSpec{name: "insecure.interop.", parent: "interop.", tmpl: unsignedTmpl,
 			lines: []string{"_25._tcp.mx IN TLSA 3 1 1 " + zeroDigest}},
@@ -168,6 +175,14 @@ func dnsCases() []dnsCase {
 		cs = append(cs, dnsCase{name: n, qtype: qt, want: dnssec.Insecure, rcode: nx, delv: &sec,
 			note: "NXDOMAIN under an opt-out NSEC3 span: RFC 5155 §9.2 withholds AD (Unbound agrees); delv calls it fully validated"})
 	}
+	// NSEC3 iterations above the caps (150 for all three here): the
+	// positive answer is secure, the denials are insecure.
+	add("www.nsec3-toomany.interop.", dns.TypeA, dnssec.Secure, ok)
+	add("_25._tcp.nothere.nsec3-toomany.interop.", dns.TypeTLSA, dnssec.Insecure, nx)
+	add("_25._tcp.nodata.nsec3-toomany.interop.", dns.TypeTLSA, dnssec.Insecure, ok)
+	// A DS set with only an unsupported digest type.
+	add("www.gostds.interop.", dns.TypeA, dnssec.Insecure, ok)
+	add("_25._tcp.mx.gostds.interop.", dns.TypeTLSA, dnssec.Insecure, nx)
 	// Broken chains: signatures expired or not yet valid, a DS that
 	// matches no key.
 	for _, z := range []string{"expired", "future", "wrongds"} {

@@ -50,6 +50,9 @@ type zoneSpec struct {
 	// wrongDS publishes at the parent the DS of a key the zone does not
 	// use, so the chain breaks at the delegation.
 	wrongDS bool
+	// dsDigest, when set, rewrites the digest type of the published DS
+	// (a SHA-256 one) to this value, to model an unsupported digest.
+	dsDigest uint8
 	// lines are extra zone-file lines for the template.
 	lines []string
 }
@@ -255,6 +258,18 @@ func makeKeys(ctx context.Context, tb *toolbox, kd string, s zoneSpec) (*zoneKey
 	}
 	if k.ds, err = dsOf(dsKey); err != nil {
 		return nil, err
+	}
+	if s.dsDigest != 0 {
+		for i, l := range k.ds {
+			// owner [ttl] [class] DS tag alg digesttype digest
+			f := strings.Fields(l)
+			for j := range f {
+				if strings.EqualFold(f[j], "DS") && j+3 < len(f) {
+					f[j+3] = strconv.Itoa(int(s.dsDigest))
+				}
+			}
+			k.ds[i] = strings.Join(f, " ")
+		}
 	}
 	return k, nil
 }
