@@ -2,9 +2,11 @@ package interop
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/daneprobe/daneprobe/delivery"
@@ -76,6 +78,13 @@ func spki(c *x509.Certificate) string {
 	return hex.EncodeToString(d[:])
 }
 
+// spki512 is the hex SHA-512 of a certificate's SubjectPublicKeyInfo: the
+// data of an "x 1 2" TLSA record.
+func spki512(c *x509.Certificate) string {
+	d := sha512.Sum512(c.RawSubjectPublicKeyInfo)
+	return hex.EncodeToString(d[:])
+}
+
 // smtpScenarios makes the test PKI and the SMTP scenario table. Names are
 // under dane.interop. (signed by dnssec-signzone, NSEC) except the
 // insecure scenario, in the unsigned dane-insecure.interop.
@@ -107,6 +116,18 @@ func smtpScenarios(now time.Time) ([]*smtpScenario, error) {
 		}
 		return testworld.SelfSigned(o)
 	}
+	withRoot := func(l *testworld.Leaf, err error) (*testworld.Leaf, error) {
+		if err != nil {
+			return nil, err
+		}
+		c := *l
+		c.Chain = append(append([][]byte(nil), l.Chain...), root.Cert.Raw)
+		return &c, nil
+	}
+	certDigest := func(c *x509.Certificate) string {
+		d := sha256.Sum256(c.Raw)
+		return hex.EncodeToString(d[:])
+	}
 	ta := "2 1 1 " + spki(ica.Cert)
 	noMatch := "3 1 1 " + zeroDigest
 	type mk func() (*testworld.Leaf, error)
@@ -123,6 +144,15 @@ func smtpScenarios(now time.Time) ([]*smtpScenario, error) {
 		{smtpScenario{domain: "cname.dane.interop.", alias: true, about: "the MX host is a CNAME; DANE-TA records and certificate name at the target, the TLSA base domain (RFC 7672 §2.2.3)",
 			tlsa: []string{ta}, want: delivery.DANEVerified, finger: pfVerified},
 			func() (*testworld.Leaf, error) { return issue([]string{"real.cname.dane.interop"}, false) }},
+		{smtpScenario{domain: "ta-root.dane.interop.", about: "DANE-TA 2 0 1 (certificate digest) of the root, which the server sends",
+			tlsa: []string{"2 0 1 " + certDigest(root.Cert)}, want: delivery.DANEVerified, finger: pfVerified},
+			func() (*testworld.Leaf, error) { return withRoot(issue([]string{"mx.ta-root.dane.interop"}, false)) }},
+		{smtpScenario{domain: "ta-root-unsent.dane.interop.", about: "DANE-TA 2 1 1 of the root, which the server does not send",
+			tlsa: []string{"2 1 1 " + spki(root.Cert)}, want: delivery.DANEFailed, reason: delivery.ReasonTANotInChain, finger: pfFailed},
+			func() (*testworld.Leaf, error) { return issue([]string{"mx.ta-root-unsent.dane.interop"}, false) }},
+		{smtpScenario{domain: "ta-key.dane.interop.", about: "DANE-TA 2 1 0: the root's full public key, not sent, stands in for its certificate (RFC 7672 §3.1.2)",
+			tlsa: []string{"2 1 0 " + hex.EncodeToString(root.Cert.RawSubjectPublicKeyInfo)}, want: delivery.DANEVerified, finger: pfVerified},
+			func() (*testworld.Leaf, error) { return issue([]string{"mx.ta-key.dane.interop"}, false) }},
 		{smtpScenario{domain: "ta-other.dane.interop.", about: "DANE-TA 2 1 1 of a CA that is not in the chain",
 			tlsa: []string{"2 1 1 " + spki(other.Cert)}, want: delivery.DANEFailed, reason: delivery.ReasonTANotInChain, finger: pfFailed},
 			func() (*testworld.Leaf, error) { return issue([]string{"mx.ta-other.dane.interop"}, false) }},
@@ -138,6 +168,15 @@ func smtpScenarios(now time.Time) ([]*smtpScenario, error) {
 		{smtpScenario{domain: "ee-expired.dane.interop.", about: "DANE-EE 3 1 1, self-signed, expired, another name: names and dates do not count (RFC 7672 §3.1.1)",
 			want: delivery.DANEVerified, finger: pfVerified},
 			func() (*testworld.Leaf, error) { return self([]string{"whatever.example"}, true) }},
+		{smtpScenario{domain: "ee-cert.dane.interop.", about: "DANE-EE 3 0 1 (digest of the whole certificate)",
+			want: delivery.DANEVerified, finger: pfVerified},
+			func() (*testworld.Leaf, error) { return self([]string{"mx.ee-cert.dane.interop"}, false) }},
+		{smtpScenario{domain: "ee-agility.dane.interop.", about: "DANE-EE 3 1 2 (SHA-512) matches, next to a non-matching 3 1 1: the client uses the stronger digest only (RFC 7671 §9)",
+			want: delivery.DANEVerified, finger: pfVerified},
+			func() (*testworld.Leaf, error) { return self([]string{"mx.ee-agility.dane.interop"}, false) }},
+		{smtpScenario{domain: "ee-downgrade.dane.interop.", about: "DANE-EE 3 1 1 matches, next to a non-matching 3 1 2: with digest agility (RFC 7671 §9) only the SHA-512 record counts",
+			want: delivery.DANEFailed, reason: delivery.ReasonLeafMismatch, finger: pfFailed},
+			func() (*testworld.Leaf, error) { return self([]string{"mx.ee-downgrade.dane.interop"}, false) }},
 		{smtpScenario{domain: "ee-other.dane.interop.", about: "DANE-EE 3 1 1 of another key",
 			tlsa: []string{noMatch}, want: delivery.DANEFailed, reason: delivery.ReasonLeafMismatch, finger: pfFailed},
 			func() (*testworld.Leaf, error) { return self([]string{"mx.ee-other.dane.interop"}, false) }},
@@ -168,6 +207,12 @@ func smtpScenarios(now time.Time) ([]*smtpScenario, error) {
 		switch s.domain {
 		case "ee.dane.interop.", "ee-expired.dane.interop.":
 			s.tlsa = []string{"3 1 1 " + spki(s.chain.Cert), noMatch}
+		case "ee-cert.dane.interop.":
+			s.tlsa = []string{"3 0 1 " + certDigest(s.chain.Cert)}
+		case "ee-agility.dane.interop.":
+			s.tlsa = []string{"3 1 1 " + zeroDigest, "3 1 2 " + spki512(s.chain.Cert)}
+		case "ee-downgrade.dane.interop.":
+			s.tlsa = []string{"3 1 1 " + spki(s.chain.Cert), "3 1 2 " + strings.Repeat("00", 64)}
 		case "unusable.dane.interop.":
 			s.tlsa = []string{"1 1 1 " + spki(s.chain.Cert), "4 1 1 " + spki(s.chain.Cert)}
 		}
