@@ -53,13 +53,13 @@ type cliResult struct {
 	err    error
 }
 
-// testCLI runs "daneprobe check --json" for every SMTP scenario, pointed
-// at Unbound with the private root's DS as trust anchor and at the
-// scenario's listener port, and compares the per-MX DANE verdict with the
+// testCLI runs the daneprobe binary against the world, pointed at Unbound
+// with the private root's DS as trust anchor: "lookup --json" for a few
+// questions, and "check --json" for every SMTP scenario at the
+// scenario's listener port, comparing the per-MX DANE verdict with the
 // scenario table and the exit status with the verdict: a DANE-enforcing
 // sender that defers is CRITICAL (2).
 func testCLI(t *testing.T, w *world, bin *cliBinary) {
-	w.needPostfix(t)
 	<-bin.done
 	if bin.err != nil {
 		t.Fatal(bin.err)
@@ -68,6 +68,54 @@ func testCLI(t *testing.T, w *world, bin *cliBinary) {
 	if err := os.WriteFile(anchor, []byte(strings.Join(w.anchor, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Run("lookup", func(t *testing.T) { testCLILookup(t, w, bin.path, anchor) })
+	t.Run("check", func(t *testing.T) { testCLICheck(t, w, bin.path, anchor) })
+}
+
+// testCLILookup runs "daneprobe lookup --json" for one question of each
+// status and checks the status and the exit code (0 for secure and
+// insecure answers, NXDOMAIN included; 2 for bogus).
+func testCLILookup(t *testing.T, w *world, bin, anchor string) {
+	for _, c := range []struct {
+		name, qtype, want string
+		exit              int
+	}{
+		{"www.p256.interop", "A", "secure", 0},
+		{"_25._tcp.nothere.nsec3.interop", "TLSA", "secure", 0},
+		{"www.insecure.interop", "A", "insecure", 0},
+		{"www.expired.interop", "A", "bogus", 2},
+		{"www.wrongds.interop", "A", "bogus", 2},
+	} {
+		t.Run(c.name+"/"+c.qtype, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "lookup", "--resolver", w.unbound, "--trust-anchor", anchor, "--json", c.name, c.qtype)
+			out, err := cmd.Output()
+			exit := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				exit = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			var j struct {
+				Security string `json:"security"`
+				Reason   string `json:"reason"`
+			}
+			if err := json.Unmarshal(out, &j); err != nil {
+				t.Fatalf("parse lookup --json: %v\n%s", err, out)
+			}
+			if j.Security != c.want || exit != c.exit {
+				t.Errorf("lookup %s %s: %s (%s), exit %d; want %s, exit %d", c.name, c.qtype, j.Security, j.Reason, exit, c.want, c.exit)
+			}
+		})
+	}
+}
+
+// testCLICheck runs "daneprobe check --json" for every SMTP scenario (see
+// testCLI).
+func testCLICheck(t *testing.T, w *world, bin, anchor string) {
+	w.needPostfix(t)
 	results := make([]cliResult, len(w.smtp.scenarios))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
@@ -77,7 +125,7 @@ func testCLI(t *testing.T, w *world, bin *cliBinary) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = runCheck(bin.path, w.unbound, anchor, s)
+			results[i] = runCheck(bin, w.unbound, anchor, s)
 		}()
 	}
 	wg.Wait()
