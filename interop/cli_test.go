@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,9 +30,11 @@ func buildCLI(dir string) *cliBinary {
 	b := &cliBinary{path: filepath.Join(dir, "daneprobe"), done: make(chan struct{})}
 	go func() {
 		defer close(b.done)
+		// go test puts $GOROOT/bin first on the test's PATH.
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			b.err = fmt.Errorf("find the go command: %w", err)
+			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()

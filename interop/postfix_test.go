@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -185,12 +184,4 @@ func smtpGreets(addr string) error {
 	}
 	_, _ = c.Write([]byte("QUIT\r\n"))
 	return nil
-}
-
-// postfixCmd returns a command running a Postfix tool with this world's
-// configuration.
-func (sw *smtpWorld) postfixCmd(tb *toolbox, name string, args ...string) *exec.Cmd {
-	cmd := exec.Command(tb.path(name), args...)
-	cmd.Env = append(os.Environ(), "MAIL_CONFIG="+sw.confDir)
-	return cmd
 }
