@@ -84,6 +84,9 @@ func testDNS(t *testing.T, w *world) {
 				if a.res.Security != c.want {
 					t.Errorf("daneprobe: %s (%s: %s), want %s", a.res.Security, a.res.Reason, a.res.Why, c.want)
 				}
+				if c.reason != "" && a.res.Reason != c.reason {
+					t.Errorf("daneprobe: reason %s (%s), want %s", a.res.Reason, a.res.Why, c.reason)
+				}
 				if c.want != dnssec.Bogus && a.res.Rcode != c.rcode {
 					t.Errorf("daneprobe: rcode %s, want %s", dns.RcodeToString[a.res.Rcode], dns.RcodeToString[c.rcode])
 				}

@@ -87,7 +87,11 @@ func dnsTable(cases []dnsCase) string {
 			notes = append(notes, c.note)
 			mark = fmt.Sprintf(" (%d)", len(notes))
 		}
-		fmt.Fprintf(&b, "| `%s %s` | %s | %s%s | %s | %s |\n", c.name, dns.TypeToString[c.qtype], rcode, c.want, mark, c.delvWant(), c.refWant())
+		want := c.want.String()
+		if c.reason != "" {
+			want += " (" + string(c.reason) + ")"
+		}
+		fmt.Fprintf(&b, "| `%s %s` | %s | %s%s | %s | %s |\n", c.name, dns.TypeToString[c.qtype], rcode, want, mark, c.delvWant(), c.refWant())
 	}
 	seen := map[string]int{}
 	b.WriteString("\n")

@@ -86,6 +86,8 @@ type dnsCase struct {
 	// want is the status daneprobe must report; rcode the final RCODE.
 	want  dnssec.Security
 	rcode int
+	// reason, when set, is the reason daneprobe must give.
+	reason dnssec.Reason
 	// ref is what delv and Unbound report when it differs from want, and
 	// delv what delv alone reports when it differs from both: expected
 	// differences, explained in note.
@@ -116,6 +118,8 @@ func dnsCases() []dnsCase {
 	add := func(name string, qtype uint16, want dnssec.Security, rcode int) {
 		cs = append(cs, dnsCase{name: name, qtype: qtype, want: want, rcode: rcode})
 	}
+	// why sets the reason daneprobe must give for the last row added.
+	why := func(r dnssec.Reason) { cs[len(cs)-1].reason = r }
 	const (
 		ok = dns.RcodeSuccess
 		nx = dns.RcodeNameError
@@ -157,9 +161,11 @@ func dnsCases() []dnsCase {
 	// Insecure delegations: proven by NSEC in the TLD, and by an NSEC3
 	// opt-out span in optout.interop.
 	add("www.insecure.interop.", dns.TypeA, dnssec.Insecure, ok)
+	why(dnssec.ReasonUnsignedDelegation)
 	add("_25._tcp.mx.insecure.interop.", dns.TypeTLSA, dnssec.Insecure, ok)
 	add("nothere.insecure.interop.", dns.TypeA, dnssec.Insecure, nx)
 	add("www.unsigned.optout.interop.", dns.TypeA, dnssec.Insecure, ok)
+	why(dnssec.ReasonUnsignedDelegation)
 	add("_25._tcp.nodata.optout.interop.", dns.TypeTLSA, dnssec.Secure, ok)
 	// NXDOMAIN in an opt-out zone: the NSEC3 covering the next closer
 	// name has the opt-out flag, so an unsigned delegation may hide
@@ -179,15 +185,28 @@ func dnsCases() []dnsCase {
 	// positive answer is secure, the denials are insecure.
 	add("www.nsec3-toomany.interop.", dns.TypeA, dnssec.Secure, ok)
 	add("_25._tcp.nothere.nsec3-toomany.interop.", dns.TypeTLSA, dnssec.Insecure, nx)
+	why(dnssec.ReasonNSEC3IterationsTooMany)
 	add("_25._tcp.nodata.nsec3-toomany.interop.", dns.TypeTLSA, dnssec.Insecure, ok)
+	why(dnssec.ReasonNSEC3IterationsTooMany)
 	// A DS set with only an unsupported digest type.
 	add("www.gostds.interop.", dns.TypeA, dnssec.Insecure, ok)
+	why(dnssec.ReasonUnsupportedDigest)
 	add("_25._tcp.mx.gostds.interop.", dns.TypeTLSA, dnssec.Insecure, nx)
+	why(dnssec.ReasonUnsupportedDigest)
 	// Broken chains: signatures expired or not yet valid, a DS that
 	// matches no key.
-	for _, z := range []string{"expired", "future", "wrongds"} {
-		add("www."+z+".interop.", dns.TypeA, dnssec.Bogus, ok)
-		add("_25._tcp.mx."+z+".interop.", dns.TypeTLSA, dnssec.Bogus, nx)
+	for _, z := range []struct {
+		name   string
+		reason dnssec.Reason
+	}{
+		{"expired", dnssec.ReasonSignatureExpired},
+		{"future", dnssec.ReasonSignatureNotYetValid},
+		{"wrongds", dnssec.ReasonDSMismatch},
+	} {
+		add("www."+z.name+".interop.", dns.TypeA, dnssec.Bogus, ok)
+		why(z.reason)
+		add("_25._tcp.mx."+z.name+".interop.", dns.TypeTLSA, dnssec.Bogus, nx)
+		why(z.reason)
 	}
 	// ED448 (algorithm 16): RFC 8624 §3.1 makes validating it a MAY;
 	// daneprobe does not (crypto/ed448 is not in Go's standard library
@@ -196,6 +215,7 @@ func dnsCases() []dnsCase {
 	// it. An expected difference: never bogus, and never secure by
 	// accident.
 	cs = append(cs, dnsCase{name: "www.ed448.interop.", qtype: dns.TypeA, want: dnssec.Insecure, rcode: ok, ref: &sec,
-		note: "ED448 is MAY-validate (RFC 8624 §3.1); daneprobe treats it as unsupported, hence insecure"})
+		reason: dnssec.ReasonUnsupportedAlgorithm,
+		note:   "ED448 is MAY-validate (RFC 8624 §3.1); daneprobe treats it as unsupported, hence insecure"})
 	return cs
 }
