@@ -6,7 +6,9 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 )
 
@@ -212,4 +214,18 @@ func (s *SharedProber) ProbeAddrs(ctx context.Context, t smtpprobe.Target, addrs
 	}
 	wg.Wait()
 	return results
+}
+
+// ProberFor returns a SharedProber whose sessions are those ck would run
+// itself: ck's Dial (wrap it with LimitDial first), EHLOName, and Timeout
+// for every step (delivery.DefaultTimeout when zero; QUIT at most 5s). It is
+// what "daneprobe scan" hands to the checker's prober seam.
+func ProberFor(ck *delivery.Checker) *SharedProber {
+	step := ck.Timeout
+	if step <= 0 {
+		step = delivery.DefaultTimeout
+	}
+	p := &smtpprobe.Prober{Dial: ck.Dial, EHLOName: ck.EHLOName, Timeouts: smtpprobe.Timeouts{
+		Connect: step, Banner: step, EHLO: step, STARTTLS: step, Handshake: step, Quit: min(step, 5*time.Second)}}
+	return &SharedProber{Session: p.Probe}
 }

@@ -180,6 +180,9 @@ func scanConfig(c *cli.Context) (*scanSetup, error) {
 	if c.String("at") != "" {
 		ck.Now = res.Now
 	}
+	// The probe sharing (one SMTP session per MX address, port and SNI for
+	// the whole scan) waits for delivery.Checker to accept a prober; then:
+	// ck.Prober = scan.ProberFor(ck), and report its Stats in the summary.
 	return &scanSetup{checker: ck, limiter: lim, shard: shard, queries: res.Queries}, nil
 }
 
