@@ -198,6 +198,10 @@ func askUnbound(addr, name string, qtype uint16) (dnssec.Security, int, error) {
 	m.AuthenticatedData = true
 	c := &dns.Client{Timeout: 5 * time.Second}
 	r, _, err := c.Exchange(m, addr)
+	if err == nil && r.Truncated {
+		c.Net = "tcp"
+		r, _, err = c.Exchange(m, addr)
+	}
 	if err != nil {
 		return dnssec.Indeterminate, 0, err
 	}

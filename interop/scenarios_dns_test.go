@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -20,7 +21,7 @@ const (
 // added by smtpZone.
 func dnsZones() []zoneSpec {
 	child := func(name string, s signer, alg string) zoneSpec {
-		return zoneSpec{name: name, parent: "interop.", tmpl: scenarioTmpl, signer: s, alg: alg}
+		return zoneSpec{name: name, parent: "interop.", tmpl: scenarioTmpl, signer: s, alg: alg, lines: bigTLSA()}
 	}
 	z := []zoneSpec{
 		{name: ".", tmpl: "root.zone.tmpl", signer: ldnsSigner, alg: p256, split: true},
@@ -73,6 +74,16 @@ func dnsZones() []zoneSpec {
 			lines: []string{"_25._tcp.mx IN TLSA 3 1 1 " + zeroDigest}},
 	)
 	return z
+}
+
+// bigTLSA is a TLSA RRset too large for one 1232-byte UDP answer once
+// signed: Unbound sets TC, and the validators retry over TCP.
+func bigTLSA() []string {
+	var l []string
+	for i := range 24 {
+		l = append(l, fmt.Sprintf("_25._tcp.big IN TLSA 3 1 2 %0128x", i+1))
+	}
+	return l
 }
 
 // zeroDigest is TLSA data that matches nothing.
@@ -153,6 +164,9 @@ func dnsCases() []dnsCase {
 		// DNAME synthesis into the NSEC3 zone.
 		add("www.dname"+d, dns.TypeA, dnssec.Secure, ok)
 		add("_25._tcp.mx.dname"+d, dns.TypeTLSA, dnssec.Secure, nx)
+		add("hop"+d, dns.TypeA, dnssec.Secure, ok)
+		add("host.wcname"+d, dns.TypeA, dnssec.Secure, ok)
+		add("_25._tcp.big"+d, dns.TypeTLSA, dnssec.Secure, ok)
 	}
 	// The TLD (dnssec-signzone, NSEC) and the root (ldns-signzone, NSEC).
 	add("www.interop.", dns.TypeA, dnssec.Secure, ok)
