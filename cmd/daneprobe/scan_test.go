@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -307,5 +308,29 @@ func TestScanHelp(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+}
+
+// TestScanStdin reads the list from standard input and writes the lines to
+// standard output; no progress bar is drawn when standard error is not a
+// terminal.
+func TestScanStdin(t *testing.T) {
+	w := startScanWorld(t, 20, 4)
+	var stdout, stderr bytes.Buffer
+	app := newApp(&stdout, &stderr)
+	app.Reader = strings.NewReader(strings.Join(w.Synthetic, "\n") + "\nbad..name\n")
+	err := app.RunContext(context.Background(), append(append([]string{"daneprobe", "scan"}, w.flags...), "-"))
+	var ee *exitError
+	if err != nil && !(errors.As(err, &ee) && ee.code != exitUnknown) {
+		t.Fatalf("scan: %v\n%s", err, stderr.String())
+	}
+	if got := readReports(t, stdout.Bytes()); len(got) != 20 {
+		t.Errorf("%d reports on stdout, want 20", len(got))
+	}
+	if !strings.Contains(stderr.String(), `line 21: "bad..name"`) || !strings.Contains(stderr.String(), "Scan summary: 20 domains") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "domains/s)") || strings.Contains(stderr.String(), "\r") {
+		t.Errorf("a progress bar on a non-terminal:\n%q", stderr.String())
 	}
 }
