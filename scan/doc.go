@@ -27,7 +27,8 @@
 // shared across the whole scan: the validating resolver's cache (one
 // dnssec.Resolver: the root and TLD keys are validated once), and the SMTP
 // probes. SharedProber probes each distinct (address, port, SNI) once per scan
-// and hands the result to every domain whose MX resolves there; concurrent
+// and hands the result to every domain whose MX resolves there (ProberFor
+// builds one with a delivery.Checker's settings); concurrent
 // askers wait for the one probe in flight instead of opening their own
 // connection. The cache is a bounded LRU: a provider host used by thousands of
 // domains stays, a host used by one domain falls out.
@@ -35,11 +36,13 @@
 // # Being polite
 //
 // A scan must not look like an attack on the MX hosts it probes. The
-// Engine runs at most Concurrency domains at a time; SharedProber's IPLimiter
-// allows at most a few concurrent connections to any one destination address
-// (two by default, as sending MTAs do per destination), and an optional
-// RateLimiter spaces new connections globally. Each domain has a deadline of
-// its own, so one unresponsive MX cannot hold a worker for long.
+// Engine runs at most Concurrency domains at a time. LimitDial wraps the
+// dialer of every SMTP and HTTPS connection: its IPLimiter allows only a few
+// concurrent connections to any one destination address (the command's
+// default is two), counting a connection as open until the server has closed
+// its side too, and an optional RateLimiter spaces new connections globally.
+// Each domain has a deadline of its own, so one unresponsive MX cannot hold a
+// worker for long.
 //
 // # Output that survives interruption
 //
