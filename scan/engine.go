@@ -58,6 +58,10 @@ type RunStats struct {
 	Canceled bool
 	// Elapsed is the wall time of the run.
 	Elapsed time.Duration
+	// Input counts what the Source read, as of the last domain taken
+	// from it. Read it here rather than from the Source: after a cancel
+	// the Source may still be blocked in a read (a terminal on stdin).
+	Input InputStats
 }
 
 // Run checks every domain of src and writes each report as one JSON line
@@ -67,7 +71,9 @@ type RunStats struct {
 //
 // When ctx is canceled, Run stops reading src, lets the domains in flight
 // finish (at most Grace), writes their lines and returns with
-// RunStats.Canceled set and a nil error. The error is a read error of src or
+// RunStats.Canceled set and a nil error. src must not be used after a
+// canceled Run: its reader may still be blocked in a read that nothing
+// ends, and may call src.OnBad once more. The error is a read error of src or
 // a write error of out; after a write error Run stops at once.
 func (e *Engine) Run(ctx context.Context, src *Source, out io.Writer) (RunStats, error) {
 	if e.Check == nil {
@@ -111,11 +117,16 @@ func (e *Engine) Run(ctx context.Context, src *Source, out io.Writer) (RunStats,
 	domains := make(chan string)
 	var readErr error
 	readDone := make(chan struct{})
+	var inMu sync.Mutex
+	var input InputStats
 	go func() {
 		defer close(readDone)
 		defer close(domains)
 		for {
 			d, err := src.Domain()
+			inMu.Lock()
+			input = src.Stats()
+			inMu.Unlock()
 			if errors.Is(err, io.EOF) {
 				return
 			}
@@ -218,6 +229,9 @@ func (e *Engine) Run(ctx context.Context, src *Source, out io.Writer) (RunStats,
 	case <-work.Done():
 	}
 	stopWork(nil)
+	inMu.Lock()
+	st.Input = input
+	inMu.Unlock()
 	st.Interrupted = nInterrupted
 	st.Canceled = ctx.Err() != nil
 	st.Elapsed = time.Since(start)

@@ -111,6 +111,9 @@ func TestEngineRun(t *testing.T) {
 	if src.Duplicates != 1 || src.Bad != 1 {
 		t.Errorf("duplicates %d bad %d, want 1 and 1", src.Duplicates, src.Bad)
 	}
+	if st.Input != src.Stats() || st.Input.Read != 61 {
+		t.Errorf("RunStats.Input %+v, source %+v", st.Input, src.Stats())
+	}
 	if sum.Domains != 60 || sum.DANEDefer.Total != 5 || sum.MTASTSEnforceFail.Total != 3 || sum.LookupErrors.Total != 2 || sum.DANEVerified.Total != 50 {
 		t.Errorf("summary %+v", sum)
 	}

@@ -65,6 +65,17 @@ func (s *Source) Domain() (string, error) {
 	}
 }
 
+// InputStats counts what a Source read and dropped.
+type InputStats struct {
+	Read, Bad, Duplicates, OtherShard, AlreadyDone int
+}
+
+// Stats returns the counts so far. Like Domain, it is not safe for
+// concurrent use; Engine.Run reports a snapshot in RunStats.Input.
+func (s *Source) Stats() InputStats {
+	return InputStats{Read: s.Read, Bad: s.Bad, Duplicates: s.Duplicates, OtherShard: s.OtherShard, AlreadyDone: s.AlreadyDone}
+}
+
 // SliceNext returns a Next function over a fixed list of names, normalising
 // each; for maillog rankings and tests.
 func SliceNext(names []string) func() (string, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -237,12 +238,20 @@ func runScan(c *cli.Context) error {
 		return err
 	}
 	defer closeInput()
-	bad := 0
+	// Bad lines are reported from the engine's reader goroutine, which a
+	// Ctrl-C may leave blocked on standard input: once the run is over it
+	// must not write any more.
+	var badMu sync.Mutex
+	bad, runOver := 0, false
 	src := &scan.Source{Next: next, Shard: setup.shard, Done: done, OnBad: func(le *scan.LineError) {
+		badMu.Lock()
+		defer badMu.Unlock()
 		bad++
-		if bad <= maxBadLinesShown {
+		switch {
+		case runOver:
+		case bad <= maxBadLinesShown:
 			fmt.Fprintf(stderr, "daneprobe: input %v: skipped\n", terminalSafe(le.Error()))
-		} else if bad == maxBadLinesShown+1 {
+		case bad == maxBadLinesShown+1:
 			fmt.Fprintln(stderr, "daneprobe: more bad input lines; counted in the summary")
 		}
 	}}
@@ -270,12 +279,16 @@ func runScan(c *cli.Context) error {
 		engine.OnResult = func(*delivery.DomainReport) { bar.Add(1) }
 	}
 	st, runErr := engine.Run(c.Context, src, out)
+	badMu.Lock()
+	runOver = true
+	badMu.Unlock()
 	if bar != nil {
 		bar.Finish()
 		bar.Exit()
 	}
 
-	info := scan.ScanInfo{Read: src.Read, Bad: src.Bad, Duplicates: src.Duplicates, OtherShard: src.OtherShard,
+	in := st.Input
+	info := scan.ScanInfo{Read: in.Read, Bad: in.Bad, Duplicates: in.Duplicates, OtherShard: in.OtherShard,
 		Resumed: resumed, Shard: setup.shard, Run: st, DNSQueries: setup.queries(),
 		Connections: setup.limiter.Connections()}
 	if err := writeScanSummary(c, &summary, info); err != nil {
