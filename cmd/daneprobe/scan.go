@@ -283,8 +283,12 @@ func runScan(c *cli.Context) error {
 	runOver = true
 	badMu.Unlock()
 	if bar != nil {
-		bar.Finish()
-		bar.Exit()
+		if st.Canceled || runErr != nil {
+			bar.Exit() // keep where it stopped
+			fmt.Fprintln(stderr)
+		} else {
+			bar.Finish() // and clear it
+		}
 	}
 
 	in := st.Input
