@@ -19,14 +19,15 @@ import (
 // .ci/run installs the same list.
 const aptPackages = "unbound nsd bind9-utils bind9-dnsutils ldnsutils postfix"
 
-// tools maps each program the suite runs to the path it looks in when it
-// is not on PATH (Debian puts daemons in /usr/sbin, which an ordinary
-// user's PATH lacks).
-var tools = []string{
-	"nsd", "unbound", "delv",
-	"dnssec-keygen", "dnssec-signzone", "dnssec-dsfromkey",
-	"ldns-keygen", "ldns-signzone", "ldns-key2ds",
-	"postfix", "postconf", "posttls-finger",
+// toolNames lists the programs the suite runs (besides Postfix's master,
+// found through postconf).
+func toolNames() []string {
+	return []string{
+		"nsd", "unbound", "delv",
+		"dnssec-keygen", "dnssec-signzone", "dnssec-dsfromkey",
+		"ldns-keygen", "ldns-signzone", "ldns-key2ds",
+		"postfix", "postconf", "posttls-finger",
+	}
 }
 
 // toolbox knows where each tool lives.
@@ -34,13 +35,15 @@ type toolbox struct {
 	paths map[string]string
 }
 
-// findTools looks every tool up. On CI (CI=true) a missing tool fails the
-// test; elsewhere the test skips with one line saying what to install.
+// findTools looks every tool up, on PATH or else in the sbin directories
+// (Debian puts daemons in /usr/sbin, which an ordinary user's PATH lacks).
+// On CI (CI=true) a missing tool fails the test; elsewhere the test skips
+// with one line saying what to install.
 func findTools(t *testing.T) *toolbox {
 	t.Helper()
 	tb := &toolbox{paths: map[string]string{}}
 	var missing []string
-	for _, name := range tools {
+	for _, name := range toolNames() {
 		p, err := exec.LookPath(name)
 		if err != nil {
 			for _, dir := range []string{"/usr/sbin", "/usr/local/sbin", "/sbin"} {

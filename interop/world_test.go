@@ -40,9 +40,8 @@ func templateDir(t *testing.T) string {
 
 // newWorld builds and starts the world. Everything it starts ends in
 // t.Cleanup; everything it writes is under t.TempDir().
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, tb *toolbox) *world {
 	t.Helper()
-	tb := findTools(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	w := &world{tb: tb, dir: t.TempDir(), tmplDir: templateDir(t)}
@@ -134,9 +133,10 @@ func TestInterop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("interop: the real-daemon suite does not run with -short")
 	}
+	tb := findTools(t)
 	bin := buildCLI(t.TempDir()) // while the world starts
 	defer func() { <-bin.done }()
-	w := newWorld(t)
+	w := newWorld(t, tb)
 	t.Run("dns", func(t *testing.T) { testDNS(t, w) })
 	t.Run("smtp", func(t *testing.T) { testSMTP(t, w) })
 	t.Run("cli", func(t *testing.T) { testCLI(t, w, bin) })
