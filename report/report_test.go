@@ -387,3 +387,19 @@ func TestPrometheusFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain text", "plain text"},
+		{"a\tb", "a\tb"},
+		{"bell\x07", `bell\x07`},
+		{"\x1b[31mred", `\x1b[31mred`},
+		{"rtl\u202eevil", `rtl\u202eevil`},
+		{"bad\xffutf8", `bad\xffutf8`},
+		{"tab\tand\x1b", "tab\tand\\x1b"},
+	} {
+		if got := Printable(tc.in); got != tc.want {
+			t.Errorf("Printable(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

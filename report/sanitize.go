@@ -66,3 +66,19 @@ func knownSGR(s string) string {
 	}
 	return ""
 }
+
+// Printable returns s with every control character, Unicode bidirectional
+// control and invalid UTF-8 byte written as a Go-style escape, for
+// commands that print network-supplied text outside a Report (policy
+// files, input lines). Tabs are kept: they cannot move the cursor
+// anywhere a newline could not.
+func Printable(s string) string {
+	if !strings.ContainsRune(s, '\t') {
+		return sanitize(s, false)
+	}
+	parts := strings.Split(s, "\t")
+	for i, p := range parts {
+		parts[i] = sanitize(p, false)
+	}
+	return strings.Join(parts, "\t")
+}

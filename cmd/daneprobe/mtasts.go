@@ -8,8 +8,6 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -241,29 +239,4 @@ func describeMaxAge(s int64) string {
 	default:
 		return fmt.Sprintf("%d (%s)", s, time.Duration(s)*time.Second)
 	}
-}
-
-// terminalSafe writes control characters (C0 except tab, DEL, C1),
-// Unicode bidirectional controls and invalid UTF-8 as Go-style escapes,
-// so that a hostile policy host or DNS server cannot move the cursor or
-// rewrite the screen.
-func terminalSafe(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\t':
-			b.WriteRune(r)
-		case r < 0x80 && unicode.IsControl(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
 }
