@@ -22,6 +22,7 @@ import (
 // concurrent ones per address.
 type countingProbe struct {
 	delay    time.Duration
+	started  chan struct{} // if set, receives once per session start
 	mu       sync.Mutex
 	cur      map[netip.Addr]int
 	peak     map[netip.Addr]int
@@ -30,6 +31,9 @@ type countingProbe struct {
 
 func (c *countingProbe) probe(ctx context.Context, t smtpprobe.Target) (*smtpprobe.Result, error) {
 	c.sessions.Add(1)
+	if c.started != nil {
+		c.started <- struct{}{}
+	}
 	c.mu.Lock()
 	if c.cur == nil {
 		c.cur, c.peak = map[netip.Addr]int{}, map[netip.Addr]int{}
@@ -116,10 +120,10 @@ func TestSharedProberLRU(t *testing.T) {
 // TestSharedProberCanceledLeader: a leader whose context ends does not
 // publish its cut result; a waiter with time left probes again.
 func TestSharedProberCanceledLeader(t *testing.T) {
-	cp := &countingProbe{delay: 100 * time.Millisecond}
+	cp := &countingProbe{delay: 100 * time.Millisecond, started: make(chan struct{}, 2)}
 	sp := &SharedProber{Session: cp.probe}
 	target := smtpprobe.Target{Host: "mx.example", Addr: netip.MustParseAddr("192.0.2.1")}
-	short, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	short, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -130,7 +134,21 @@ func TestSharedProberCanceledLeader(t *testing.T) {
 			t.Errorf("leader outcome %s", res.Outcome)
 		}
 	}()
-	time.Sleep(2 * time.Millisecond)
+	<-cp.started // the leader's session is in flight
+	go func() {
+		// Cancel the leader once the waiter waits for it.
+		for {
+			sp.mu.Lock()
+			e := sp.entries[probeKey{addr: netip.AddrPortFrom(target.Addr, 25), sni: target.Host}]
+			sp.mu.Unlock()
+			if e != nil && cp.sessions.Load() == 1 {
+				time.Sleep(5 * time.Millisecond)
+				cancel()
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
 	res, err := sp.Probe(context.Background(), target)
 	wg.Wait()
 	if err != nil || res.Outcome != smtpprobe.OutcomeOK {
