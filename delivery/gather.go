@@ -78,6 +78,17 @@ type Checker struct {
 	// Dial opens the SMTP and HTTPS connections; nil uses a net.Dialer.
 	// Tests and "demo" use it to stay on loopback.
 	Dial smtpprobe.DialFunc
+	// Prober runs the SMTP sessions; nil uses an smtpprobe.Prober built
+	// from Dial, EHLOName and Timeout. "scan" passes one that shares each
+	// (address, port, SNI) session among all the domains pointing at it.
+	Prober Prober
+}
+
+// Prober runs one SMTP STARTTLS session to one address. *smtpprobe.Prober
+// implements it; like it, Probe returns a non-nil Result that holds the
+// facts gathered even when the error is set.
+type Prober interface {
+	Probe(ctx context.Context, t smtpprobe.Target) (*smtpprobe.Result, error)
 }
 
 // Check gathers the facts about domain, as a sending MTA that enforces
@@ -115,7 +126,10 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 	q0 := c.queries()
 
 	g := &gathering{c: c, r: r, now: now, start: start, sem: make(chan struct{}, c.parallel())}
-	g.prober = &smtpprobe.Prober{Dial: c.Dial, EHLOName: c.EHLOName, Timeouts: stepTimeouts(c.timeout())}
+	g.prober = c.Prober
+	if g.prober == nil {
+		g.prober = &smtpprobe.Prober{Dial: c.Dial, EHLOName: c.EHLOName, Timeouts: stepTimeouts(c.timeout())}
+	}
 
 	// Phase 1: the MX lookup together with every lookup that does not
 	// depend on it.
@@ -209,7 +223,7 @@ type gathering struct {
 	sem chan struct{} // bounds concurrent SMTP sessions
 
 	start    time.Time
-	prober   *smtpprobe.Prober
+	prober   Prober
 	mxSecure bool // set before the hosts are gathered
 
 	mu         sync.Mutex

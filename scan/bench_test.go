@@ -48,8 +48,8 @@ func worldChecker(tb testing.TB, resolver string, anchors []dns.RR, port, policy
 	ck.Timeout = 10 * time.Second
 	ck.Deadline = time.Minute
 	ck.Dial = LimitDial(nil, lim, nil)
-	// When delivery.Checker takes a prober, share the probes here too:
-	// ck.Prober = ProberFor(ck).
+	// One SMTP session per (address, port, SNI) for the whole scan.
+	ck.Prober = ProberFor(ck)
 	return ck, res
 }
 

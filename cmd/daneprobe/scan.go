@@ -96,6 +96,7 @@ func scanCommand() *cli.Command {
 type scanSetup struct {
 	checker *delivery.Checker
 	limiter *scan.IPLimiter
+	prober  *scan.SharedProber
 	shard   scan.Shard
 	queries func() int64
 }
@@ -181,10 +182,11 @@ func scanConfig(c *cli.Context) (*scanSetup, error) {
 	if c.String("at") != "" {
 		ck.Now = res.Now
 	}
-	// The probe sharing (one SMTP session per MX address, port and SNI for
-	// the whole scan) waits for delivery.Checker to accept a prober; then:
-	// ck.Prober = scan.ProberFor(ck), and report its Stats in the summary.
-	return &scanSetup{checker: ck, limiter: lim, shard: shard, queries: res.Queries}, nil
+	// One SMTP session per MX address, port and SNI for the whole scan:
+	// thousands of domains share a handful of provider MX hosts.
+	prober := scan.ProberFor(ck)
+	ck.Prober = prober
+	return &scanSetup{checker: ck, limiter: lim, prober: prober, shard: shard, queries: res.Queries}, nil
 }
 
 func runScan(c *cli.Context) error {
@@ -294,7 +296,7 @@ func runScan(c *cli.Context) error {
 	in := st.Input
 	info := scan.ScanInfo{Read: in.Read, Bad: in.Bad, Duplicates: in.Duplicates, OtherShard: in.OtherShard,
 		Resumed: resumed, Shard: setup.shard, Run: st, DNSQueries: setup.queries(),
-		Connections: setup.limiter.Connections()}
+		Connections: setup.limiter.Connections(), Probes: setup.prober.Stats()}
 	if err := writeScanSummary(c, &summary, info); err != nil {
 		return err
 	}

@@ -157,11 +157,21 @@ func TestScanEndToEnd(t *testing.T) {
 		}
 	}
 	// Politeness: no server ever saw more than 2 connections at once.
+	// Sharing: each (address, SNI) is probed once per scan, so the
+	// servers see about one TLS handshake per address, not one per domain.
+	handshakes := int64(0)
 	for _, ip := range w.Addresses() {
 		st, _ := w.Stats(ip)
 		if st.Peak > 2 {
 			t.Errorf("%s: peak %d concurrent connections, cap 2", ip, st.Peak)
 		}
+		handshakes += st.Handshakes
+	}
+	if max := int64(2 * len(w.Addresses())); handshakes > max {
+		t.Errorf("%d TLS handshakes for %d domains on %d addresses: probes are not shared (want at most %d)", handshakes, len(want), len(w.Addresses()), max)
+	}
+	if !strings.Contains(text, "probe results shared") {
+		t.Errorf("summary does not report the shared probes:\n%s", text)
 	}
 }
 
