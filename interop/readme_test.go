@@ -13,7 +13,7 @@ import (
 	"github.com/daneprobe/daneprobe/dnssec"
 )
 
-var update = flag.Bool("update", false, "rewrite the generated tables in interop/README.md")
+var update = flag.Bool("update", false, "rewrite the generated interop tables in the top-level README.md")
 
 // readmeSections maps each generated section of README.md to its
 // renderer. The sections sit between "<!-- begin NAME -->" and
@@ -123,7 +123,7 @@ func smtpTable(scen []*smtpScenario) string {
 // tables the suite runs; go test -run TestREADMETables -update rewrites
 // them. It needs no daemons.
 func TestREADMETables(t *testing.T) {
-	const path = "README.md"
+	const path = "../README.md"
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -79,14 +80,47 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// from calling os.Exit behind our back.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &exitError{code: exitUnknown, err: err}
+			return &exitError{code: exitUnknown, err: fmt.Errorf("%v (see daneprobe --help)", err)}
+		},
+		// Reached only without a known command: show the help, or say
+		// which word was not a command.
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("unknown command %q (see daneprobe --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
 		},
 	}
 	return app
 }
 
-// commands lists the subcommands, one constructor per file.
+// commands lists the subcommands, one constructor per file, each with
+// the one-line usage-error handler.
 func commands() []*cli.Command {
+	cmds := commandList()
+	for _, c := range cmds {
+		quietUsageErrors(c, "")
+	}
+	return cmds
+}
+
+// quietUsageErrors makes a bad flag print one line that names the command
+// and where its help is, instead of urfave/cli's full help text, and sets
+// exit status 3. It applies to c and its subcommands.
+func quietUsageErrors(c *cli.Command, parent string) {
+	path := strings.TrimSpace(parent + " " + c.Name)
+	if c.OnUsageError == nil {
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return &exitError{code: exitUnknown, err: fmt.Errorf("%s: %v (see daneprobe %s --help)", path, err, path)}
+		}
+	}
+	for _, sub := range c.Subcommands {
+		quietUsageErrors(sub, path)
+	}
+}
+
+// commandList returns the subcommands in the order --help lists them.
+func commandList() []*cli.Command {
 	return []*cli.Command{
 		checkCommand(),
 		scanCommand(),
