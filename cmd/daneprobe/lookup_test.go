@@ -241,3 +241,30 @@ func TestLookupGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestLookupPolicyFlags: --no-sha1 turns a secure RSASHA1 zone insecure
+// (RFC 8624 §3.1), and --nsec3-iterations moves the RFC 9276 §3.2 cap
+// that the 200-iteration zone is judged by.
+func TestLookupPolicyFlags(t *testing.T) {
+	world := lookupWorld(t, testworld.DNSOptions{})
+	for _, tc := range []struct {
+		flags    []string
+		name     string
+		code     int
+		security string
+	}{
+		{nil, "www.alg5.test.", exitOK, "; security: secure"},
+		{[]string{"--no-sha1"}, "www.alg5.test.", exitOK, "; security: insecure (unsupported-algorithm)"},
+		{nil, "nope.iterations.test.", exitOK, "; security: insecure (nsec3-iterations-too-high)"},
+		{[]string{"--nsec3-iterations", "300"}, "nope.iterations.test.", exitOK, "; security: secure"},
+		{[]string{"--nsec3-iterations", "0"}, "www.alg13.test.", exitUnknown, ""},
+	} {
+		code, out, errOut := runLookupCmd(t, append(append([]string{}, world...), tc.flags...), tc.name, "A")
+		if code != tc.code {
+			t.Errorf("%v %s: exit %d, want %d (stderr %s)", tc.flags, tc.name, code, tc.code, errOut)
+		}
+		if tc.security != "" && !strings.Contains(out, tc.security) {
+			t.Errorf("%v %s: output lacks %q:\n%s", tc.flags, tc.name, tc.security, out)
+		}
+	}
+}

@@ -32,15 +32,29 @@ func resolverFlags() []cli.Flag {
 			Value: 3 * time.Second,
 			Usage: "`DURATION` allowed for each upstream query (e.g. 500ms, 3s)",
 		},
+		&cli.BoolFlag{
+			Name:  "no-sha1",
+			Usage: "treat the SHA-1 DNSSEC algorithms RSASHA1 (5) and RSASHA1-NSEC3-SHA1 (7) as unsupported, so zones signed only with them are insecure (RFC 8624 §3.1 leaves this to local policy; by default they validate, with a warning)",
+		},
+		&cli.IntFlag{
+			Name:  "nsec3-iterations",
+			Value: dnssec.DefaultLimits().NSEC3Iterations,
+			Usage: "highest NSEC3 iteration count `N` accepted; proofs with more are insecure (RFC 9276 §3.2; Unbound uses 150, BIND and Knot Resolver 50)",
+		},
 	}
 }
 
 // newResolver builds the validating resolver from the resolver flags. Bad
 // flag values are usage errors (exit status 3) with a one-line message.
 func newResolver(c *cli.Context) (*dnssec.Resolver, error) {
-	cfg := dnssec.Config{Timeout: c.Duration("timeout")}
+	cfg := dnssec.Config{Timeout: c.Duration("timeout"), DisableSHA1: c.Bool("no-sha1")}
 	if cfg.Timeout <= 0 {
 		return nil, usageErrorf("--timeout must be positive, not %s", c.Duration("timeout"))
+	}
+	if n := c.Int("nsec3-iterations"); n < 1 || n > 65535 {
+		return nil, usageErrorf("--nsec3-iterations must be between 1 and 65535, not %d", n)
+	} else {
+		cfg.Limits.NSEC3Iterations = n
 	}
 	for _, r := range c.StringSlice("resolver") {
 		addr, err := dnssec.NormaliseUpstream(r)
