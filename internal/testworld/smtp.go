@@ -283,13 +283,16 @@ type countedConn struct {
 }
 
 func (c *countedConn) Close() error {
-	err := c.Conn.Close()
+	// Uncount before the socket closes: a client that sees the close may
+	// connect again at once, and counting both for an instant would
+	// report a concurrency the client never caused.
 	c.once.Do(func() {
 		c.l.current.Add(-1)
 		c.l.mu.Lock()
 		delete(c.l.conns, c)
 		c.l.mu.Unlock()
 	})
+	err := c.Conn.Close()
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}
