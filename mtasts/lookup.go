@@ -126,9 +126,9 @@ func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *Recor
 		return r
 	}
 	for _, t := range a.Texts {
-		// RFC 8461 §3.1: records that do not begin with "v=STSv1" are
+		// RFC 8461 §3.1: records that do not begin with "v=STSv1;" are
 		// discarded.
-		if strings.HasPrefix(t, stsVersion) {
+		if isSTSRecord(t) {
 			r.Records = append(r.Records, t)
 		} else {
 			r.Others = append(r.Others, t)
@@ -151,4 +151,19 @@ func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *Recor
 		r.Problem = fmt.Sprintf("%d records start with %q; senders require exactly one and treat the domain as having no MTA-STS", len(r.Records), stsVersion)
 	}
 	return r
+}
+
+// isSTSRecord reports whether a TXT record is an MTA-STS version 1
+// record. RFC 8461 §3.1 keeps the records that begin with "v=STSv1;";
+// its grammar (sts-field-delim = *WSP ";" *WSP, see erratum 6285) also
+// allows white space before the ";", and a bare "v=STSv1" is a version 1
+// record without fields (malformed). A longer token such as "v=STSv10"
+// is another version and is discarded like any other TXT record.
+func isSTSRecord(t string) bool {
+	rest, ok := strings.CutPrefix(t, stsVersion)
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	return rest == "" || rest[0] == ';'
 }

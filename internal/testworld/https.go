@@ -168,14 +168,58 @@ func (w *HTTPSWorld) serve(rw http.ResponseWriter, r *http.Request) {
 	if ct == "" {
 		ct = "text/plain"
 	}
+	body := []byte(s.body(s.Domain(w.Base)))
+	if s.RawBody != nil {
+		body = s.RawBody
+	}
+	if s.HTTP10 {
+		w.serveHTTP10(rw, ct, body)
+		return
+	}
 	rw.Header().Set("Content-Type", ct)
 	if s.Location != "" {
 		rw.Header().Set("Location", s.Location)
+	}
+	for k, v := range s.Header {
+		rw.Header().Set(k, v)
 	}
 	status := s.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	rw.WriteHeader(status)
-	_, _ = rw.Write([]byte(s.body(s.Domain(w.Base))))
+	if s.Trickle > 0 {
+		rc := http.NewResponseController(rw)
+		for i := range body {
+			if _, err := rw.Write(body[i : i+1]); err != nil {
+				return
+			}
+			if rc.Flush() != nil {
+				return
+			}
+			select {
+			case <-r.Context().Done():
+				return
+			case <-w.done:
+				return
+			case <-time.After(s.Trickle):
+			}
+		}
+		return
+	}
+	_, _ = rw.Write(body)
+}
+
+// serveHTTP10 takes over the connection and answers like an HTTP/1.0
+// server: no Content-Length, no chunking, the body ends at the close.
+func (w *HTTPSWorld) serveHTTP10(rw http.ResponseWriter, ct string, body []byte) {
+	c, buf, err := http.NewResponseController(rw).Hijack()
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(buf, "HTTP/1.0 200 OK\r\nContent-Type: %s\r\n\r\n", ct)
+	buf.Write(body)
+	buf.Flush()
 }

@@ -3,6 +3,7 @@ package testworld
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // CertKind selects the certificate an MTA-STS policy host presents.
@@ -54,6 +55,17 @@ type MTASTSScenario struct {
 	Hang bool
 	// NoPolicyHost leaves out the mta-sts A record.
 	NoPolicyHost bool
+	// Header holds extra response header fields (for example
+	// Content-Encoding), set before the status is written.
+	Header map[string]string
+	// RawBody, when set, is served as the body instead of Policy.
+	RawBody []byte
+	// Trickle, when non-zero, writes the body one byte per Trickle
+	// (flushed each time), a slowloris answer.
+	Trickle time.Duration
+	// HTTP10 answers with a hand-written HTTP/1.0 response (no
+	// Content-Length, the body ends when the connection closes).
+	HTTP10 bool
 }
 
 // Domain returns the scenario's domain under base, without trailing dot.
