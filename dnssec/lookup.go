@@ -107,8 +107,12 @@ func signerOf(set *rrset) string {
 }
 
 // chainTargets lists the names whose chains the response needs: the
-// signer of every signed RRset, or for unsigned data the name itself.
-func chainTargets(msg *dns.Msg) []string {
+// signer of every signed RRset on the CNAME/DNAME chain from qname, or
+// for unsigned data the owner itself. RRsets off that chain, and denial
+// records of zones that do not enclose a name on it, are ignored: a
+// hostile upstream must not make the resolver walk chains for names
+// nobody asked about (each unsigned one costs DS and DNSKEY queries).
+func chainTargets(msg *dns.Msg, qname string, qtype uint16) []string {
 	var out []string
 	add := func(n string) {
 		for _, x := range out {
@@ -119,35 +123,61 @@ func chainTargets(msg *dns.Msg) []string {
 		out = append(out, n)
 	}
 	sets := groupRRsets(msg.Answer)
-	hasDNAME := false
-	for _, s := range sets {
-		if s.rrtype == dns.TypeDNAME && len(s.sigs) > 0 {
-			hasDNAME = true
+	addSet := func(s *rrset) {
+		if sg := signerOf(s); sg != "" {
+			add(sg)
+		} else if len(s.sigs) == 0 {
+			add(s.name)
 		}
 	}
-	for _, s := range sets {
-		if hasDNAME && s.rrtype == dns.TypeCNAME && len(s.sigs) == 0 {
-			continue // synthesised from the DNAME (RFC 6672 §5.3.3)
+	chain := []string{qname}
+	cur := qname
+	for hops := 0; hops <= maxChainHops; hops++ {
+		if set := findRRset(sets, cur, qtype); set != nil {
+			addSet(set)
+			break
 		}
-		if len(s.rrs) > 0 {
-			if sg := signerOf(s); sg != "" {
-				add(sg)
-			} else if len(s.sigs) == 0 && len(s.rrs) > 0 {
-				add(s.name)
+		cname := findRRset(sets, cur, dns.TypeCNAME)
+		dname, dtarget := findDNAME(sets, cur)
+		if dname != nil && cname != nil && len(cname.sigs) == 0 {
+			cname = nil // synthesised from the DNAME (RFC 6672 §5.3.3)
+		}
+		switch {
+		case cname != nil:
+			addSet(cname)
+			cur = canonicalName(cname.rrs[0].(*dns.CNAME).Target)
+		case dname != nil:
+			addSet(dname)
+			cur = dtarget
+		default:
+			hops = maxChainHops + 1
+			continue
+		}
+		chain = append(chain, cur)
+	}
+	encloses := func(zone string) bool {
+		for _, n := range chain {
+			if isSubdomain(n, zone) {
+				return true
 			}
 		}
+		return false
 	}
 	for _, s := range groupRRsets(msg.Ns) {
 		if s.rrtype == dns.TypeNSEC || s.rrtype == dns.TypeNSEC3 || s.rrtype == dns.TypeSOA {
-			if sg := signerOf(s); sg != "" {
+			if sg := signerOf(s); sg != "" && encloses(sg) {
 				add(sg)
-			} else if s.rrtype == dns.TypeSOA && len(s.sigs) == 0 && len(s.rrs) > 0 {
+			} else if s.rrtype == dns.TypeSOA && len(s.sigs) == 0 && len(s.rrs) > 0 && encloses(s.name) {
 				add(s.name) // an unsigned negative answer: prove the zone insecure
 			}
 		}
 	}
 	return out
 }
+
+// maxChainHops bounds the CNAME/DNAME links chainTargets follows in one
+// response; validate enforces the configured limit.
+const maxChainHops = 32
 
 // validate follows the answer from the question through any CNAME and
 // DNAME links to the final RRset or its denial, validating each link with
@@ -164,7 +194,7 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 				why: fmt.Sprintf("every upstream answered %s for %s; a resolver that validates and ignores CD=1 answers SERVFAIL for bogus data, so point --resolver at one that honours CD=1 to see why", dns.RcodeToString[msg.Rcode], cur)})
 		}
 		res.Rcode = msg.Rcode
-		st.prefetchZones(ctx, chainTargets(msg))
+		st.prefetchZones(ctx, chainTargets(msg, cur, res.Type))
 		answer := groupRRsets(msg.Answer)
 		auth := groupRRsets(msg.Ns)
 		done := false
