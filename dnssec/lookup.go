@@ -380,10 +380,11 @@ func (st *lookupState) validateDenial(ctx context.Context, name string, qtype ui
 			return bogus(ReasonMissingRRSIG, "the denial for %s %s is unsigned, but zone %s is signed", name, dns.TypeToString[qtype], zr.keys.zone)
 		}
 		if zr.v.sec == Insecure {
-			// RFC 2308 §5: a negative answer is cached for the SOA TTL.
+			// RFC 2308 §5: a negative answer is cached for the lesser of
+			// the SOA's TTL and its MINIMUM field.
 			for _, s := range auth {
-				if s.rrtype == dns.TypeSOA && len(s.rrs) > 0 {
-					st.noteTTL(minTTL(s.rrs))
+				if s.rrtype == dns.TypeSOA && len(s.rrs) > 0 && isSubdomain(name, s.name) {
+					st.noteTTL(negativeTTL(s.rrs, -1))
 				}
 			}
 		}
@@ -405,8 +406,35 @@ func (st *lookupState) validateDenial(ctx context.Context, name string, qtype ui
 	}
 	if d.sec == Secure {
 		st.noteTTL(d.ttl)
+		// RFC 2308 §5 (and RFC 9077 §3 for the NSEC TTLs noted above): a
+		// negative answer lives no longer than the lesser of the SOA's
+		// TTL and MINIMUM. The SOA of the signer zone must verify like
+		// any other RRset before its numbers are used (RFC 4035 §5.3).
+		if soa := findRRset(auth, zr.keys.zone, dns.TypeSOA); soa != nil {
+			sr := st.verifyRRset(soa, zr.keys, nil)
+			if sr.sec != Secure {
+				return sr.verdict
+			}
+			st.noteTTL(negativeTTL(soa.rrs, sr.ttl))
+		}
 	}
 	return d.verdict
+}
+
+// negativeTTL is min(SOA TTL, SOA MINIMUM) of an SOA RRset (RFC 2308
+// §5), further capped by capTTL when that is not negative (the TTL the
+// SOA's RRSIG allows).
+func negativeTTL(soa []dns.RR, capTTL time.Duration) time.Duration {
+	ttl := minTTL(soa)
+	for _, rr := range soa {
+		if s, ok := rr.(*dns.SOA); ok {
+			ttl = min(ttl, time.Duration(s.Minttl)*time.Second)
+		}
+	}
+	if capTTL >= 0 {
+		ttl = min(ttl, capTTL)
+	}
+	return ttl
 }
 
 // denialFor verifies the NSEC or NSEC3 RRsets of zone z in the authority

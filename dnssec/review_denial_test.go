@@ -1,0 +1,62 @@
+package dnssec
+
+import (
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// signedSet builds the rrset of rrs signed by k.
+func signedSet(t *testing.T, k testKey, now time.Time, rrs ...dns.RR) *rrset {
+	t.Helper()
+	return &rrset{name: canonicalName(rrs[0].Header().Name), rrtype: rrs[0].Header().Rrtype, rrs: rrs,
+		sigs: []*dns.RRSIG{k.sign(t, rrs, now.Add(-time.Hour), now.Add(30*24*time.Hour))}}
+}
+
+// TestNegativeTTLFromSOA: the TTL of a NODATA or NXDOMAIN answer is the
+// lesser of the SOA's TTL and MINIMUM (RFC 2308 §5), even when the
+// signer gave the NSEC records a longer TTL (as signers did before RFC
+// 9077); and a forged SOA makes the denial Bogus.
+func TestNegativeTTLFromSOA(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	zsk := newTestKey(t, "example.test.", dns.ECDSAP256SHA256, 256)
+	z := &zoneKeys{zone: "example.test.", keys: []*dns.DNSKEY{zsk.pub}}
+	soa := mustRR(t, "example.test. 3600 IN SOA ns.example.test. h.example.test. 1 7200 3600 1209600 60")
+	apex := nsec("example.test.", "www.example.test.", dns.TypeSOA, dns.TypeNS, dns.TypeNSEC, dns.TypeRRSIG, dns.TypeDNSKEY)
+	apex.Hdr.Ttl = 3600
+	www := nsec("www.example.test.", "example.test.", dns.TypeA, dns.TypeNSEC, dns.TypeRRSIG)
+	www.Hdr.Ttl = 3600
+	for _, tc := range []struct {
+		name  string
+		qname string
+		qtype uint16
+		rcode int
+	}{
+		{"nodata", "www.example.test.", dns.TypeAAAA, dns.RcodeSuccess},
+		{"nxdomain", "zzz.example.test.", dns.TypeA, dns.RcodeNameError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			auth := []*rrset{signedSet(t, zsk, now, soa), signedSet(t, zsk, now, apex), signedSet(t, zsk, now, www)}
+			st := testState(t, now, nil)
+			st.zones["example.test."] = zoneResult{v: secure, keys: z}
+			v := st.validateDenial(t.Context(), tc.qname, tc.qtype, tc.rcode, auth)
+			if v.sec != Secure {
+				t.Fatalf("%+v", v)
+			}
+			if st.minTTL != 60*time.Second {
+				t.Errorf("negative TTL %v, want 60s (SOA MINIMUM)", st.minTTL)
+			}
+			forged := *auth[0]
+			fsoa := dns.Copy(soa).(*dns.SOA)
+			fsoa.Minttl = 86400
+			forged.rrs = []dns.RR{fsoa}
+			auth[0] = &forged
+			st = testState(t, now, nil)
+			st.zones["example.test."] = zoneResult{v: secure, keys: z}
+			if v := st.validateDenial(t.Context(), tc.qname, tc.qtype, tc.rcode, auth); v.sec != Bogus {
+				t.Errorf("forged SOA accepted: %+v", v)
+			}
+		})
+	}
+}
