@@ -150,7 +150,9 @@ func postfixDelivery(line string) (msg, rcpt, kind string) {
 	}
 	msg = rest[:k]
 	rest = rest[k+len(": to=<"):]
-	end := strings.IndexByte(rest, '>')
+	// RFC 5321 §4.1.2: a quoted local part may hold ">" (and "@"), so
+	// the address ends at the first ">" outside quotes.
+	end := addrEnd(rest, '>')
 	if end < 0 {
 		return "", "", ""
 	}
@@ -180,25 +182,16 @@ func eximDelivery(line string) (msg, rcpt, kind string) {
 		}
 		rest := line[at+len(fields[i])+2:]
 		rest = strings.TrimLeft(rest, " ")
-		if strings.HasPrefix(rest, "\"") {
-			// "quoted local part"@domain: skip to the closing quote.
-			q := strings.IndexByte(rest[1:], '"')
-			if q < 0 {
-				return "", "", ""
-			}
-			end := strings.IndexByte(rest[q+2:], ' ')
-			if end < 0 {
-				rcpt, rest = rest, ""
-			} else {
-				rcpt, rest = rest[:q+2+end], rest[q+2+end:]
-			}
-		} else {
-			end := strings.IndexByte(rest, ' ')
-			if end < 0 {
-				rcpt, rest = rest, ""
-			} else {
-				rcpt, rest = rest[:end], rest[end:]
-			}
+		// The address ends at the first space outside a quoted local
+		// part ("a b"@example.org, RFC 5321 §4.1.2).
+		end := addrEnd(rest, ' ')
+		switch {
+		case end >= 0:
+			rcpt, rest = rest[:end], rest[end:]
+		case strings.HasPrefix(rest, "\"") && !strings.Contains(rest[1:], "\""):
+			return "", "", "" // an unterminated quote
+		default:
+			rcpt, rest = rest, ""
 		}
 		if !strings.Contains(rest, " H=") {
 			return "", "", ""
@@ -211,7 +204,17 @@ func eximDelivery(line string) (msg, rcpt, kind string) {
 // recipientDomain returns the normalised domain of an address, if it has
 // one that is a domain name.
 func recipientDomain(addr string) (string, bool) {
-	at := strings.LastIndexByte(addr, '@')
+	// The domain follows the last "@" outside a quoted local part: an
+	// "@" inside quotes ("x@evil.example"@example.org, or a quoted local
+	// part with no domain at all) names no domain.
+	at := addrEnd(addr, '@')
+	for at >= 0 {
+		next := addrEnd(addr[at+1:], '@')
+		if next < 0 {
+			break
+		}
+		at += 1 + next
+	}
 	if at < 0 {
 		return "", false
 	}
@@ -220,4 +223,22 @@ func recipientDomain(addr string) (string, bool) {
 		return "", false
 	}
 	return d, true
+}
+
+// addrEnd returns the index of the first stop byte in s outside a
+// quoted string (RFC 5321 §4.1.2 Quoted-string, with backslash pairs), or
+// -1 when there is none or a quote is left open.
+func addrEnd(s string, stop byte) int {
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quoted && c == '\\':
+			i++ // quoted-pairSMTP: the next byte is literal
+		case c == '"':
+			quoted = !quoted
+		case !quoted && c == stop:
+			return i
+		}
+	}
+	return -1
 }
