@@ -335,6 +335,9 @@ func (st *lookupState) validateSet(ctx context.Context, set *rrset, auth []*rrse
 	if !equalNames(zr.keys.zone, signer) {
 		return bogus(ReasonNoMatchingDNSKEY, "the signer %s of %s is not a zone (no DS proven at it)", signer, set.name)
 	}
+	if v, bad := st.wrongSigner(set, signer, auth); bad {
+		return v
+	}
 	sr := st.verifyRRset(set, zr.keys, nil)
 	st.addSignatures(zr.keys.zone, sr.tried)
 	if sr.sec != Secure {
@@ -354,6 +357,45 @@ func (st *lookupState) validateSet(ctx context.Context, set *rrset, auth []*rrse
 		return d.verdict
 	}
 	return secure
+}
+
+// wrongSigner checks that signer is the zone that contains set (RFC 4035
+// §5.3.1): a DS RRset lives in the parent, so it is never signed by the
+// zone at its owner (RFC 4035 §2.4); the apex-only types DNSKEY, SOA and
+// NSEC3PARAM are signed by the zone at their owner; and no zone cut may
+// lie between the signer and the owner, or the signer (a parent) would
+// be vouching for its child's data. Cuts are known from the validated
+// chain cache and from NS RRsets in the response's authority section; no
+// extra queries are sent for this check.
+func (st *lookupState) wrongSigner(set *rrset, signer string, auth []*rrset) (verdict, bool) {
+	name := set.name + " " + dns.TypeToString[set.rrtype]
+	switch set.rrtype {
+	case dns.TypeDS:
+		if equalNames(signer, set.name) && set.name != "." {
+			return bogus(ReasonSignatureInvalid, "%s is signed by the child zone %s; a DS RRset must be signed by the parent (RFC 4035 §2.4)", name, signer), true
+		}
+	case dns.TypeDNSKEY, dns.TypeSOA, dns.TypeNSEC3PARAM:
+		if !equalNames(signer, set.name) {
+			return bogus(ReasonSignatureInvalid, "%s is apex data of zone %s but signed by %s (RFC 4035 §5.3.1)", name, set.name, signer), true
+		}
+	}
+	bottom := set.name
+	if set.rrtype == dns.TypeDS {
+		bottom = parentName(set.name)
+	}
+	for n := bottom; !equalNames(n, signer) && isSubdomain(n, signer) && n != "."; n = parentName(n) {
+		cut := false
+		if ci, ok := st.r.cuts.get(n, st.now); ok && (ci.kind == cutSecure || ci.kind == cutInsecure) {
+			cut = true
+		}
+		if ns := findRRset(auth, n, dns.TypeNS); ns != nil {
+			cut = true
+		}
+		if cut {
+			return bogus(ReasonSignatureInvalid, "%s is signed by %s, but %s is a zone cut between them: the data belongs to the child zone (RFC 4035 §5.3.1)", name, signer, n), true
+		}
+	}
+	return verdict{}, false
 }
 
 // validateDenial validates an NXDOMAIN or NODATA answer for name/qtype.
