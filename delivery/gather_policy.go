@@ -224,14 +224,43 @@ func txtPosture(ctx context.Context, lk dnssec.Lookuper, qname, version string, 
 	return p
 }
 
-// hasVersion reports whether the record starts with the version tag,
-// case-insensitively, followed by a separator or the end.
+// hasVersion reports whether the record is one of the protocol whose
+// version tag is version ("v=spf1" or "v=DMARC1").
 func hasVersion(s, version string) bool {
+	if version == "v=DMARC1" {
+		return isDMARCRecord(s)
+	}
+	// RFC 7208 §4.5: the record begins with the version section
+	// "v=spf1", which ends at a space or the end of the record ("v=spf10"
+	// and "v=spf1;..." are not SPF records). ABNF strings are
+	// case-insensitive (RFC 5234 §2.3).
 	if len(s) < len(version) || !strings.EqualFold(s[:len(version)], version) {
 		return false
 	}
 	rest := s[len(version):]
-	return rest == "" || rest[0] == ' ' || rest[0] == ';' || rest[0] == '\t'
+	return rest == "" || rest[0] == ' '
+}
+
+// isDMARCRecord reports whether the record begins with the DMARC version
+// tag. RFC 7489 §6.4: dmarc-version = "v" *WSP "=" *WSP %x44 %x4d %x41
+// %x52 %x43 %x31, and it must be the first tag (§6.3): the tag name is
+// case-insensitive, "DMARC1" is not, white space may surround "=", and
+// the tag ends at a ";" (dmarc-sep = *WSP ";" *WSP) or the record's end.
+func isDMARCRecord(s string) bool {
+	if s == "" || s[0] != 'v' && s[0] != 'V' {
+		return false
+	}
+	rest := strings.TrimLeft(s[1:], " \t")
+	rest, ok := strings.CutPrefix(rest, "=")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutPrefix(strings.TrimLeft(rest, " \t"), "DMARC1")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	return rest == "" || rest[0] == ';'
 }
 
 // parseSPF records the qualifier of the "all" mechanism (RFC 7208 §5.1).
@@ -258,6 +287,16 @@ func parseDMARC(rec string, p *Posture) {
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "p":
 			p.Policy = strings.ToLower(strings.TrimSpace(v))
+			switch p.Policy {
+			case "none", "quarantine", "reject":
+			default:
+				// RFC 7489 §6.3: p is one of none, quarantine and
+				// reject; anything else is no valid policy.
+				p.Found = false
+				p.Error = fmt.Sprintf("the p= tag %q is not none, quarantine or reject (RFC 7489 §6.3)", truncateText(v, 40))
+				p.Policy = ""
+				return
+			}
 		case "rua":
 			for _, u := range strings.Split(v, ",") {
 				if u = strings.TrimSpace(u); u != "" {
@@ -270,4 +309,11 @@ func parseDMARC(rec string, p *Posture) {
 		p.Found = false
 		p.Error = "the record has no p= tag (RFC 7489 §6.3)"
 	}
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
