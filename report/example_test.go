@@ -38,12 +38,16 @@ func ExampleWriteText() {
 	}
 	// Output:
 	// example.net: CRITICAL - every sender defers: the MX lookup is bogus: RRSIG MX example.net. expired
-	//   DANE sender:         defer (the MX lookup is bogus: RRSIG MX example.net. expired)
-	//   MTA-STS sender:      defer (the MX lookup is bogus: RRSIG MX example.net. expired)
-	//   DANE+MTA-STS sender: defer (the MX lookup is bogus: RRSIG MX example.net. expired)
+	//   DANE sender:         defer (the MX lookup is bogus: RRSIG MX example.net.
+	//       expired)
+	//   MTA-STS sender:      defer (the MX lookup is bogus: RRSIG MX example.net.
+	//       expired)
+	//   DANE+MTA-STS sender: defer (the MX lookup is bogus: RRSIG MX example.net.
+	//       expired)
 	//   MX lookup: bogus (RRSIG MX example.net. expired)
 	//   MTA-STS: no policy
 	//   failures:
-	//     dnssec-invalid [dnssec]: the MX lookup is bogus: RRSIG MX example.net. expired
+	//     dnssec-invalid [dnssec]: the MX lookup is bogus: RRSIG MX example.net.
+	//         expired
 	//   time 0.000s (dns 0.000s, smtp 0.000s, mta-sts 0.000s), 0 DNS queries
 }

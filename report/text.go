@@ -22,7 +22,8 @@ const (
 )
 
 // WriteText writes the reports for people: per domain a verdict line
-// first ("example.org: OK - DANE verified ..."), then what each kind of
+// first ("example.org: OK - DANE verified ..."), on one line whatever its
+// length, then, wrapped at 80 columns, what each kind of
 // enforcing sender would do, then every MX host with its TLSA records and
 // every address with its probe and verdicts, then failures, warnings and
 // notes. Domains are separated by a blank line.
@@ -49,9 +50,14 @@ type textWriter struct {
 	color bool
 }
 
-// line writes one line of output, sanitized for the terminal.
+// textWidth is the column the text report wraps at: the classic terminal
+// width, which is also what cron mail and most pagers show unwrapped.
+const textWidth = 80
+
+// line writes one line of output, sanitized for the terminal and wrapped
+// at textWidth columns (see wrap).
 func (t *textWriter) line(format string, a ...any) {
-	t.w.WriteString(sanitize(fmt.Sprintf(format, a...), t.color))
+	t.w.WriteString(wrap(sanitize(fmt.Sprintf(format, a...), t.color), textWidth))
 	t.w.WriteByte('\n')
 }
 
@@ -91,7 +97,10 @@ func (t *textWriter) verdict(v string) string {
 }
 
 func (t *textWriter) domain(r *delivery.DomainReport) {
-	t.line("%s: %s - %s", t.paint(ansiBold, r.Domain), t.status(r.Status), r.Summary)
+	// The verdict line stays whole however long it is: it is what grep,
+	// head -1 and a cron mail's reader look at. Every other line wraps.
+	t.w.WriteString(sanitize(fmt.Sprintf("%s: %s - %s", t.paint(ansiBold, r.Domain), t.status(r.Status), r.Summary), t.color))
+	t.w.WriteByte('\n')
 	t.outcome("DANE sender", r.Outcome.DANE)
 	t.outcome("MTA-STS sender", r.Outcome.MTASTS)
 	t.outcome("DANE+MTA-STS sender", r.Outcome.Both)
@@ -128,7 +137,11 @@ func (t *textWriter) domain(r *delivery.DomainReport) {
 }
 
 func (t *textWriter) outcome(who string, o delivery.SenderOutcome) {
-	s := fmt.Sprintf("  %-20s %s", who+":", t.verdict(string(o.Action)))
+	action := string(o.Action)
+	if action == "" {
+		action = "unknown (not checked)"
+	}
+	s := fmt.Sprintf("  %-20s %s", who+":", t.verdict(action))
 	if o.Via != "" {
 		s += " via " + o.Via
 	}
@@ -170,11 +183,17 @@ func (t *textWriter) mx(m *delivery.MXReport) {
 	head += ", mta-sts " + t.verdict(string(m.MTASTS))
 	t.line("%s", head)
 	addr := "    addresses: " + t.verdict(m.DNSSEC.String())
-	if m.A != nil {
-		addr += ", A " + m.A.DNSSEC.String() + lookupDetail(*m.A)
-	}
-	if m.AAAA != nil {
-		addr += ", AAAA " + m.AAAA.DNSSEC.String() + lookupDetail(*m.AAAA)
+	switch {
+	case m.A != nil && m.AAAA != nil && m.A.DNSSEC == m.AAAA.DNSSEC && lookupDetail(*m.A) == lookupDetail(*m.AAAA):
+		// The same answer twice (typically an unsigned zone): say it once.
+		addr += ", A and AAAA " + m.A.DNSSEC.String() + lookupDetail(*m.A)
+	default:
+		if m.A != nil {
+			addr += ", A " + m.A.DNSSEC.String() + lookupDetail(*m.A)
+		}
+		if m.AAAA != nil {
+			addr += ", AAAA " + m.AAAA.DNSSEC.String() + lookupDetail(*m.AAAA)
+		}
 	}
 	if m.Canonical != "" && m.Canonical != m.Host {
 		addr += ", CNAME to " + m.Canonical
@@ -195,18 +214,26 @@ func (t *textWriter) mx(m *delivery.MXReport) {
 		case len(tl.Records) == 0:
 			line += ", no records"
 		default:
-			line += fmt.Sprintf(", %d record%s", len(tl.Records), pluralS(len(tl.Records)))
+			usable := 0
+			for _, rec := range tl.Records {
+				if rec.Usable {
+					usable++
+				}
+			}
+			line += fmt.Sprintf(", %d record%s, %d usable", len(tl.Records), pluralS(len(tl.Records)), usable)
 		}
 		if tl.BaseDomain != "" && tl.BaseDomain != m.Host {
 			line += ", base domain " + tl.BaseDomain
 		}
 		t.line("%s", line)
+		// One record per line as it appears in the zone, so that a
+		// SHA-256 record fits in 80 columns; only unusable ones are marked.
 		for _, rec := range tl.Records {
-			use := "usable"
-			if !rec.Usable {
-				use = t.paint(ansiYellow, "unusable")
+			if rec.Usable {
+				t.line("      %s", rec)
+				continue
 			}
-			t.line("      %s  %s", rec, use)
+			t.line("      %s  %s", rec, t.paint(ansiYellow, "unusable"))
 		}
 	}
 	if len(m.ReferenceIDs) > 0 {
@@ -243,7 +270,10 @@ func (t *textWriter) address(a *delivery.AddressReport) {
 	if a.MTASTSReason != "" {
 		sts += " (" + string(a.MTASTSReason) + ")"
 	}
-	t.line("    %-15s %s, %s, %s, %s", a.IP, probe, dane, sts, a.Time)
+	// Two lines, so that each fits in 80 columns: what the server did,
+	// then what the two policies make of it.
+	t.line("    %s: %s, %s", a.IP, probe, a.Time)
+	t.line("      %s, %s", dane, sts)
 	if a.Error != "" {
 		stage := a.ErrorStage
 		if stage == "" {
@@ -256,12 +286,15 @@ func (t *textWriter) address(a *delivery.AddressReport) {
 		if i > 0 {
 			role = fmt.Sprintf("ca %d", i)
 		}
-		t.line("      %-4s %s (issuer %s), valid %s to %s", role, c.Subject, c.Issuer,
-			c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
+		// One fact per line, so that subjects and the 64-digit SPKI
+		// SHA-256 digest fit in 80 columns.
+		t.line("      %s %s", role, c.Subject)
+		t.line("        issuer %s", c.Issuer)
+		t.line("        valid %s to %s", c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
 		if len(c.DNSNames) > 0 {
-			t.line("           names %s", strings.Join(c.DNSNames, " "))
+			t.line("        names %s", strings.Join(c.DNSNames, " "))
 		}
-		t.line("           spki sha256 %s", c.SPKISHA256)
+		t.line("        spki %s", c.SPKISHA256)
 	}
 }
 

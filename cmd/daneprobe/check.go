@@ -32,7 +32,9 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"every failure with its RFC 8460 (TLS-RPT) result type.\n\n" +
 	"Output: a verdict line per domain then the details (colour only on a terminal without\n" +
 	"NO_COLOR); --json for one object per domain (schema in report/SCHEMA.md); --nagios for the\n" +
-	"monitoring-plugin line with performance data; --quiet prints nothing when every domain is OK.\n\n" +
+	"monitoring-plugin line with performance data; --prometheus for the textfile collector;\n" +
+	"--quiet prints nothing when every domain is OK (text and --json; --nagios and --prometheus\n" +
+	"always print, as monitoring systems need).\n\n" +
 	"Exit status (the worst over all domains):\n" +
 	"  0  OK: mail is delivered as the published policies promise (also a null MX)\n" +
 	"  1  WARNING: partial or unusable DANE, an unreachable address, MTA-STS testing failures,\n" +
@@ -99,7 +101,7 @@ func checkCommand() *cli.Command {
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per domain (stable schema, see report/SCHEMA.md)"},
 		&cli.BoolFlag{Name: "nagios", Usage: "print the monitoring-plugin status line with performance data (Nagios, Icinga, Naemon, Sensu)"},
 		&cli.BoolFlag{Name: "prometheus", Usage: "print the Prometheus text exposition format (for node_exporter's textfile collector)"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the domains whose status is not OK (for cron: silence means all is well)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the domains whose status is not OK (for cron: silence means all is well); ignored with --nagios and --prometheus, which always print"},
 	)
 	return &cli.Command{
 		Name:        "check",
@@ -194,7 +196,10 @@ func runCheck(c *cli.Context) error {
 func printReports(c *cli.Context, reports []delivery.DomainReport) error {
 	worst := delivery.WorstOf(reports)
 	shown := reports
-	if c.Bool("quiet") {
+	// A monitoring plugin must always print its status line, and a
+	// Prometheus textfile must always hold every series (a missing one
+	// reads as "no data", not as OK): --quiet applies to text and JSON only.
+	if c.Bool("quiet") && !c.Bool("nagios") && !c.Bool("prometheus") {
 		shown = nil
 		for _, r := range reports {
 			if r.Status != delivery.StatusOK {

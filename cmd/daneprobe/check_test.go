@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/daneprobe/daneprobe/internal/testworld"
 )
@@ -302,6 +303,52 @@ func TestCheckQuiet(t *testing.T) {
 	code, out, _ = w.check(t, "-q", "dane-ee.mail.test", "partial.mail.test")
 	if code != exitWarning || !strings.Contains(out, "partial.mail.test: WARNING") || strings.Contains(out, "dane-ee.mail.test: OK") {
 		t.Errorf("one warning: exit %d, output:\n%s", code, out)
+	}
+}
+
+// TestCheckQuietMonitoring: --quiet does not silence --nagios or
+// --prometheus, since a plugin without a status line and a textfile
+// without series both read as broken to the monitoring system.
+func TestCheckQuietMonitoring(t *testing.T) {
+	w := startMailWorld(t)
+	code, out, _ := w.check(t, "--quiet", "--nagios", "dane-ee.mail.test")
+	if code != exitOK || !strings.HasPrefix(out, "DANE OK - dane-ee.mail.test") {
+		t.Errorf("--quiet --nagios: exit %d, output %q", code, out)
+	}
+	code, out, _ = w.check(t, "-q", "--prometheus", "dane-ee.mail.test")
+	if code != exitOK || !strings.Contains(out, `daneprobe_status{domain="dane-ee.mail.test"} 0`) {
+		t.Errorf("-q --prometheus: exit %d, output %q", code, out)
+	}
+	code, out, _ = w.check(t, "-q", "--json", "dane-ee.mail.test")
+	if code != exitOK || out != "" {
+		t.Errorf("-q --json, all OK: exit %d, output %q", code, out)
+	}
+}
+
+// TestCheckTextFits80Columns: every line of the text report but the
+// verdict line fits an 80-column terminal, and the verdict line stays one
+// line (grep, head -1, cron mail).
+func TestCheckTextFits80Columns(t *testing.T) {
+	w := startMailWorld(t)
+	_, out, _ := w.check(t, "partial.mail.test", "sts-enforce-fail.mail.test", "unusable-tlsa.mail.test")
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	verdicts := 0
+	for i, l := range lines {
+		if l != "" && !strings.HasPrefix(l, " ") {
+			// A verdict line: whole, so the next line is the first detail.
+			verdicts++
+			if i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "  DANE sender:") {
+				t.Errorf("verdict line %d is followed by %q, want the DANE sender line", i+1, lines[i+1])
+			}
+			continue
+		}
+		// An unusable record keeps its digest whole and marked.
+		if n := utf8.RuneCountInString(l); n > 80 && !strings.HasSuffix(l, "  unusable") {
+			t.Errorf("line %d has %d columns: %q", i+1, n, l)
+		}
+	}
+	if verdicts != 3 {
+		t.Errorf("%d verdict lines, want 3:\n%s", verdicts, out)
 	}
 }
 

@@ -32,7 +32,7 @@ func lookupCommand() *cli.Command {
 			"Exit status: 0 the lookup completed (secure or insecure, also NXDOMAIN and NODATA);\n" +
 			"2 the answer is bogus; 3 no upstream gave a usable answer (indeterminate) or the input was unusable.",
 		Flags: append(resolverFlags(),
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (name, type, rcode, security, reason, why, answer, warnings, ttl, chain)"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (name, type, rcode, security and its synonym dnssec, reason, why, answer, warnings, ttl, chain)"},
 			&cli.BoolFlag{Name: "trace", Usage: "print the authentication chain that was used"},
 		),
 		Action: runLookup,
@@ -118,9 +118,9 @@ func statusLine(res *dnssec.Result) string {
 }
 
 func writeLookupText(w io.Writer, res *dnssec.Result, trace bool) {
-	for _, rr := range res.Answer {
-		fmt.Fprintln(w, rr.String())
-	}
+	// The verdict first, as a zone-file comment, so that the output can
+	// still be pasted into a zone file; then the rcode, then the records.
+	fmt.Fprintf(w, "; security: %s\n", statusLine(res))
 	switch {
 	case res.Rcode == dns.RcodeNameError:
 		fmt.Fprintf(w, "; %s %s: NXDOMAIN (the name does not exist)\n", res.Name, dns.TypeToString[res.Type])
@@ -129,7 +129,9 @@ func writeLookupText(w io.Writer, res *dnssec.Result, trace bool) {
 	case res.Rcode != dns.RcodeSuccess:
 		fmt.Fprintf(w, "; %s %s: %s\n", res.Name, dns.TypeToString[res.Type], dns.RcodeToString[res.Rcode])
 	}
-	fmt.Fprintf(w, "; security: %s\n", statusLine(res))
+	for _, rr := range res.Answer {
+		fmt.Fprintln(w, rr.String())
+	}
 	for _, x := range res.Warnings {
 		fmt.Fprintf(w, "; warning: %s\n", x)
 	}
@@ -166,10 +168,13 @@ func writeLookupText(w io.Writer, res *dnssec.Result, trace bool) {
 
 // lookupJSON is the stable JSON form of a lookup result.
 type lookupJSON struct {
-	Name     string             `json:"name"`
-	Type     string             `json:"type"`
-	Rcode    string             `json:"rcode"`
-	Security dnssec.Security    `json:"security"`
+	Name     string          `json:"name"`
+	Type     string          `json:"type"`
+	Rcode    string          `json:"rcode"`
+	Security dnssec.Security `json:"security"`
+	// DNSSEC repeats Security under the name every other command's JSON
+	// uses for the same verdict ("dnssec" in check, scan and mtasts).
+	DNSSEC   dnssec.Security    `json:"dnssec"`
 	Reason   string             `json:"reason"`
 	Why      string             `json:"why,omitempty"`
 	Answer   []string           `json:"answer"`
@@ -184,6 +189,7 @@ func writeLookupJSON(w io.Writer, res *dnssec.Result, trace bool) error {
 		Type:     dns.TypeToString[res.Type],
 		Rcode:    dns.RcodeToString[res.Rcode],
 		Security: res.Security,
+		DNSSEC:   res.Security,
 		Reason:   string(res.Reason),
 		Why:      res.Why,
 		Answer:   []string{},

@@ -128,7 +128,7 @@ func TestLookupJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &j); err != nil {
 		t.Fatal(err)
 	}
-	if j["security"] != "secure" || j["reason"] != "" || len(j["answer"].([]any)) != 1 {
+	if j["security"] != "secure" || j["dnssec"] != "secure" || j["reason"] != "" || len(j["answer"].([]any)) != 1 {
 		t.Errorf("unexpected JSON: %s", out)
 	}
 	if _, ok := j["chain"]; ok {
@@ -203,7 +203,7 @@ func TestLookupHelp(t *testing.T) {
 	}
 }
 
-var updateLookupGolden = flag.Bool("update-lookup", false, "rewrite the golden files of the lookup command in testdata/dnssec/lookup")
+var updateLookupGolden = flag.Bool("update-lookup", false, "rewrite the golden files of the lookup command in testdata/check/lookup")
 
 // TestLookupGolden pins the output format of lookup for answers whose
 // output does not depend on keys or time.
@@ -222,7 +222,7 @@ func TestLookupGolden(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			_, out, _ := runLookupCmd(t, world, tc.args...)
-			path := filepath.Join("..", "..", "testdata", "dnssec", "lookup", tc.file)
+			path := filepath.Join("..", "..", "testdata", "check", "lookup", tc.file)
 			if *updateLookupGolden {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
@@ -265,6 +265,26 @@ func TestLookupPolicyFlags(t *testing.T) {
 		}
 		if tc.security != "" && !strings.Contains(out, tc.security) {
 			t.Errorf("%v %s: output lacks %q:\n%s", tc.flags, tc.name, tc.security, out)
+		}
+	}
+}
+
+// TestLookupVerdictFirst: the first line of the text output is the
+// verdict, also when the answer is bogus (its records must not read as
+// the result), and the records follow.
+func TestLookupVerdictFirst(t *testing.T) {
+	world := lookupWorld(t, testworld.DNSOptions{})
+	for _, tc := range []struct {
+		name, first, later string
+	}{
+		{"www.expired.test", "; security: bogus (signature-expired)", "www.expired.test.\t"},
+		{"www.alg13.test", "; security: secure", "www.alg13.test.\t"},
+		{"nope.nsec3.test", "; security: secure", "NXDOMAIN"},
+	} {
+		_, out, _ := runLookupCmd(t, world, tc.name, "A")
+		first, rest, _ := strings.Cut(out, "\n")
+		if !strings.HasPrefix(first, tc.first) || !strings.Contains(rest, tc.later) {
+			t.Errorf("%s: first line %q (want %q), then:\n%s", tc.name, first, tc.first, rest)
 		}
 	}
 }

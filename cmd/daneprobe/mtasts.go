@@ -110,6 +110,11 @@ func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now 
 		return &exitError{code: exitUnknown, err: err}
 	}
 	if c.Bool("json") {
+		if rep.Findings == nil {
+			// An empty list, not null, as in check --json: consumers
+			// iterate over it without a nil check.
+			rep.Findings = []mtasts.Finding{}
+		}
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {

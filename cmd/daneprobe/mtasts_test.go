@@ -113,6 +113,19 @@ func TestMTASTSCommandJSON(t *testing.T) {
 	}
 }
 
+// TestMTASTSCommandJSONEmptyFindings: a domain without findings has an
+// empty findings list, not null, as check --json has.
+func TestMTASTSCommandJSONEmptyFindings(t *testing.T) {
+	h, flags := mtastsWorld(t)
+	code, out, errOut := runMTASTSCmd(t, append(flags, "--json"), h.Domain("enforce"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"findings": []`) {
+		t.Errorf("want an empty findings list:\n%s", out)
+	}
+}
+
 // TestMTASTSCommandTrust shows the policy host's certificate is checked
 // against the system roots plus --ca-file: without the test CA the fetch
 // fails as sts-webpki-invalid.
