@@ -199,6 +199,11 @@ const (
 	maxChainNames = 32
 )
 
+// maxDSDigests bounds the DNSKEY digests computed to match one DS RRset
+// to one DNSKEY RRset (only pairs whose key tag and algorithm agree are
+// digested).
+const maxDSDigests = 64
+
 // cutFuture is one name's validation shared by the concurrent chain
 // walks of one lookup (the zones of a CNAME chain share their
 // ancestors), so common links are verified once.
@@ -404,11 +409,23 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 	}
 	zk := &zoneKeys{zone: zone}
 	var matched []*dns.DNSKEY
+	digests := 0
 	for _, rr := range set.rrs {
 		k := rr.(*dns.DNSKEY)
 		zk.keys = append(zk.keys, k)
 		m := false
+		tag := k.KeyTag()
 		for _, d := range usable {
+			if d.KeyTag != tag || d.Algorithm != k.Algorithm {
+				continue
+			}
+			// KeyTrap applied to DS matching: many DS records and keys
+			// sharing one tag would cost a digest per pair. A zone needs
+			// a handful (a KSK or two per algorithm, a DS or two per
+			// key), so the digests computed per DNSKEY RRset are bounded.
+			if digests++; digests > maxDSDigests {
+				return fail(bogus(ReasonResourceLimit, "matching the %s records of %s to its DNSKEYs needs more than %d digest computations", via, zone, maxDSDigests))
+			}
 			if dsMatches(d, k) {
 				m = true
 			}
