@@ -194,6 +194,11 @@ func runScan(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Check the input before the output is created, so that a mistyped
+	// list name leaves no empty --out file behind.
+	if err := checkScanInput(c); err != nil {
+		return err
+	}
 	stderr := c.App.ErrWriter
 	var summary scan.Summary
 
@@ -300,6 +305,9 @@ func runScan(c *cli.Context) error {
 	if err := writeScanSummary(c, &summary, info); err != nil {
 		return err
 	}
+	if in.Read == 0 && resumed == 0 && runErr == nil && !st.Canceled {
+		fmt.Fprintln(stderr, "daneprobe: scan: the input holds no domain names: nothing was checked")
+	}
 	switch {
 	case runErr != nil:
 		return &exitError{code: exitUnknown, err: fmt.Errorf("scan: %w", runErr)}
@@ -311,6 +319,26 @@ func runScan(c *cli.Context) error {
 		return exitWith(exitWarning)
 	}
 	return exitWith(exitOK)
+}
+
+// checkScanInput refuses, as a usage error, a domain list or maillog that
+// does not exist or is a directory.
+func checkScanInput(c *cli.Context) error {
+	flag, path := "scan", c.Args().First()
+	if log := c.String("from-maillog"); log != "" {
+		flag, path = "--from-maillog", log
+	}
+	if path == "" || path == "-" {
+		return nil // standard input
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return usageErrorf("%s: %v", flag, err)
+	case st.IsDir():
+		return usageErrorf("%s: %s is a directory: want a file", flag, path)
+	}
+	return nil
 }
 
 // scanInput opens the domain source: a list file, standard input or a

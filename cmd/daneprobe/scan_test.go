@@ -299,6 +299,9 @@ func TestScanUsageErrors(t *testing.T) {
 		{[]string{"--resolver", "127.0.0.1:1", filepath.Join(dir, "missing.txt")}, "missing.txt"},
 		{[]string{"--from-maillog", filepath.Join(dir, "missing.log")}, "missing.log"},
 		{[]string{"-4", "-6", list}, "exclude"},
+		{[]string{dir}, "is a directory: want a file"},
+		{[]string{"--from-maillog", dir}, "--from-maillog: " + dir + " is a directory"},
+		{[]string{"--out", filepath.Join(dir, "nodir", "out.jsonl"), list}, "--out: open"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
@@ -306,6 +309,36 @@ func TestScanUsageErrors(t *testing.T) {
 		if code != exitUnknown || !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 3 and one line with %q", c.args, code, stderr.String(), c.want)
 		}
+	}
+}
+
+// TestScanBadInputLeavesNoOutput: a list that cannot be read is refused
+// before --out is created, so that no empty output file is left behind
+// (it would make the next run ask for --resume).
+func TestScanBadInputLeavesNoOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"daneprobe", "scan", "--resolver", "127.0.0.1:1", "--out", out, filepath.Join(dir, "missing.txt")}, &stdout, &stderr)
+	if code != exitUnknown {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("--out file created for a missing list: %v", err)
+	}
+}
+
+// TestScanEmptyInput: an empty list is no error (exit 0), but says that
+// nothing was checked.
+func TestScanEmptyInput(t *testing.T) {
+	list := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(list, []byte("# nothing here\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"daneprobe", "scan", "--resolver", "127.0.0.1:1", list}, &stdout, &stderr)
+	if code != exitOK || stdout.Len() != 0 || !strings.Contains(stderr.String(), "the input holds no domain names: nothing was checked") {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, stdout.String(), stderr.String())
 	}
 }
 
