@@ -101,6 +101,12 @@ type Result struct {
 	// TLS.
 	InjectedBytes []byte `json:"injected_bytes,omitempty"`
 	InjectedCount int    `json:"injected_count,omitempty"`
+	// InjectedLate is true when the injected bytes arrived after the
+	// probe had read the 220 (a later packet): they reached the TLS
+	// client as a malformed record and failed the handshake
+	// (OutcomeProtocol). InjectedBytes then holds what the TLS client
+	// read before it gave up.
+	InjectedLate bool `json:"injected_late,omitempty"`
 
 	// TLS is nil when no handshake got as far as the server's
 	// certificates.
@@ -127,16 +133,31 @@ type TLSFacts struct {
 	CipherName  string `json:"cipher_name"`
 	// ServerName is the SNI that was sent.
 	ServerName string `json:"server_name"`
-	// Chain is the chain as presented, leaf first, in DER.
+	// Chain is the chain as presented, leaf first, in DER: at most
+	// MaxChainCerts certificates and MaxChainBytes bytes are kept (the
+	// leaf always), so a hostile server cannot make every cached result
+	// hold hundreds of certificates.
 	Chain [][]byte `json:"chain_der"`
 	// Certificates is Chain parsed.
 	Certificates []*x509.Certificate `json:"-"`
+	// ChainLength is the number of certificates presented; ChainTruncated
+	// says that Chain holds fewer.
+	ChainLength    int  `json:"chain_length"`
+	ChainTruncated bool `json:"chain_truncated,omitempty"`
 	// OCSPStapled is true when the server stapled an OCSP response.
 	OCSPStapled  bool   `json:"ocsp_stapled"`
 	OCSPResponse []byte `json:"ocsp_response,omitempty"`
 	// VerifyError is the error of the caller's verification hook, if any.
 	VerifyError string `json:"verify_error,omitempty"`
 }
+
+// Caps on the chain a Result keeps. Real chains have two to four
+// certificates; Go's TLS client accepts certificate messages of up to
+// 256 KiB (TLS 1.3), several hundred small certificates.
+const (
+	MaxChainCerts = 16
+	MaxChainBytes = 64 << 10
+)
 
 func tlsFacts(cs tls.ConnectionState, sni string) *TLSFacts {
 	f := &TLSFacts{
@@ -145,12 +166,22 @@ func tlsFacts(cs tls.ConnectionState, sni string) *TLSFacts {
 		CipherSuite:  cs.CipherSuite,
 		CipherName:   tls.CipherSuiteName(cs.CipherSuite),
 		ServerName:   sni,
-		Certificates: cs.PeerCertificates,
+		ChainLength:  len(cs.PeerCertificates),
 		OCSPStapled:  len(cs.OCSPResponse) > 0,
 		OCSPResponse: cs.OCSPResponse,
 	}
-	for _, c := range cs.PeerCertificates {
+	size := 0
+	for i, c := range cs.PeerCertificates {
+		size += len(c.Raw)
+		if i > 0 && (i >= MaxChainCerts || size > MaxChainBytes) {
+			f.ChainTruncated = true
+			break
+		}
 		f.Chain = append(f.Chain, c.Raw)
+		f.Certificates = append(f.Certificates, c)
+	}
+	if len(cs.OCSPResponse) > MaxChainBytes {
+		f.OCSPResponse = nil // stapled, but too large to keep
 	}
 	return f
 }

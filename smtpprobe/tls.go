@@ -72,8 +72,12 @@ func (s *session) tlsPhase() error {
 	err := s.step(StepHandshake, s.tm.Handshake, func(ctx context.Context, _ time.Time) error {
 		// The handshake reads the raw connection: bytes buffered behind
 		// the STARTTLS reply never reach TLS.
-		tc = tls.Client(s.conn, s.tlsConfig())
-		if err := tc.HandshakeContext(ctx); err != nil {
+		rc := &recordingConn{Conn: s.conn}
+		tc = tls.Client(rc, s.tlsConfig())
+		err := tc.HandshakeContext(ctx)
+		rc.stop()
+		if err != nil {
+			s.lateInjection(err, rc.seen)
 			return err
 		}
 		if s.res.TLS == nil {
@@ -188,3 +192,42 @@ func (c *postTLSConn) stopCapture() []byte {
 	c.capturing = false
 	return bytes.Clone(c.buf.Bytes())
 }
+
+// lateInjection records plaintext that reached the TLS client: bytes the
+// server sent after its STARTTLS 220 that were not yet received when the
+// probe read the reply (a later packet). RFC 3207 §4: after the 220 the
+// next bytes belong to the TLS handshake, so such bytes fail it with a
+// malformed record; they are the same STARTTLS injection as the bytes
+// caught behind the 220, only later. Waiting after every 220 for late
+// bytes would cost each healthy session the wait and still miss bytes
+// sent later than the wait; reading them off the failed handshake costs
+// healthy sessions nothing.
+func (s *session) lateInjection(err error, seen []byte) {
+	var rh tls.RecordHeaderError
+	if !errors.As(err, &rh) || len(seen) == 0 {
+		return
+	}
+	s.res.InjectedLate = true
+	s.res.InjectedBytes = append(s.res.InjectedBytes, seen[:min(len(seen), maxInjectedKept-len(s.res.InjectedBytes))]...)
+	s.res.InjectedCount += len(seen)
+}
+
+// recordingConn keeps the first maxInjectedKept bytes the TLS client
+// reads during the handshake, so that plaintext which breaks the
+// handshake can be reported.
+type recordingConn struct {
+	net.Conn
+	seen    []byte
+	stopped bool
+}
+
+func (c *recordingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if !c.stopped && len(c.seen) < maxInjectedKept {
+		c.seen = append(c.seen, p[:min(n, maxInjectedKept-len(c.seen))]...)
+	}
+	return n, err
+}
+
+// stop ends the recording once the handshake is over.
+func (c *recordingConn) stop() { c.stopped = true }

@@ -9,6 +9,25 @@ import (
 	"time"
 )
 
+// More hostile kinds, served by the hand-written server (they are not in
+// SMTPKinds, which lists the catalogue of testdata/smtpprobe).
+const (
+	// SMTPInjectLate answers STARTTLS with 220, then sends
+	// SMTPOptions.Inject (default DefaultInjection) in a second write
+	// InjectDelay later, then starts the handshake: injected bytes that
+	// were not yet received when the client read the 220.
+	SMTPInjectLate SMTPKind = "inject-late"
+	// SMTPMultiline220 answers STARTTLS with a two-line 220 reply, then
+	// completes the handshake.
+	SMTPMultiline220 SMTPKind = "multiline-220"
+	// SMTPHoldAfter220 answers STARTTLS with 220 and then neither reads
+	// nor writes until the client gives up (or the server closes).
+	SMTPHoldAfter220 SMTPKind = "hold-after-220"
+)
+
+// InjectDelay is how long SMTPInjectLate waits after its 220.
+const InjectDelay = 30 * time.Millisecond
+
 // rawIdle bounds how long a hand-written server waits for a command.
 const rawIdle = 10 * time.Second
 
@@ -138,6 +157,28 @@ func (s *SMTPServer) startTLS(c net.Conn, r *bufio.Reader, w func(string) bool) 
 			if _, err := r.ReadByte(); err != nil {
 				return
 			}
+		}
+		return
+	case SMTPInjectLate:
+		if !w("220 2.0.0 ready to start TLS\r\n") {
+			return
+		}
+		time.Sleep(InjectDelay)
+		inject := string(s.opts.Inject)
+		if inject == "" {
+			inject = DefaultInjection
+		}
+		if !w(inject) {
+			return
+		}
+	case SMTPMultiline220:
+		if !w("220-2.0.0 ready\r\n220 2.0.0 start TLS now\r\n") {
+			return
+		}
+	case SMTPHoldAfter220:
+		w("220 2.0.0 ready to start TLS\r\n")
+		for i := 0; i < int(rawIdle/(10*time.Millisecond)) && !s.closed.Load(); i++ {
+			time.Sleep(10 * time.Millisecond)
 		}
 		return
 	case SMTPInjectAfter220:
