@@ -255,7 +255,13 @@ func (st *lookupState) verifyRRset(set *rrset, z *zoneKeys, allowed []*dns.DNSKE
 	case nNoKey > 0:
 		res.verdict = bogus(ReasonNoMatchingDNSKEY, "%s: no DNSKEY of %s matches the RRSIG key tag", name, z.zone)
 	case nUnsupported > 0:
-		res.verdict = insecure(ReasonUnsupportedAlgorithm, "%s is signed only with algorithms this validator does not support", name)
+		// RFC 4035 §5.2, RFC 6840 §5.11: only the DS RRset can make a
+		// zone insecure for lack of a supported algorithm. z's keys were
+		// validated through a supported algorithm, so an RRset that
+		// carries only RRSIGs of other algorithms is Bogus: anyone on the
+		// path can swap the real RRSIG for one of an algorithm we cannot
+		// check.
+		res.verdict = bogus(ReasonMissingRRSIG, "%s carries only RRSIGs of algorithms this validator does not support, but zone %s is signed with a supported one", name, z.zone)
 	default:
 		res.verdict = bogus(ReasonSignatureInvalid, "%s: no usable RRSIG", name)
 	}
