@@ -217,3 +217,43 @@ func TestLateInjectionReported(t *testing.T) {
 		t.Errorf("injected %q (%d), late %v", res.InjectedBytes, res.InjectedCount, res.InjectedLate)
 	}
 }
+
+// TestEHLOAfterTLSStepDeadline: the EHLO step over TLS has one deadline
+// for the whole step, also when EHLO is refused and HELO follows (go-smtp
+// sets a fresh deadline per command).
+func TestEHLOAfterTLSStepDeadline(t *testing.T) {
+	leaf, err := testworld.SelfSigned(testworld.CertOptions{DNSNames: []string{"mx.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const step = 400 * time.Millisecond
+	p := &Prober{EHLOName: "probe.example.org", Timeouts: Timeouts{EHLO: step}, Dial: scripted(func(c net.Conn, r *bufio.Reader) {
+		fmt.Fprint(c, "220 mx.example\r\n")
+		readCmd(r)
+		fmt.Fprint(c, "250-mx.example\r\n250 STARTTLS\r\n")
+		readCmd(r)
+		fmt.Fprint(c, "220 go\r\n")
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}})
+		if tc.Handshake() != nil {
+			return
+		}
+		tr := bufio.NewReader(tc)
+		readCmd(tr)
+		time.Sleep(step * 3 / 4)
+		fmt.Fprint(tc, "502 5.5.1 EHLO not here\r\n")
+		readCmd(tr) // HELO: never answered
+		time.Sleep(3 * step)
+	})}
+	start := time.Now()
+	res, err := p.Probe(context.Background(), Target{Host: "mx.example", Addr: testAddr})
+	took := time.Since(start)
+	if err == nil || res.FailedStep != StepEHLOAfterTLS || res.Outcome != OutcomeTimeout {
+		t.Fatalf("err %v failed %q outcome %q", err, res.FailedStep, res.Outcome)
+	}
+	if st, _ := res.Step(StepEHLOAfterTLS); st.Duration > step+step/2 {
+		t.Errorf("EHLO step took %v, deadline %v", st.Duration, step)
+	}
+	if took > 3*time.Second {
+		t.Errorf("session took %v", took)
+	}
+}

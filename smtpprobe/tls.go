@@ -97,6 +97,7 @@ func (s *session) tlsPhase() error {
 		// RFC 3207 §4.2: the client discards what it learned before TLS
 		// and sends EHLO again.
 		pc.budget(maxBytes, maxLines, true)
+		pc.limit(deadline)
 		c.CommandTimeout = time.Until(deadline)
 		err := c.Hello(s.res.EHLOName)
 		got := pc.stopCapture()
@@ -117,6 +118,7 @@ func (s *session) tlsPhase() error {
 	}
 	s.step(StepQuit, s.tm.Quit, func(_ context.Context, deadline time.Time) error {
 		pc.budget(maxBytes, maxLines, false)
+		pc.limit(deadline)
 		c.CommandTimeout = time.Until(deadline)
 		return convertSMTPError("QUIT", c.Quit())
 	})
@@ -147,7 +149,32 @@ type postTLSConn struct {
 	buf       bytes.Buffer
 	bytesLeft int
 	linesLeft int
+	deadline  time.Time
 }
+
+// limit sets the deadline of the current step. go-smtp sets a fresh
+// deadline for every command (and clears it after); the connection
+// clamps those to the step's, so that an EHLO refused slowly and a HELO
+// left unanswered cannot take twice the step's time.
+func (c *postTLSConn) limit(deadline time.Time) {
+	c.mu.Lock()
+	c.deadline = deadline
+	c.mu.Unlock()
+	c.Conn.SetDeadline(deadline)
+}
+
+func (c *postTLSConn) clamp(t time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.deadline.IsZero() && (t.IsZero() || t.After(c.deadline)) {
+		return c.deadline
+	}
+	return t
+}
+
+func (c *postTLSConn) SetDeadline(t time.Time) error      { return c.Conn.SetDeadline(c.clamp(t)) }
+func (c *postTLSConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDeadline(c.clamp(t)) }
+func (c *postTLSConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(c.clamp(t)) }
 
 func (c *postTLSConn) Read(p []byte) (int, error) {
 	c.mu.Lock()
