@@ -60,18 +60,18 @@ func checkCommand() *cli.Command {
 		&cli.DurationFlag{
 			Name:    "timeout",
 			Value:   30 * time.Second,
-			Usage:   "deadline of each step: each SMTP step (connect, banner, EHLO, STARTTLS, handshake) and the MTA-STS policy fetch; each DNS query gets the smaller of this and --dns-timeout",
+			Usage:   "deadline (`DURATION`) of each step: each SMTP step (connect, banner, EHLO, STARTTLS, handshake) and the MTA-STS policy fetch; each DNS query gets the smaller of this and --dns-timeout",
 			EnvVars: []string{"DANEPROBE_TIMEOUT"},
 		},
 		&cli.DurationFlag{
 			Name:  "dns-timeout",
 			Value: 3 * time.Second,
-			Usage: "deadline of each upstream DNS query",
+			Usage: "deadline (`DURATION`) of each upstream DNS query",
 		},
 		&cli.DurationFlag{
 			Name:    "deadline",
 			Value:   delivery.DefaultDeadline,
-			Usage:   "deadline of the whole check of one domain; a check cut short is UNKNOWN",
+			Usage:   "deadline (`DURATION`) of the whole check of one domain; a check cut short is UNKNOWN",
 			EnvVars: []string{"DANEPROBE_DEADLINE"},
 		},
 		&cli.StringFlag{

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -48,6 +49,22 @@ func TestNoArguments(t *testing.T) {
 	for _, cmd := range []string{"check", "scan", "lookup", "tlsa", "mtasts", "demo"} {
 		if !strings.Contains(stdout.String(), "   "+cmd) {
 			t.Errorf("overview does not list %s:\n%s", cmd, stdout.String())
+		}
+	}
+}
+
+// TestHelpNamesEveryValue: no flag shows urfave/cli's anonymous "value"
+// placeholder in --help; each says what it wants (DURATION, FILE, N...).
+func TestHelpNamesEveryValue(t *testing.T) {
+	anonymous := regexp.MustCompile(`--[a-z0-9-]+(, -[a-z0-9]+)? value\b`)
+	for _, cmd := range [][]string{{"check"}, {"scan"}, {"lookup"}, {"mtasts"}, {"demo"}, {"tlsa", "generate"}, {"tlsa", "verify"}} {
+		var stdout, stderr bytes.Buffer
+		args := append(append([]string{"daneprobe"}, cmd...), "--help")
+		if code := run(context.Background(), args, &stdout, &stderr); code != exitOK {
+			t.Fatalf("%v: exit %d", cmd, code)
+		}
+		if m := anonymous.FindAllString(stdout.String(), -1); len(m) > 0 {
+			t.Errorf("%v --help: unnamed values %q", cmd, m)
 		}
 	}
 }

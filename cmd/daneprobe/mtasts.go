@@ -48,7 +48,7 @@ func mtastsCommand() *cli.Command {
 			&cli.DurationFlag{
 				Name:  "policy-timeout",
 				Value: mtasts.DefaultFetchTimeout,
-				Usage: "overall deadline of the policy fetch (RFC 8461 §3.3 suggests 60s)",
+				Usage: "overall deadline (`DURATION`) of the policy fetch (RFC 8461 §3.3 suggests 60s)",
 			},
 			&cli.IntFlag{
 				Name:  "policy-port",

@@ -56,7 +56,8 @@ func tlsaGenerateCommand() *cli.Command {
 			"wait at least two TTLs, then switch certificates.\n\n" +
 			"Exit status:\n" +
 			"  0  records printed\n" +
-			"  3  usage error: missing or unreadable --cert, bad flag values",
+			"  3  usage error (missing or unreadable --cert, bad flag values), or the chain could\n" +
+			"     not be fetched from --host",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the certificate chain, leaf first (or fetch it live with --host)"},
 			&cli.IntFlag{Name: "usage", Value: -1, DefaultText: "the recommended set", Usage: "certificate usage `N`: 3 DANE-EE (leaf) or 2 DANE-TA (issuer); 0 and 1 are not usable for SMTP"},
@@ -92,13 +93,14 @@ func tlsaVerifyCommand() *cli.Command {
 			"Exit status:\n" +
 			"  0  a record matched: DANE authentication succeeds\n" +
 			"  2  usable records exist and none matched: an enforcing MTA defers mail\n" +
-			"  3  no usable record (TLS required, but unauthenticated), or a usage error",
+			"  3  no usable record (TLS required, but unauthenticated), a usage error, or the chain\n" +
+			"     could not be fetched from --host",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the chain as presented, leaf first (or fetch it live with --host)"},
 			&cli.StringFlag{Name: "host", Usage: "without --cert, fetch the chain from the MX `HOST` over SMTP STARTTLS"},
 			&cli.StringSliceFlag{Name: "name", Usage: "reference identifier `NAME` for DANE-TA name checks (repeatable)"},
 			&cli.StringFlag{Name: "file", Usage: "read records from `FILE`"},
-			&cli.TimestampFlag{Name: "time", Layout: time.RFC3339, Usage: "validate at `TIME` (RFC 3339) instead of now"},
+			&cli.TimestampFlag{Name: "time", Aliases: []string{"at"}, Layout: time.RFC3339, Usage: "validate at `TIME` (RFC 3339) instead of now; --at as in the other commands"},
 			&cli.StringFlag{Name: "next", Usage: "PEM `FILE` with the next certificate chain, public key or private key, for rollover advice"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 		}, tlsaHostFlags()...),

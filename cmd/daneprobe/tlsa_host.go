@@ -23,7 +23,7 @@ func tlsaHostFlags() []cli.Flag {
 		&cli.IntFlag{Name: "smtp-port", Value: 25, Usage: "with --host and no --cert: SMTP `PORT` to connect to"},
 		&cli.StringFlag{Name: "sni", Usage: "with --host and no --cert: server `NAME` to send in the TLS handshake (default: --host, the TLSA base domain, RFC 7672 §8.1)"},
 		&cli.StringFlag{Name: "helo", Usage: "with --host and no --cert: `NAME` to greet the server with"},
-		&cli.DurationFlag{Name: "probe-timeout", Value: 30 * time.Second, Usage: "with --host and no --cert: deadline of each SMTP step"},
+		&cli.DurationFlag{Name: "probe-timeout", Value: 30 * time.Second, Usage: "with --host and no --cert: deadline (`DURATION`) of each SMTP step"},
 	}
 }
 
@@ -67,7 +67,9 @@ func tlsaFetchChain(c *cli.Context, host string) ([]*x509.Certificate, error) {
 		found, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		cancel()
 		if err != nil {
-			return nil, &exitError{code: exitUnknown, err: fmt.Errorf("resolve %s: %w", host, err)}
+			// The system resolver, not a validating one: the address only
+			// says where to connect. Say how to do without it.
+			return nil, &exitError{code: exitUnknown, err: fmt.Errorf("resolve %s with the system resolver: %w (give the server's address with --connect ADDR)", host, err)}
 		}
 		addrs = found
 	}

@@ -61,6 +61,12 @@ func TestTLSAHost(t *testing.T) {
 		t.Errorf("verify --host, other record: exit %d\n%s%s", code, out, errOut)
 	}
 
+	// --at, the name the other commands use, is accepted for --time.
+	code, out, errOut = runT(append(append([]string{"verify", "--at", "2027-01-01T00:00:00Z"}, aim...), rec)...)
+	if code != exitOK || !strings.Contains(out, "match") {
+		t.Errorf("verify --at: exit %d\n%s%s", code, out, errOut)
+	}
+
 	code, _, errOut = runT("verify", "--host", host, "--connect", "127.0.0.1", "--smtp-port", plainPort, rec)
 	if code != exitUnknown || !strings.Contains(errOut, "STARTTLS") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("no STARTTLS: exit %d, stderr %q", code, errOut)
@@ -73,6 +79,7 @@ func TestTLSAHost(t *testing.T) {
 		{[]string{"generate", "--host", "bad host", "--connect", "127.0.0.1"}, "not a domain name"},
 		{[]string{"verify", "--host", host, "--connect", "not-an-ip", rec}, "not an IP address"},
 		{[]string{"verify", "--host", host, "--connect", "127.0.0.1", "--smtp-port", "0", rec}, "--smtp-port"},
+		{[]string{"verify", "--at", "tomorrow", "--host", host, "--connect", "127.0.0.1", rec}, "tomorrow"},
 	} {
 		code, _, errOut := runT(c.args...)
 		if code != exitUnknown || !strings.Contains(errOut, c.want) {
