@@ -297,11 +297,15 @@ func findDNAME(sets []*rrset, name string) (*rrset, string) {
 	return nil, ""
 }
 
-// capped returns the records of set without RRSIGs, TTLs capped.
+// capped returns the records of set without RRSIGs, TTLs capped by the
+// RRSIGs' original TTL (RFC 4035 §5.3.3) and by the time left until they
+// expire, so no record outlives the signature that vouches for it.
 func (st *lookupState) capped(set *rrset) []dns.RR {
 	ttl := time.Duration(1<<31-1) * time.Second
 	for _, s := range set.sigs {
 		ttl = min(ttl, time.Duration(s.OrigTtl)*time.Second)
+		_, exp := sigTimes(s, st.now)
+		ttl = min(ttl, max(exp.Sub(st.now), 0))
 	}
 	if len(set.sigs) == 0 {
 		return append([]dns.RR(nil), set.rrs...)

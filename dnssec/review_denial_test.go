@@ -60,3 +60,18 @@ func TestNegativeTTLFromSOA(t *testing.T) {
 		})
 	}
 }
+
+// TestAnswerTTLCappedByExpiry: the records handed back carry TTLs no
+// longer than the time left until their RRSIG expires.
+func TestAnswerTTLCappedByExpiry(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	zsk := newTestKey(t, "example.test.", dns.ECDSAP256SHA256, 256)
+	rrs := []dns.RR{mustRR(t, "www.example.test. 86400 IN A 192.0.2.1")}
+	set := &rrset{name: "www.example.test.", rrtype: dns.TypeA, rrs: rrs,
+		sigs: []*dns.RRSIG{zsk.sign(t, rrs, now.Add(-time.Hour), now.Add(10*time.Minute))}}
+	st := testState(t, now, nil)
+	out := st.capped(set)
+	if got := out[0].Header().Ttl; got > 600 {
+		t.Fatalf("TTL %d, want at most 600 (RRSIG expires in 10 minutes)", got)
+	}
+}
