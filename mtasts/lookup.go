@@ -159,8 +159,12 @@ func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *Recor
 // allows white space before the ";", and a bare "v=STSv1" is a version 1
 // record without fields (malformed). A longer token such as "v=STSv10"
 // is another version and is discarded like any other TXT record.
-func isSTSRecord(t string) bool {
-	rest, ok := strings.CutPrefix(t, stsVersion)
+func isSTSRecord(t string) bool { return hasVersionTag(t, stsVersion) }
+
+// hasVersionTag reports whether t begins with the version tag followed
+// by the field delimiter (*WSP ";") or the end of the record.
+func hasVersionTag(t, version string) bool {
+	rest, ok := strings.CutPrefix(t, version)
 	if !ok {
 		return false
 	}

@@ -120,9 +120,10 @@ func LookupTLSRPT(ctx context.Context, lk dnssec.Lookuper, domain string) *TLSRP
 		return r
 	}
 	for _, t := range a.Texts {
-		// RFC 8460 §3: records not beginning with "v=TLSRPTv1" are
-		// discarded; exactly one must remain.
-		if strings.HasPrefix(t, tlsrptVersion) {
+		// RFC 8460 §3: records not beginning with "v=TLSRPTv1;" are
+		// discarded ("v=TLSRPTv10" is another version); exactly one must
+		// remain.
+		if hasVersionTag(t, tlsrptVersion) {
 			r.Records = append(r.Records, t)
 		}
 	}
