@@ -28,6 +28,11 @@ type cutInfo struct {
 	keys *zoneKeys
 	link ChainLink
 	ttl  time.Duration // how long the fact may be cached (0: default)
+	// provenCut is set when name is known to be a zone cut: a DS RRset
+	// was validated at it, or the parent proved a delegation without DS.
+	// An Insecure result for other reasons (NSEC3 iterations above the
+	// cap, unknown NSEC3 hash) leaves open whether name is a cut.
+	provenCut bool
 }
 
 // zoneResult is what resolveZone learns about the zone enclosing a name:
@@ -310,6 +315,7 @@ func (st *lookupState) validateCut(name string, parent *zoneKeys, dsF, keyF fetc
 			return fail(v)
 		}
 		ci := st.validateKeys(name, ds, nil, keyF.msg, "DS")
+		ci.provenCut = true
 		ci.link.Signatures = append(link.Signatures, ci.link.Signatures...)
 		if sr.ttl < ci.ttl || ci.ttl == 0 {
 			ci.ttl = sr.ttl
@@ -333,6 +339,7 @@ func (st *lookupState) validateCut(name string, parent *zoneKeys, dsF, keyF fetc
 		v := insecure(ReasonUnsignedDelegation, "%s is an unsigned delegation: %s proves it has no DS", name, parent.zone)
 		ci := fail(v)
 		ci.ttl = d.ttl
+		ci.provenCut = true
 		return ci
 	default:
 		if d.sec == Secure {

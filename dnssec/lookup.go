@@ -389,7 +389,7 @@ func (st *lookupState) wrongSigner(set *rrset, signer string, auth []*rrset) (ve
 	}
 	for n := bottom; !equalNames(n, signer) && isSubdomain(n, signer) && n != "."; n = parentName(n) {
 		cut := false
-		if ci, ok := st.r.cuts.get(n, st.now); ok && (ci.kind == cutSecure || ci.kind == cutInsecure) {
+		if ci, ok := st.r.cuts.get(n, st.now); ok && (ci.kind == cutSecure || ci.kind == cutInsecure && ci.provenCut) {
 			cut = true
 		}
 		if ns := findRRset(auth, n, dns.TypeNS); ns != nil {

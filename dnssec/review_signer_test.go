@@ -1,6 +1,7 @@
 package dnssec
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ func TestSignerMustBeTheContainingZone(t *testing.T) {
 		{"parent signs data below an NS in the authority section", signedSet(t, pk, now, host),
 			[]*rrset{{name: "child.example.test.", rrtype: dns.TypeNS, rrs: []dns.RR{ns}}}, false, Bogus},
 		{"parent signs data, no cut known", signedSet(t, pk, now, host), nil, false, Secure},
+		{"parent signs data, child.example.test. insecure but not a proven cut", signedSet(t, pk, now, host), nil, false, Secure},
 		{"child signs its own data", signedSet(t, ck, now, host), nil, true, Secure},
 		{"DS signed by the child", signedSet(t, ck, now, ds), nil, true, Bogus},
 		{"DS signed by the parent", signedSet(t, pk, now, ds), nil, true, Secure},
@@ -42,8 +44,11 @@ func TestSignerMustBeTheContainingZone(t *testing.T) {
 			st := testState(t, now, nil)
 			st.zones["example.test."] = zoneResult{v: secure, keys: parent}
 			st.zones["child.example.test."] = zoneResult{v: secure, keys: child}
+			if strings.Contains(tc.name, "not a proven cut") {
+				st.r.cuts.put("child.example.test.", cutInfo{kind: cutInsecure, v: insecure(ReasonNSEC3IterationsTooMany, "x")}, now.Add(time.Hour))
+			}
 			if tc.cut {
-				st.r.cuts.put("child.example.test.", cutInfo{kind: cutSecure, v: secure, keys: child}, now.Add(time.Hour))
+				st.r.cuts.put("child.example.test.", cutInfo{kind: cutSecure, v: secure, keys: child, provenCut: true}, now.Add(time.Hour))
 			}
 			if v := st.validateSet(t.Context(), tc.set, tc.auth); v.sec != tc.want {
 				t.Fatalf("got %s/%s (%s), want %s", v.sec, v.reason, v.why, tc.want)
