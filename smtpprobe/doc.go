@@ -42,12 +42,19 @@
 //     server must not send anything there; bytes in that gap are the
 //     signature of STARTTLS command injection (the class behind
 //     CVE-2011-0411). They are reported in Result.InjectedBytes and
-//     discarded, never fed to TLS.
+//     discarded, never fed to TLS. Bytes that arrive a little later, in a
+//     packet of their own, reach the TLS client as a malformed record and
+//     fail the handshake ("protocol"); the probe then reports what the TLS
+//     client read as injected too (Result.InjectedLate). It does not wait
+//     after every 220 for late bytes: that would slow every healthy
+//     session and still miss bytes sent after the wait.
 //   - Hostile or broken servers: every read has a deadline for the whole
 //     step (a server trickling one byte a second is cut off when the step
 //     deadline passes, not when a byte is late) and a size cap (64 KiB and
 //     512 lines per reply by default), so floods end in "reply-too-long"
-//     and stalls in "timeout".
+//     and stalls in "timeout". The recorded certificate chain is capped
+//     too (MaxChainCerts, MaxChainBytes; TLSFacts.ChainLength keeps the
+//     presented count).
 //   - Old TLS: versions 1.0 to 1.3 are allowed so that the negotiated
 //     version and cipher suite can be recorded and judged by policy code.
 //

@@ -257,3 +257,26 @@ func TestEHLOAfterTLSStepDeadline(t *testing.T) {
 		t.Errorf("session took %v", took)
 	}
 }
+
+// TestSTARTTLSUnanswered: a server that reads STARTTLS and never answers
+// is cut off at the STARTTLS step deadline.
+func TestSTARTTLSUnanswered(t *testing.T) {
+	const step = 300 * time.Millisecond
+	p := &Prober{EHLOName: "probe.example.org", Timeouts: Timeouts{STARTTLS: step}, Dial: scripted(func(c net.Conn, r *bufio.Reader) {
+		fmt.Fprint(c, "220 mx.example\r\n")
+		readCmd(r)
+		fmt.Fprint(c, "250-mx.example\r\n250 STARTTLS\r\n")
+		for {
+			if _, err := r.ReadByte(); err != nil {
+				return
+			}
+		}
+	})}
+	res, err := p.Probe(context.Background(), Target{Host: "mx.example", Addr: testAddr})
+	if err == nil || res.FailedStep != StepStartTLS || res.Outcome != OutcomeTimeout || !res.STARTTLSAttempted || res.STARTTLSAccepted {
+		t.Fatalf("err %v failed %q outcome %q", err, res.FailedStep, res.Outcome)
+	}
+	if st, _ := res.Step(StepStartTLS); st.Duration > 3*step {
+		t.Errorf("STARTTLS step took %v, deadline %v", st.Duration, step)
+	}
+}
