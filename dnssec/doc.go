@@ -28,6 +28,14 @@
 // sequential round trips (answer, then the whole chain) and a warm one,
 // with the zone keys cached, one.
 //
+// The signer must be the zone that holds the RRset (RFC 4035 §5.3.1): a
+// DS RRset is signed by the parent, DNSKEY and SOA by the zone at their
+// owner, and a parent's signature over data below a known zone cut does
+// not count. Unsigned data has no signer to go by, so its chain is walked
+// down to the owner itself in batches of a few names, stopping at the
+// first insecure delegation and giving up (Bogus) after a bounded number
+// of names: a 120-label name costs a few dozen queries, not hundreds.
+//
 // # Proving that something does not exist
 //
 // A signed zone proves absence with NSEC or NSEC3 records. An NSEC record
@@ -47,8 +55,10 @@
 // # Statuses
 //
 // Every answer comes with a Security status: Secure, Insecure (provably
-// unsigned, or signed only with algorithms or digests we do not support,
-// RFC 4035 §5.2, or NSEC3 iterations above the cap, RFC 9276 §3.2), Bogus
+// unsigned, or a parent DS RRset naming only algorithms or digests we do
+// not support, RFC 4035 §5.2, or NSEC3 iterations above the cap, RFC 9276
+// §3.2; an RRSIG of an unsupported algorithm in a zone whose DS names a
+// supported one is no excuse, it is Bogus), Bogus
 // (should have validated but did not, with a Reason) or Indeterminate (no
 // usable answer: the upstream failed, or strips DNSSEC records, in which
 // case the Reason is upstream-strips-dnssec and the remedy is a
@@ -61,7 +71,9 @@
 // expensive NSEC3 proofs). Limits bound the RRSIGs tried per RRset, the
 // keys tried per key tag, the signature verifications per lookup, the
 // NSEC3 records and hashes per proof and the CNAME chain length; hitting
-// one ends the lookup Bogus with reason resource-limit. Signature validity
+// one ends the lookup Bogus with reason resource-limit. The digests
+// computed to match a DS RRset to a DNSKEY RRset are bounded too (many DS
+// records and keys sharing one key tag are the same trap). Signature validity
 // windows are checked with a clock skew allowance of five minutes
 // (DefaultClockSkew). The validation time is injectable (Config.Now), so
 // a chain can be checked as of a future date.
