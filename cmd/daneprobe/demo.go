@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
@@ -117,7 +118,10 @@ func demoCheck(c *cli.Context, world *testworld.Mail) error {
 		if c.Bool("json") {
 			continue
 		}
-		fmt.Fprintf(w, "# %s: %s (expected: %s, exit %d)\n", s.Domain, s.Description, strings.ToUpper(s.Status), s.ExitCode)
+		fmt.Fprintf(w, "# %s, expected %s (exit %d):\n", s.Domain, strings.ToUpper(s.Status), s.ExitCode)
+		for _, l := range commentLines(s.Description, 80-len("#   ")) {
+			fmt.Fprintf(w, "#   %s\n", l)
+		}
 		if err := report.WriteText(w, []delivery.DomainReport{*r}, color); err != nil {
 			return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
 		}
@@ -181,4 +185,26 @@ func printDemo(w io.Writer, world *testworld.Mail, anchor, flags, checkFlags str
 	}
 	fmt.Fprintf(w, "\nAlso: daneprobe mtasts %s --ca-file <as above> --policy-port %d sts-enforce.%s\n", flags, world.PolicyPort, testworld.MailBase)
 	fmt.Fprintln(w, "\nServing until interrupted (Ctrl-C).")
+}
+
+// commentLines breaks text at spaces into lines of at most width runes
+// (a longer word stays whole), so the demo's comments fit 80 columns.
+func commentLines(text string, width int) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case cur == "":
+			cur = w
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > width:
+			lines = append(lines, cur)
+			cur = w
+		default:
+			cur += " " + w
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
 }

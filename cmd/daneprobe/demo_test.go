@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 )
@@ -135,10 +136,26 @@ func TestDemoCheck(t *testing.T) {
 		t.Errorf("colour in piped output")
 	}
 	for _, s := range demoScenarios(t) {
-		head := fmt.Sprintf("# %s: %s (expected: %s, exit %d)\n%s: %s - ", s.Domain, s.Description,
-			strings.ToUpper(s.Status), s.ExitCode, s.Domain, strings.ToUpper(s.Status))
-		if !strings.Contains(out, head) {
-			t.Errorf("demo output lacks the verdict of %s:\n%s", s.Domain, head)
+		head := fmt.Sprintf("# %s, expected %s (exit %d):\n#   ", s.Domain, strings.ToUpper(s.Status), s.ExitCode)
+		verdict := fmt.Sprintf("\n%s: %s - ", s.Domain, strings.ToUpper(s.Status))
+		i := strings.Index(out, head)
+		if i < 0 {
+			t.Errorf("demo output lacks the heading of %s:\n%s", s.Domain, head)
+			continue
+		}
+		// The description, in comment lines of at most 80 columns, then
+		// the verdict line.
+		block, _, _ := strings.Cut(out[i:], verdict)
+		if strings.Join(strings.Fields(strings.ReplaceAll(block[len(head):], "#", "")), " ") != strings.Join(strings.Fields(s.Description), " ") {
+			t.Errorf("%s: comment block %q does not hold the description %q", s.Domain, block, s.Description)
+		}
+		for _, l := range strings.Split(block, "\n") {
+			if utf8.RuneCountInString(l) > 80 {
+				t.Errorf("%s: comment line over 80 columns: %q", s.Domain, l)
+			}
+		}
+		if !strings.Contains(out, head[:len(head)-4]) || !strings.Contains(out[i:], verdict) {
+			t.Errorf("demo output lacks the verdict of %s", s.Domain)
 		}
 	}
 	if !strings.Contains(out, "worst status CRITICAL") || !strings.Contains(out, "demo --serve") {
