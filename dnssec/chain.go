@@ -63,6 +63,10 @@ func (st *lookupState) fetchAll(ctx context.Context, keys []fetchKey) map[fetchK
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, k := range keys {
+		if !st.spendQuery() {
+			out[k] = fetched{err: errQueryBudget}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -204,6 +208,20 @@ const (
 	maxChainNames = 32
 )
 
+// maxQueriesPerLookup bounds the upstream queries one lookup may cause.
+// A cold lookup through an 11-link CNAME chain over 11 zones needs about
+// 60; hostile answers (many chain targets, each with a deep unsigned
+// owner) hit this bound and end Bogus with ReasonResourceLimit.
+const maxQueriesPerLookup = 100
+
+var errQueryBudget = fmt.Errorf("more than %d upstream queries for one lookup", maxQueriesPerLookup)
+
+// spendQuery takes one query from the lookup's budget and reports
+// whether there was one left.
+func (st *lookupState) spendQuery() bool {
+	return st.queriesSent.Add(1) <= maxQueriesPerLookup
+}
+
 // maxDSDigests bounds the DNSKEY digests computed to match one DS RRset
 // to one DNSKEY RRset (only pairs whose key tag and algorithm agree are
 // digested).
@@ -253,6 +271,9 @@ func (st *lookupState) storeCut(name string, ci cutInfo) {
 func fetchVerdict(name string, qtype uint16, f fetched) (verdict, bool) {
 	if f.err == nil && f.msg != nil {
 		return verdict{}, false
+	}
+	if errors.Is(f.err, errQueryBudget) {
+		return bogus(ReasonResourceLimit, "%s %s: %v", name, dns.TypeToString[qtype], f.err), true
 	}
 	if errors.Is(f.err, errUpstreamStrips) {
 		return stripsVerdict(f.err), true

@@ -250,6 +250,9 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 		}
 		// The upstream stopped following the chain: ask for the target.
 		if followed && msg.Rcode == dns.RcodeSuccess && len(msg.Ns) == 0 && round < lim.CNAMEChain {
+			if !st.spendQuery() {
+				return worse(v, bogus(ReasonResourceLimit, "%v", errQueryBudget))
+			}
 			m, err := st.r.fetch(ctx, cur, res.Type)
 			if err != nil {
 				if errors.Is(err, errUpstreamStrips) {

@@ -78,6 +78,7 @@ type lookupState struct {
 	r             *Resolver
 	now           time.Time
 	verifications atomic.Int64
+	queriesSent   atomic.Int64 // upstream queries asked for (maxQueriesPerLookup)
 
 	mu       sync.Mutex
 	warnings []string

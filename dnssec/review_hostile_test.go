@@ -70,3 +70,44 @@ func TestJunkRRsetsDoNotCauseChainWalks(t *testing.T) {
 		t.Errorf("%d upstream queries, want at most 8 (answer, root DNSKEY, DS and DNSKEY of test. and alg13.test.)", q)
 	}
 }
+
+// TestCNAMEFanOutBounded: a hostile answer whose CNAME chain (unsigned,
+// within the link limit) points at many distinct deep names would make
+// the parallel prefetch walk a chain for each; the queries one lookup
+// may send are bounded.
+func TestCNAMEFanOutBounded(t *testing.T) {
+	const links = 10
+	target := func(i int) string { return fmt.Sprintf("%sb%d.fan.test.", strings.Repeat("c.", 30), i) }
+	// Every name on the way exists (empty non-terminals above real
+	// data), so each walk could go all the way down.
+	var recs []string
+	for i := range links {
+		recs = append(recs, "x."+target(i)+" 300 IN A 127.0.0.1")
+	}
+	w, err := testworld.StartDNS(testworld.DNSOptions{Zones: []testworld.ZoneSpec{{Origin: "fan.test.", Records: recs}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	r := worldResolver(t, w, func(name string, qtype uint16, m *dns.Msg) {
+		if name != "start.fan.test." || qtype != dns.TypeA {
+			return
+		}
+		m.Answer = nil
+		m.Ns = nil
+		owner := name
+		for i := range links {
+			m.Answer = append(m.Answer, mustRR(t, owner+" 300 IN CNAME "+target(i)))
+			owner = target(i)
+		}
+		m.Answer = append(m.Answer, mustRR(t, owner+" 300 IN A 192.0.2.1"))
+	})
+	res, err := r.Lookup(t.Context(), "start.fan.test.", dns.TypeA)
+	if err != nil || res.Security != Bogus {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if q := r.Queries(); q > maxQueriesPerLookup+1 {
+		t.Errorf("%d upstream queries, want at most %d (the first query and the budget)", q, maxQueriesPerLookup+1)
+	}
+	t.Logf("%d queries", r.Queries())
+}
