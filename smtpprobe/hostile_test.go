@@ -280,3 +280,29 @@ func TestSTARTTLSUnanswered(t *testing.T) {
 		t.Errorf("STARTTLS step took %v, deadline %v", st.Duration, step)
 	}
 }
+
+// TestOversizedRecordNotInjection: a record header error on what is a TLS
+// record (an oversized handshake record) is a broken TLS stack, not
+// plaintext injection.
+func TestOversizedRecordNotInjection(t *testing.T) {
+	p := &Prober{EHLOName: "probe.example.org", Dial: scripted(func(c net.Conn, r *bufio.Reader) {
+		fmt.Fprint(c, "220 mx\r\n")
+		readCmd(r)
+		fmt.Fprint(c, "250-mx\r\n250 STARTTLS\r\n")
+		readCmd(r)
+		fmt.Fprint(c, "220 go\r\n")
+		go func() {
+			for {
+				if _, err := r.ReadByte(); err != nil {
+					return
+				}
+			}
+		}()
+		c.Write([]byte{22, 3, 3, 0xff, 0xff}) // a handshake record of 65535 bytes
+		time.Sleep(100 * time.Millisecond)
+	})}
+	res, err := p.Probe(context.Background(), Target{Host: "mx.example", Addr: testAddr})
+	if err == nil || res.FailedStep != StepHandshake || res.InjectedCount != 0 || res.InjectedLate {
+		t.Errorf("err %v failed %q injected %q late %v", err, res.FailedStep, res.InjectedBytes, res.InjectedLate)
+	}
+}

@@ -231,7 +231,9 @@ func (c *postTLSConn) stopCapture() []byte {
 // healthy sessions nothing.
 func (s *session) lateInjection(err error, seen []byte) {
 	var rh tls.RecordHeaderError
-	if !errors.As(err, &rh) || len(seen) == 0 {
+	if !errors.As(err, &rh) || len(seen) == 0 || seen[0] >= 20 && seen[0] <= 24 {
+		// Not a record header problem, or one of a TLS record (content
+		// types 20-24, RFC 8446 §5.1): a broken TLS stack, not plaintext.
 		return
 	}
 	s.res.InjectedLate = true
