@@ -216,3 +216,15 @@ func TestLookupTLSRPTVersionPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyWildcardUnderTLD: "*.com" follows the pattern grammar of
+// RFC 8461 §3.2, so senders apply the policy: a warning, not an error.
+func TestPolicyWildcardUnderTLD(t *testing.T) {
+	p, err := mtasts.ParsePolicy([]byte("version: STSv1\nmode: enforce\nmx: *.com\nmax_age: 86400\n"))
+	if err != nil || !strings.Contains(problemsText(p), "warning: mx \"*.com\"") {
+		t.Errorf("err %v, problems %v", err, p.Problems)
+	}
+	if _, ok := p.Match("mx.com"); !ok {
+		t.Error("*.com does not match mx.com")
+	}
+}

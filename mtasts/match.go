@@ -76,8 +76,17 @@ func checkPattern(pat string) string {
 			return msg
 		}
 	}
-	if strings.HasPrefix(pat, "*.") && len(labels) < 2 {
-		return "a wildcard over a top-level domain matches nothing useful"
+	return ""
+}
+
+// patternAdvice returns a warning about a grammatically valid pattern
+// that is probably a mistake, or "".
+func patternAdvice(pat string) string {
+	name := strings.TrimSuffix(strings.TrimPrefix(pat, "*."), ".")
+	if strings.HasPrefix(pat, "*.") && !strings.Contains(name, ".") {
+		// Valid under RFC 8461 §3.2 (["*."] Domain), so senders apply
+		// it: it matches every host one label under a top-level domain.
+		return "a wildcard directly under a top-level domain matches any host such as mx." + name + "; it is valid, but almost certainly not meant"
 	}
 	return ""
 }

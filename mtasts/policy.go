@@ -171,6 +171,8 @@ func ParsePolicy(body []byte) (*Policy, error) {
 		case "mx":
 			if msg := checkPattern(value); msg != "" {
 				add(n, SeverityError, "mx %q: %s", clip(value), msg)
+			} else if msg := patternAdvice(value); msg != "" {
+				add(n, SeverityWarning, "mx %q: %s", clip(value), msg)
 			}
 			p.MX = append(p.MX, value)
 		default:
