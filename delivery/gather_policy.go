@@ -219,7 +219,14 @@ func txtPosture(ctx context.Context, lk dnssec.Lookuper, qname, version string, 
 		parse(found[0], p)
 	default:
 		p.Record = found[0]
-		p.Error = fmt.Sprintf("%d records start with %s; receivers treat that as an error", len(found), version)
+		// RFC 7208 §4.5: more than one SPF record is a permerror;
+		// RFC 7489 §6.6.3: more than one DMARC record means no DMARC
+		// policy is applied.
+		why := "a permerror (RFC 7208 §4.5)"
+		if version == "v=DMARC1" {
+			why = "no DMARC policy at all (RFC 7489 §6.6.3)"
+		}
+		p.Error = fmt.Sprintf("%d records start with %s; receivers treat that as %s", len(found), version, why)
 	}
 	return p
 }

@@ -22,7 +22,7 @@ func TestPostureVersionRules(t *testing.T) {
 		err     string
 	}{
 		// RFC 7208 §4.5: several SPF records are a permerror.
-		{[]string{"v=spf1 -all", "V=SPF1 ~all", "v=spf1"}, "v=spf1", false, "", "3 records"},
+		{[]string{"v=spf1 -all", "V=SPF1 ~all", "v=spf1"}, "v=spf1", false, "", "3 records start with v=spf1; receivers treat that as a permerror"},
 		// The version section ends at a space or the end of the record.
 		{[]string{"v=spf1;-all"}, "v=spf1", false, "", ""},
 		{[]string{"v=spf1"}, "v=spf1", true, "", ""},
@@ -40,7 +40,7 @@ func TestPostureVersionRules(t *testing.T) {
 		// p is none, quarantine or reject; anything else is no policy.
 		{[]string{"v=DMARC1; p=block"}, "v=DMARC1", false, "", "not none, quarantine or reject"},
 		{[]string{"v=DMARC1; p=REJECT"}, "v=DMARC1", true, "reject", ""},
-		{[]string{"v=DMARC1; p=reject", "v=DMARC1; p=none"}, "v=DMARC1", false, "", "2 records"},
+		{[]string{"v=DMARC1; p=reject", "v=DMARC1; p=none"}, "v=DMARC1", false, "", "no DMARC policy at all"},
 	} {
 		s := &script{}
 		var lines []string
