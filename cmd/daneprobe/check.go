@@ -42,7 +42,8 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"  2  CRITICAL: a DANE- or MTA-STS-enforcing sender would defer, the domain does not exist,\n" +
 	"     or an MX, address or TLSA lookup is bogus or failed (a TLSA lookup failure blocks\n" +
 	"     delivery, so it is critical, not unknown)\n" +
-	"  3  UNKNOWN: usage error, no usable resolver, or the check did not finish (--deadline)\n\n" +
+	"  3  UNKNOWN: usage error, no usable resolver, or the check did not finish (--deadline);\n" +
+	"     when no resolver answers at all, the text output is one line on stderr saying so\n\n" +
 	"For test setups, --port probes another SMTP port (TLSA records are then looked up at\n" +
 	"_PORT._tcp) and --policy-port fetches MTA-STS policies from another HTTPS port; \"daneprobe\n" +
 	"demo --serve\" prints the flags that point check at its private test world."
@@ -180,6 +181,14 @@ func runCheck(c *cli.Context) error {
 	ck, err := checkConfig(c)
 	if err != nil {
 		return err
+	}
+	if err := checkUpstream(c.Context, ck.Resolver, upstreamsOf(ck.Resolver), ck.Deadline); err != nil {
+		if !c.Bool("json") && !c.Bool("nagios") && !c.Bool("prometheus") {
+			// For people: the one line that says what to fix.
+			return &exitError{code: exitUnknown, err: err}
+		}
+		// Machines still get their UNKNOWN report per domain.
+		fmt.Fprintf(c.App.ErrWriter, "daneprobe: %v\n", err)
 	}
 	reports := make([]delivery.DomainReport, 0, c.NArg())
 	for _, d := range c.Args().Slice() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -199,6 +200,11 @@ func runScan(c *cli.Context) error {
 	if err := checkScanInput(c); err != nil {
 		return err
 	}
+	// A dead resolver would make every domain UNKNOWN: say so once, and
+	// write no output.
+	if err := checkUpstream(c.Context, setup.checker.Resolver, upstreamsOf(setup.checker.Resolver), setup.checker.Deadline); err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
 	stderr := c.App.ErrWriter
 	var summary scan.Summary
 
@@ -322,21 +328,26 @@ func runScan(c *cli.Context) error {
 }
 
 // checkScanInput refuses, as a usage error, a domain list or maillog that
-// does not exist or is a directory.
+// does not exist or is a directory, and an --out file in a directory that
+// does not exist.
 func checkScanInput(c *cli.Context) error {
 	flag, path := "scan", c.Args().First()
 	if log := c.String("from-maillog"); log != "" {
 		flag, path = "--from-maillog", log
 	}
-	if path == "" || path == "-" {
-		return nil // standard input
+	if path != "" && path != "-" { // else standard input
+		st, err := os.Stat(path)
+		switch {
+		case err != nil:
+			return usageErrorf("%s: %v", flag, err)
+		case st.IsDir():
+			return usageErrorf("%s: %s is a directory: want a file", flag, path)
+		}
 	}
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return usageErrorf("%s: %v", flag, err)
-	case st.IsDir():
-		return usageErrorf("%s: %s is a directory: want a file", flag, path)
+	if out := c.String("out"); out != "" {
+		if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+			return usageErrorf("--out %s: the directory %s does not exist", out, filepath.Dir(out))
+		}
 	}
 	return nil
 }

@@ -301,7 +301,7 @@ func TestScanUsageErrors(t *testing.T) {
 		{[]string{"-4", "-6", list}, "exclude"},
 		{[]string{dir}, "is a directory: want a file"},
 		{[]string{"--from-maillog", dir}, "--from-maillog: " + dir + " is a directory"},
-		{[]string{"--out", filepath.Join(dir, "nodir", "out.jsonl"), list}, "--out: open"},
+		{[]string{"--out", filepath.Join(dir, "nodir", "out.jsonl"), list}, "nodir does not exist"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
@@ -331,14 +331,43 @@ func TestScanBadInputLeavesNoOutput(t *testing.T) {
 // TestScanEmptyInput: an empty list is no error (exit 0), but says that
 // nothing was checked.
 func TestScanEmptyInput(t *testing.T) {
-	list := filepath.Join(t.TempDir(), "empty.txt")
-	if err := os.WriteFile(list, []byte("# nothing here\n\n"), 0o644); err != nil {
+	w := startScanWorld(t, 0, 1)
+	list := w.writeList(t, "empty.txt", []string{"# nothing here", ""})
+	code, stdout, stderr := w.scan(context.Background(), t, list)
+	if code != exitOK || stdout != "" || !strings.Contains(stderr, "the input holds no domain names: nothing was checked") {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// TestNoResolverAnswers: with no upstream answering, check (text) and
+// scan say so in one line, exit 3, and scan writes no output; check
+// --nagios still prints its UNKNOWN line for the monitoring system.
+func TestNoResolverAnswers(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "l.txt")
+	if err := os.WriteFile(list, []byte("example.org\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	out := filepath.Join(dir, "out.jsonl")
+	dead := []string{"--resolver", "127.0.0.1:1", "--dns-timeout", "300ms"}
+	for _, args := range [][]string{
+		append(append([]string{"check"}, dead...), "example.org"),
+		append(append([]string{"scan"}, dead...), "--out", out, list),
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"daneprobe"}, args...), &stdout, &stderr)
+		if code != exitUnknown || stdout.Len() != 0 || strings.Count(stderr.String(), "\n") != 1 ||
+			!strings.Contains(stderr.String(), "no DNS resolver answered (tried 127.0.0.1:1): give a recursive resolver") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args[0], code, stdout.String(), stderr.String())
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("scan created --out with no resolver: %v", err)
+	}
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"daneprobe", "scan", "--resolver", "127.0.0.1:1", list}, &stdout, &stderr)
-	if code != exitOK || stdout.Len() != 0 || !strings.Contains(stderr.String(), "the input holds no domain names: nothing was checked") {
-		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, stdout.String(), stderr.String())
+	code := run(context.Background(), append(append([]string{"daneprobe", "check", "--nagios"}, dead...), "example.org"), &stdout, &stderr)
+	if code != exitUnknown || !strings.HasPrefix(stdout.String(), "DANE UNKNOWN - example.org") {
+		t.Errorf("--nagios: exit %d, stdout %q", code, stdout.String())
 	}
 }
 

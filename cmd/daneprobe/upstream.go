@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+)
+
+// errNoResolver is what an admin needs to hear when no upstream answers
+// at all: one line naming the resolvers tried and the fix, instead of the
+// same network error repeated for every lookup of every domain.
+type errNoResolver struct {
+	tried []string
+	err   error
+}
+
+func (e *errNoResolver) Error() string {
+	tried := strings.Join(e.tried, ", ")
+	if tried == "" {
+		tried = "the nameservers of /etc/resolv.conf"
+	}
+	return fmt.Sprintf("no DNS resolver answered (tried %s): give a recursive resolver that answers with --resolver ADDR, or fix /etc/resolv.conf", tried)
+}
+
+func (e *errNoResolver) Unwrap() error { return e.err }
+
+// checkUpstream asks the upstreams for the root DNSKEY RRset, which every
+// validation starts from anyway (the answer stays in the resolver's
+// cache). It returns an *errNoResolver when no upstream answered within
+// timeout, and nil otherwise, also when the answer does not validate:
+// that is for the checks themselves to report.
+func checkUpstream(ctx context.Context, lk dnssec.Lookuper, upstreams []string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err := lk.Lookup(ctx, ".", dns.TypeDNSKEY)
+	if err != nil && errors.Is(err, dnssec.ErrNoUpstream) {
+		return &errNoResolver{tried: upstreams, err: err}
+	}
+	return nil
+}
+
+// upstreamsOf returns the upstreams of lk when it can tell them.
+func upstreamsOf(lk dnssec.Lookuper) []string {
+	if u, ok := lk.(interface{ Upstreams() []string }); ok {
+		return u.Upstreams()
+	}
+	return nil
+}
