@@ -64,7 +64,9 @@ func (st *lookupState) fetchAll(ctx context.Context, keys []fetchKey) map[fetchK
 	var wg sync.WaitGroup
 	for _, k := range keys {
 		if !st.spendQuery() {
+			mu.Lock()
 			out[k] = fetched{err: errQueryBudget}
+			mu.Unlock()
 			continue
 		}
 		wg.Add(1)

@@ -10,7 +10,26 @@ import (
 // canonicalName returns name fully qualified and in lower case, the form
 // used for every comparison and cache key in this package (RFC 4034 §6.2).
 func canonicalName(name string) string {
-	return strings.ToLower(dns.Fqdn(name))
+	return lowerASCII(dns.Fqdn(name))
+}
+
+// lowerASCII folds only the ASCII letters A-Z: DNS names compare
+// case-insensitively for ASCII alone (RFC 4343 §3, RFC 4034 §6.2), and
+// strings.ToLower would rewrite other octets (U+0130 "İ" becomes two
+// runes; invalid UTF-8 becomes U+FFFD), turning the name into another.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // labels splits a presentation-format name into its labels, most specific

@@ -65,3 +65,19 @@ func TestNameHelpers(t *testing.T) {
 		t.Errorf("rrsigLabels(wildcard) = %d", got)
 	}
 }
+
+// TestCanonicalNameFoldsASCIIOnly: strings.ToLower rewrote non-ASCII
+// octets ("İ" became "i̇", invalid UTF-8 became U+FFFD), so a lookup
+// asked for another name than the one given (RFC 4343 §3).
+func TestCanonicalNameFoldsASCIIOnly(t *testing.T) {
+	for in, want := range map[string]string{
+		"WWW.Example.TEST": "www.example.test.",
+		"İ.example.":       "İ.example.",
+		"\xff.example.":    "\xff.example.",
+		`\065.example.`:    `\065.example.`,
+	} {
+		if got := canonicalName(in); got != want {
+			t.Errorf("canonicalName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

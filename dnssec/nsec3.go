@@ -57,7 +57,7 @@ func splitFirst(name string) (string, string) {
 // hash returns the upper-case base32hex NSEC3 hash of name, or "" once
 // the hash budget is spent.
 func (p *nsec3Proof) hash(name string) string {
-	name = strings.ToLower(name)
+	name = lowerASCII(name)
 	if h, ok := p.memo[name]; ok {
 		return h
 	}

@@ -42,7 +42,7 @@ func collidingKeys(t testing.TB, zone string, tag uint16, n int) []*dns.DNSKEY {
 // per (key tag, algorithm) is bounded, so the check ends at once, Bogus.
 func TestDSDigestWorkBounded(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	const nKeys, nDS = 300, 300
+	const nKeys, nDS = 1000, 1000
 	keys := collidingKeys(t, "trap.test.", 4242, 8)
 	for len(keys) < nKeys {
 		keys = append(keys, keys[:min(8, nKeys-len(keys))]...)
@@ -66,7 +66,7 @@ func TestDSDigestWorkBounded(t *testing.T) {
 		t.Fatalf("got %s/%s", ci.v.sec, ci.v.reason)
 	}
 	t.Logf("%v for %d DS x %d DNSKEY", el, nDS, nKeys)
-	if el > 200*time.Millisecond {
+	if el > time.Second { // digesting every pair took about 9 s
 		t.Errorf("DS matching took %v", el)
 	}
 }

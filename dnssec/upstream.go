@@ -327,9 +327,9 @@ func normaliseMsg(m *dns.Msg) {
 	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
 		for _, rr := range sec {
 			h := rr.Header()
-			h.Name = strings.ToLower(h.Name)
+			h.Name = lowerASCII(h.Name)
 			if sig, ok := rr.(*dns.RRSIG); ok {
-				sig.SignerName = strings.ToLower(sig.SignerName)
+				sig.SignerName = lowerASCII(sig.SignerName)
 			}
 		}
 	}

@@ -37,7 +37,7 @@ func groupRRsets(section []dns.RR) []*rrset {
 		if h.Class != dns.ClassINET || h.Rrtype == dns.TypeOPT {
 			continue
 		}
-		name := strings.ToLower(h.Name)
+		name := lowerASCII(h.Name)
 		if sig, ok := rr.(*dns.RRSIG); ok {
 			s := find(name, sig.TypeCovered)
 			s.sigs = append(s.sigs, sig)
