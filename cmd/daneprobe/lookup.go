@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -77,6 +78,8 @@ func runLookup(c *cli.Context) error {
 		writeLookupText(out, res, c.Bool("trace"))
 	}
 	switch {
+	case lerr != nil && errors.Is(lerr, dnssec.ErrNoUpstream):
+		return &exitError{code: exitUnknown, err: &errNoResolver{tried: r.Upstreams(), err: lerr}}
 	case lerr != nil:
 		return &exitError{code: exitUnknown, err: lerr}
 	case res.Security == dnssec.Bogus:

@@ -176,7 +176,7 @@ func TestLookupBadFlags(t *testing.T) {
 // TestLookupNoUpstream points lookup at a port nobody listens on.
 func TestLookupNoUpstream(t *testing.T) {
 	code, _, errs := runLookupCmd(t, []string{"--resolver", "127.0.0.1:9", "--timeout", "300ms"}, "www.example.test", "A")
-	if code != exitUnknown || !strings.Contains(errs, "no upstream resolver answered") {
+	if code != exitUnknown || !strings.Contains(errs, "no DNS resolver answered (tried 127.0.0.1:9: connection refused): give a recursive resolver") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }

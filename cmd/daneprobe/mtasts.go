@@ -109,6 +109,13 @@ func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now 
 		}
 		return &exitError{code: exitUnknown, err: err}
 	}
+	// No resolver at all would read as a broken MTA-STS setup (CRITICAL);
+	// it is UNKNOWN, and one line says what to fix. (After the check, so
+	// that a bad domain argument is reported first; the root DNSKEY it
+	// asks for is in the cache by now.)
+	if err := checkUpstream(c.Context, lk, upstreamsOf(lk), c.Duration("policy-timeout")); err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
 	if c.Bool("json") {
 		if rep.Findings == nil {
 			// An empty list, not null, as in check --json: consumers

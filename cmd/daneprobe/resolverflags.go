@@ -28,9 +28,12 @@ func resolverFlags() []cli.Flag {
 			Usage: "validate as of `TIME` (RFC 3339, e.g. 2026-12-04T12:00:00Z) instead of now: \"will this chain still validate next Friday?\"",
 		},
 		&cli.DurationFlag{
-			Name:  "timeout",
-			Value: 3 * time.Second,
-			Usage: "`DURATION` allowed for each upstream query (e.g. 500ms, 3s)",
+			Name: "timeout",
+			// check and scan call this --dns-timeout (their --timeout is
+			// per SMTP step): the same name works here.
+			Aliases: []string{"dns-timeout"},
+			Value:   3 * time.Second,
+			Usage:   "`DURATION` allowed for each upstream query (e.g. 500ms, 3s)",
 		},
 		&cli.BoolFlag{
 			Name:  "no-sha1",

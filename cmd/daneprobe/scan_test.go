@@ -357,13 +357,31 @@ func TestNoResolverAnswers(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), append([]string{"daneprobe"}, args...), &stdout, &stderr)
 		if code != exitUnknown || stdout.Len() != 0 || strings.Count(stderr.String(), "\n") != 1 ||
-			!strings.Contains(stderr.String(), "no DNS resolver answered (tried 127.0.0.1:1): give a recursive resolver") {
+			!strings.Contains(stderr.String(), "no DNS resolver answered (tried 127.0.0.1:1: connection refused): give a recursive resolver") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args[0], code, stdout.String(), stderr.String())
 		}
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("scan created --out with no resolver: %v", err)
 	}
+	// lookup prints its indeterminate verdict, then the same advice;
+	// mtasts (whose CRITICAL would blame the domain) only the advice.
+	// Both take --dns-timeout as check and scan do.
+	for _, args := range [][]string{
+		append(append([]string{"lookup"}, dead...), "example.org"),
+		append(append([]string{"mtasts"}, dead...), "example.org"),
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"daneprobe"}, args...), &stdout, &stderr)
+		if code != exitUnknown || strings.Count(stderr.String(), "\n") != 1 ||
+			!strings.Contains(stderr.String(), "no DNS resolver answered (tried 127.0.0.1:1: connection refused)") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args[0], code, stdout.String(), stderr.String())
+		}
+		if args[0] == "lookup" && !strings.HasPrefix(stdout.String(), "; security: indeterminate") {
+			t.Errorf("lookup: stdout %q", stdout.String())
+		}
+	}
+
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), append(append([]string{"daneprobe", "check", "--nagios"}, dead...), "example.org"), &stdout, &stderr)
 	if code != exitUnknown || !strings.HasPrefix(stdout.String(), "DANE UNKNOWN - example.org") {

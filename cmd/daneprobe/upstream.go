@@ -25,7 +25,28 @@ func (e *errNoResolver) Error() string {
 	if tried == "" {
 		tried = "the nameservers of /etc/resolv.conf"
 	}
+	if cause := rootCause(e.err); cause != "" {
+		tried += ": " + cause
+	}
 	return fmt.Sprintf("no DNS resolver answered (tried %s): give a recursive resolver that answers with --resolver ADDR, or fix /etc/resolv.conf", tried)
+}
+
+// rootCause is the last part of a wrapped error's text, such as
+// "connection refused" or "i/o timeout": the part an admin acts on. (The
+// resolver wraps the network error as text, so errors.Unwrap cannot
+// reach it.)
+func rootCause(err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	if msg == dnssec.ErrNoUpstream.Error() {
+		return "" // nothing more specific
+	}
+	return msg
 }
 
 func (e *errNoResolver) Unwrap() error { return e.err }
