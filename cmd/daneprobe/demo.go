@@ -133,9 +133,9 @@ func demoCheck(c *cli.Context, world *testworld.Mail) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(w, "%d domains checked; worst status %s (exit %d for \"daneprobe check\" over all of them).\n",
+	fmt.Fprintf(w, "%d domains checked; worst status %s\n(\"daneprobe check\" over all of them would exit %d).\n",
 		len(reports), delivery.WorstOf(reports).Label(), delivery.WorstOf(reports).ExitCode())
-	fmt.Fprintln(w, "Run \"daneprobe demo --serve\" to keep this world up and check its domains yourself.")
+	fmt.Fprintln(w, "Run \"daneprobe demo --serve\" to keep this world up and check its domains\nyourself.")
 	return nil
 }
 
