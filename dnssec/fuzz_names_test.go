@@ -26,6 +26,9 @@ func FuzzNames(f *testing.F) {
 			return
 		}
 		a, b = dns.Fqdn(a), dns.Fqdn(b)
+		if !dns.IsFqdn(a) || !dns.IsFqdn(b) {
+			return // a trailing backslash escapes the dot Fqdn adds
+		}
 		if canonicalCompare(a, b) != -canonicalCompare(b, a) {
 			t.Fatalf("compare(%q, %q) not antisymmetric", a, b)
 		}

@@ -22,6 +22,10 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Resu
 		return nil, fmt.Errorf("lookup %q: not a domain name", name)
 	}
 	qname := canonicalName(name)
+	if !dns.IsFqdn(qname) {
+		// "a" passes IsDomainName, but the dot added to it is escaped.
+		return nil, fmt.Errorf("lookup %q: not a domain name", name)
+	}
 	now := r.cfg.Now()
 	key := qname + "/" + dns.TypeToString[qtype]
 	if res, ok := r.answers.get(key, now); ok {

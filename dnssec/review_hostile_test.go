@@ -111,3 +111,18 @@ func TestCNAMEFanOutBounded(t *testing.T) {
 	}
 	t.Logf("%d queries", r.Queries())
 }
+
+// TestLookupRejectsEscapedFinalDot: `\0\` passes dns.IsDomainName, but
+// the dot dns.Fqdn appends is escaped, so the name is still not fully
+// qualified; Lookup must reject it without asking anyone (found by
+// FuzzNames).
+func TestLookupRejectsEscapedFinalDot(t *testing.T) {
+	r, err := NewResolver(Config{Upstreams: []string{"127.0.0.1:9"}, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.skipProbe = true
+	if _, err := r.Lookup(t.Context(), `\0\`, dns.TypeA); err == nil || r.Queries() != 0 {
+		t.Fatalf("err %v, %d queries", err, r.Queries())
+	}
+}
