@@ -146,6 +146,7 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	fetchCtx := ctx
 	fail := func(why FetchFailure, format string, a ...any) (*FetchResult, error) {
 		if ctx.Err() != nil && why != FetchRedirect && why != FetchStatus && why != FetchContentType && why != FetchTooLarge {
 			why = FetchTimeout
@@ -182,9 +183,20 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 		// The host name in the URL is never resolved by the system: the
 		// connection goes to the addresses daneprobe's resolver found.
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			for _, a := range addrs {
+			// net/http dials under a context that keeps the request's
+			// cancellation but not its deadline: take the fetch's.
+			deadline, hasDeadline := fetchCtx.Deadline()
+			for i, a := range addrs {
 				target := net.JoinHostPort(a, strconv.Itoa(port))
-				c, err := dial(ctx, "tcp", target)
+				// An address that never answers (a blackholed IPv4 or
+				// IPv6 route) gets its share of the time left, not all
+				// of it, so the next address is still tried.
+				dctx, cancel := ctx, context.CancelFunc(func() {})
+				if hasDeadline {
+					dctx, cancel = context.WithTimeout(ctx, time.Until(deadline)/time.Duration(len(addrs)-i))
+				}
+				c, err := dial(dctx, "tcp", target)
+				cancel()
 				mu.Lock()
 				if err == nil {
 					r.Address = target

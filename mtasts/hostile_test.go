@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +227,33 @@ func TestPolicyWildcardUnderTLD(t *testing.T) {
 	}
 	if _, ok := p.Match("mx.com"); !ok {
 		t.Error("*.com does not match mx.com")
+	}
+}
+
+// TestFetchBlackholedFirstAddress: an address that never answers the
+// TCP handshake must not use up the whole fetch deadline while another
+// address of the policy host works.
+func TestFetchBlackholedFirstAddress(t *testing.T) {
+	w, z, f := startWorld(t)
+	host := "mta-sts." + w.Domain("enforce") + "."
+	extra := mustZoneDNS(host + " 300 IN A 127.0.0.2")
+	z.rrs[host+"/A"] = append(extra.rrs[host+"/A"], z.rrs[host+"/A"]...)
+	// The blackholed address gets half of it; the other half is ample
+	// for the handshake and request even under -race on a loaded machine.
+	f.Timeout = 8 * time.Second
+	f.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if strings.HasPrefix(addr, "127.0.0.2:") {
+			<-ctx.Done() // a blackhole: no answer to the SYN
+			return nil, ctx.Err()
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	start := time.Now()
+	r, err := f.Fetch(context.Background(), w.Domain("enforce"))
+	if err != nil {
+		t.Fatalf("%v after %v", err, time.Since(start))
+	}
+	if r.Address != w.Addr {
+		t.Errorf("used %s", r.Address)
 	}
 }
