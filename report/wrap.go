@@ -67,3 +67,9 @@ func visibleWidth(s string) int {
 	}
 	return n
 }
+
+// Wrap breaks line at spaces so that it fits width columns, for commands
+// that print their own text reports: continuation lines are indented four
+// spaces more than the line, and words (digests, URLs) are never split.
+// line must be a single line, already made safe with Printable.
+func Wrap(line string, width int) string { return wrap(line, width) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/mtasts"
+	"github.com/daneprobe/daneprobe/report"
 )
 
 // mtastsCommand is "daneprobe mtasts": the MTA-STS record, policy and MX
@@ -163,8 +164,11 @@ func policyRoots(file string) (*x509.CertPool, error) {
 func printMTASTS(w io.Writer, r *mtasts.Report) {
 	// Much of the report comes from the network (policy lines, error
 	// texts, certificate names); escape what could drive a terminal.
-	p := func(format string, a ...any) { fmt.Fprintln(w, terminalSafe(fmt.Sprintf(format, a...))) }
-	p("MTA-STS %s: %s (senders apply mode %s)", r.Domain, strings.ToUpper(string(r.Status)), r.Mode)
+	// Every line but the verdict is wrapped to fit an 80-column terminal.
+	p := func(format string, a ...any) {
+		fmt.Fprintln(w, report.Wrap(terminalSafe(fmt.Sprintf(format, a...)), 80))
+	}
+	fmt.Fprintln(w, terminalSafe(fmt.Sprintf("MTA-STS %s: %s (senders apply mode %s)", r.Domain, strings.ToUpper(string(r.Status)), r.Mode)))
 	p("")
 	rec := r.Record
 	p("Record %s (DNSSEC %s): %s", rec.Name, rec.Security, rec.Status)

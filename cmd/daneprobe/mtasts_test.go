@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/mtasts"
@@ -123,6 +124,30 @@ func TestMTASTSCommandJSONEmptyFindings(t *testing.T) {
 	}
 	if !strings.Contains(out, `"findings": []`) {
 		t.Errorf("want an empty findings list:\n%s", out)
+	}
+}
+
+// TestMTASTSCommandWidth: the text report fits an 80-column terminal
+// below its verdict line, wrapping long lines (certificates, findings)
+// with an indented continuation.
+func TestMTASTSCommandWidth(t *testing.T) {
+	h, flags := mtastsWorld(t)
+	for _, sc := range []string{"enforce", "wildcard"} {
+		_, out, _ := runMTASTSCmd(t, flags, h.Domain(sc))
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		if !strings.HasPrefix(lines[0], "MTA-STS "+h.Domain(sc)+": ") {
+			t.Errorf("%s: first line %q is not the verdict", sc, lines[0])
+		}
+		wrapped := false
+		for _, l := range lines[1:] {
+			if n := utf8.RuneCountInString(l); n > 80 {
+				t.Errorf("%s: line of %d columns: %q", sc, n, l)
+			}
+			wrapped = wrapped || strings.HasPrefix(l, "      ")
+		}
+		if !wrapped {
+			t.Errorf("%s: no continuation line; is the certificate line still whole?\n%s", sc, out)
+		}
 	}
 }
 
