@@ -75,3 +75,43 @@ func TestAnswerTTLCappedByExpiry(t *testing.T) {
 		t.Fatalf("TTL %d, want at most 600 (RRSIG expires in 10 minutes)", got)
 	}
 }
+
+// TestNSECProofEdges pins down proof rules the review checked and found
+// right: a wildcard expansion of a name that exists has no covering
+// NSEC; NODATA needs an NSEC whose owner is the name, not one covering
+// it; no proof may use names below a delegation NSEC (RFC 6840 §4.1),
+// nor deny data at the child apex with the parent's NSEC (RFC 6840 §4.4).
+func TestNSECProofEdges(t *testing.T) {
+	zone := []*dns.NSEC{
+		nsec("example.", "a.example.", dns.TypeSOA, dns.TypeNS, dns.TypeNSEC, dns.TypeRRSIG, dns.TypeDNSKEY),
+		nsec("a.example.", "deleg.example.", dns.TypeA, dns.TypeNSEC, dns.TypeRRSIG),
+		nsec("deleg.example.", "m.example.", dns.TypeNS, dns.TypeNSEC, dns.TypeRRSIG),
+		nsec("m.example.", "example.", dns.TypeA, dns.TypeNSEC, dns.TypeRRSIG),
+	}
+	ok := func(d denial) bool { return d.sec == Secure }
+	if ok(nsecWildcard(zone, "a.example.", "example.")) {
+		t.Error("wildcard expansion accepted for a name that exists")
+	}
+	if !ok(nsecWildcard(zone, "b.example.", "example.")) {
+		t.Error("wildcard expansion for a covered name rejected")
+	}
+	if ok(nsecNoData(zone, "b.example.", dns.TypeA)) {
+		t.Error("NODATA accepted from a covering NSEC (b.example does not exist)")
+	}
+	if ok(nsecNXDomain(zone, "www.deleg.example.")) {
+		t.Error("NXDOMAIN below a delegation accepted")
+	}
+	if ok(nsecNoData(zone, "deleg.example.", dns.TypeSOA)) {
+		t.Error("NODATA at the child apex accepted from the parent's delegation NSEC")
+	}
+	if !ok(nsecNoData(zone, "deleg.example.", dns.TypeDS)) {
+		t.Error("DS NODATA at a delegation rejected")
+	}
+	if d := nsecNoDS(zone, "deleg.example."); !ok(d) || !d.delegation {
+		t.Errorf("insecure delegation not proven: %+v", d)
+	}
+	child := []*dns.NSEC{nsec("deleg.example.", "www.deleg.example.", dns.TypeSOA, dns.TypeNS, dns.TypeNSEC, dns.TypeRRSIG, dns.TypeDNSKEY)}
+	if ok(nsecNoDS(child, "deleg.example.")) {
+		t.Error("DS absence accepted from the child's apex NSEC")
+	}
+}
