@@ -154,6 +154,11 @@ func (t *textWriter) outcome(who string, o delivery.SenderOutcome) {
 func (t *textWriter) mtasts(r *delivery.DomainReport) {
 	s := &r.MTASTS
 	switch {
+	case r.Outcome.MTASTS.Action == "" && s.Record == "" && s.Mode == "":
+		// The check stopped before anything was decided (bad name, no
+		// resolver): "no policy" would be a claim about the domain.
+		t.line("  MTA-STS: not checked")
+		return
 	case s.Record == "" && s.Mode == "" && s.FetchError == "" && s.PolicyError == "":
 		t.line("  MTA-STS: no policy")
 		return

@@ -50,7 +50,7 @@ func TestTextNotChecked(t *testing.T) {
 	if err := WriteText(&b, []delivery.DomainReport{r}, false); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "  DANE sender:         unknown (not checked)\n") {
+	if !strings.Contains(b.String(), "  DANE sender:         unknown (not checked)\n") || !strings.Contains(b.String(), "  MTA-STS: not checked\n") {
 		t.Errorf("sender line:\n%s", b.String())
 	}
 }

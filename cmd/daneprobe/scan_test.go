@@ -424,3 +424,13 @@ func TestScanStdin(t *testing.T) {
 		t.Errorf("a progress bar on a non-terminal:\n%q", stderr.String())
 	}
 }
+
+// TestNoResolverShortDeadline: a --deadline too short for any answer is
+// not reported as a dead resolver; the check reports its own deadline.
+func TestNoResolverShortDeadline(t *testing.T) {
+	w := startMailWorld(t)
+	code, out, errOut := w.check(t, "--deadline", "1ns", "dane-ee.mail.test")
+	if code != exitUnknown || strings.Contains(errOut, "no DNS resolver answered") || !strings.HasPrefix(out, "dane-ee.mail.test: UNKNOWN - ") {
+		t.Errorf("exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
+	}
+}

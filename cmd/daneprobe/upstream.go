@@ -53,13 +53,18 @@ func (e *errNoResolver) Unwrap() error { return e.err }
 
 // checkUpstream asks the upstreams for the root DNSKEY RRset, which every
 // validation starts from anyway (the answer stays in the resolver's
-// cache). It returns an *errNoResolver when no upstream answered within
-// timeout, and nil otherwise, also when the answer does not validate:
-// that is for the checks themselves to report.
+// cache). It returns an *errNoResolver when no upstream answered, and nil
+// otherwise: also when timeout ran out first or the answer does not
+// validate, which the checks themselves report.
 func checkUpstream(ctx context.Context, lk dnssec.Lookuper, upstreams []string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	_, err := lk.Lookup(ctx, ".", dns.TypeDNSKEY)
+	if ctx.Err() != nil {
+		// Out of time (a short --deadline, or Ctrl-C): not the resolver's
+		// fault; the checks report it in their own terms.
+		return nil
+	}
 	if err != nil && errors.Is(err, dnssec.ErrNoUpstream) {
 		return &errNoResolver{tried: upstreams, err: err}
 	}
