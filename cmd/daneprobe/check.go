@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -177,6 +178,13 @@ func checkConfig(c *cli.Context) (*delivery.Checker, error) {
 func runCheck(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageErrorf("check: want at least one DOMAIN (see daneprobe check --help)")
+	}
+	for _, d := range c.Args().Slice() {
+		// Other malformed names get an UNKNOWN report of their own; an
+		// empty one (or the root) would get a verdict line without a name.
+		if strings.Trim(d, ". ") == "" {
+			return usageErrorf("check: %q is not a mail domain", d)
+		}
 	}
 	ck, err := checkConfig(c)
 	if err != nil {

@@ -439,4 +439,13 @@ func TestCheckBadDomain(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 	_ = fmt.Sprint()
+
+	// An empty name or the root is a usage error: a report for it would
+	// have a verdict line without a domain.
+	for _, d := range []string{"", ".", " "} {
+		code, out, errOut := w.check(t, "dane-ee.mail.test", d)
+		if code != exitUnknown || out != "" || !strings.Contains(errOut, "is not a mail domain") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", d, code, out, errOut)
+		}
+	}
 }

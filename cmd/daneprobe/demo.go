@@ -58,6 +58,12 @@ func runDemo(c *cli.Context) error {
 	if c.Duration("delay") < 0 {
 		return usageErrorf("demo: --delay must not be negative")
 	}
+	if c.Bool("all") && !c.Bool("serve") {
+		return usageErrorf("demo: --all goes with --serve (it lists the DNS scenarios to try)")
+	}
+	if c.Bool("json") && c.Bool("serve") {
+		return usageErrorf("demo: --json goes without --serve (it prints the check reports)")
+	}
 	world, err := testworld.StartMail(testworld.MailOptions{Delay: c.Duration("delay")})
 	if err != nil {
 		return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}

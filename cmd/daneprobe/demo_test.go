@@ -218,3 +218,21 @@ func TestDemoUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoFlagCombinations: flags that only make sense with or without
+// --serve are refused, not silently ignored.
+func TestDemoFlagCombinations(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--all"}, "--all goes with --serve"},
+		{[]string{"--serve", "--json"}, "--json goes without --serve"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"daneprobe", "demo"}, tc.args...), &stdout, &stderr)
+		if code != exitUnknown || !strings.Contains(stderr.String(), tc.want) || stdout.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", tc.args, code, stdout.String(), stderr.String())
+		}
+	}
+}

@@ -303,6 +303,32 @@ func TestTLSAUsageErrors(t *testing.T) {
 	}
 }
 
+// TestTLSAGenerateUndefinedValues: an undefined usage is printed (for
+// test setups) with a note that no client can use it; undefined selectors
+// and matching types cannot be computed and are usage errors.
+func TestTLSAGenerateUndefinedValues(t *testing.T) {
+	cert := filepath.Join("..", "..", "testdata", "tlsa", "sha1-chain.pem")
+	for _, tc := range []struct {
+		flags []string
+		note  string
+	}{
+		{[]string{"--usage", "9"}, "--usage 9 is not a defined value (0-3)"},
+	} {
+		code, out, errOut := runTLSA(t, append([]string{"generate", "--cert", cert}, tc.flags...)...)
+		if code != exitOK || !strings.Contains(errOut, tc.note) || !strings.Contains(out, "IN TLSA") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", tc.flags, code, out, errOut)
+		}
+	}
+	for _, bad := range [][]string{{"--selector", "2"}, {"--mtype", "7"}} {
+		if code, _, errOut := runTLSA(t, append([]string{"generate", "--cert", cert}, bad...)...); code != exitUnknown || !strings.Contains(errOut, "unknown") {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, errOut)
+		}
+	}
+	if _, _, errOut := runTLSA(t, "generate", "--cert", cert, "--usage", "3"); strings.Contains(errOut, "not a defined value") {
+		t.Errorf("note for a defined usage: %q", errOut)
+	}
+}
+
 func TestTLSAHelp(t *testing.T) {
 	for _, sub := range []string{"generate", "verify"} {
 		code, out, _ := runTLSA(t, sub, "--help")
