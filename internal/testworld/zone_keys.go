@@ -70,9 +70,18 @@ func newZoneKey(origin string, alg uint8, flags uint16) (*zoneKey, error) {
 		if alg == dns.ECDSAP384SHA384 {
 			bits = 384
 		}
-		priv, err := k.Generate(bits)
-		if err != nil {
-			return nil, fmt.Errorf("generate algorithm %d key for %s: %w", alg, origin, err)
+		// miekg/dns takes key tag 0 for "unset" and refuses to sign with
+		// such a key, although 0 is a valid tag (RFC 4034 Appendix B):
+		// draw again, which happens once in 65536 keys.
+		var priv crypto.PrivateKey
+		for try := 0; try < 8; try++ {
+			var err error
+			if priv, err = k.Generate(bits); err != nil {
+				return nil, fmt.Errorf("generate algorithm %d key for %s: %w", alg, origin, err)
+			}
+			if k.KeyTag() != 0 {
+				break
+			}
 		}
 		switch p := priv.(type) {
 		case *ecdsa.PrivateKey:
