@@ -160,6 +160,7 @@ func TestLookupBadFlags(t *testing.T) {
 	}{
 		{"bad --at", []string{"--resolver", "127.0.0.1:1", "--at", "next friday"}, "RFC 3339"},
 		{"missing anchor file", []string{"--resolver", "127.0.0.1:1", "--trust-anchor", dir + "/nope"}, "--trust-anchor"},
+		{"anchor file of something else", []string{"--resolver", "127.0.0.1:1", "--trust-anchor", "lookup_test.go"}, "want DS or DNSKEY records in zone-file syntax, or IANA's root-anchors.xml"},
 		{"bad resolver", []string{"--resolver", "127.0.0.1:99999"}, "bad port"},
 		{"bad timeout", []string{"--resolver", "127.0.0.1", "--timeout", "-1s"}, "--timeout"},
 	}

@@ -74,7 +74,7 @@ func newResolver(c *cli.Context) (*dnssec.Resolver, error) {
 		anchors, err := dnssec.ParseTrustAnchors(f, ".")
 		f.Close()
 		if err != nil {
-			return nil, usageErrorf("--trust-anchor %s: %v", path, err)
+			return nil, usageErrorf("--trust-anchor %s: want DS or DNSKEY records in zone-file syntax, or IANA's root-anchors.xml (%v)", path, err)
 		}
 		cfg.TrustAnchors = anchors
 	}
