@@ -25,11 +25,17 @@ func newTestKey(t testing.TB, zone string, alg uint8, flags uint16) testKey {
 	case dns.ECDSAP384SHA384:
 		bits = 384
 	}
-	priv, err := k.Generate(bits)
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
+	// miekg/dns refuses to sign with key tag 0 (it means "unset" there):
+	// draw again, once in 65536 keys.
+	for {
+		priv, err := k.Generate(bits)
+		if err != nil {
+			t.Fatalf("generate key: %v", err)
+		}
+		if k.KeyTag() != 0 {
+			return testKey{pub: k, priv: priv.(crypto.Signer)}
+		}
 	}
-	return testKey{pub: k, priv: priv.(crypto.Signer)}
 }
 
 // sign signs rrs with k, valid from inc to exp.
