@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -313,9 +314,29 @@ func parseDMARC(rec string, p *Posture) {
 		}
 	}
 	if p.Policy == "" {
+		// RFC 7489 §6.6.3: a record without a valid p= tag but with at
+		// least one syntactically valid rua= URI is processed as if it
+		// said p=none; without one, no DMARC processing applies.
+		for _, u := range p.RUA {
+			if validReportURI(u) {
+				p.Policy = "none"
+				return
+			}
+		}
 		p.Found = false
 		p.Error = "the record has no p= tag (RFC 7489 §6.3)"
 	}
+}
+
+// validReportURI reports whether u is a syntactically valid DMARC report
+// URI (RFC 7489 §6.2: a URI, in practice mailto:), ignoring the optional
+// "!size" suffix.
+func validReportURI(u string) bool {
+	if i := strings.LastIndexByte(u, '!'); i > 0 {
+		u = u[:i]
+	}
+	parsed, err := url.Parse(u)
+	return err == nil && parsed.Scheme != "" && (parsed.Opaque != "" || parsed.Host != "")
 }
 
 func truncateText(s string, n int) string {

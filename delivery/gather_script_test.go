@@ -253,7 +253,9 @@ func TestPosture(t *testing.T) {
 		{[]string{"v=spf1 -all", "v=spf1 ~all"}, "v=spf1", false, "", "", "2 records"},
 		{[]string{"v=DMARC1; p=reject; rua=mailto:a@x, mailto:b@y"}, "v=DMARC1", true, "reject", "mailto:a@x mailto:b@y", ""},
 		{[]string{"v=DMARC1;p=none"}, "v=DMARC1", true, "none", "", ""},
-		{[]string{"v=DMARC1; rua=mailto:a@x"}, "v=DMARC1", false, "", "mailto:a@x", "no p= tag"},
+		// RFC 7489 §6.6.3: no p= but a valid rua= is processed as p=none.
+		{[]string{"v=DMARC1; rua=mailto:a@x"}, "v=DMARC1", true, "none", "mailto:a@x", ""},
+		{[]string{"v=DMARC1; rua=not a uri"}, "v=DMARC1", false, "", "not a uri", "no p= tag"},
 		{nil, "v=DMARC1", false, "", "", ""},
 	} {
 		s := &script{}
