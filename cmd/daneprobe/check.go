@@ -136,6 +136,9 @@ func checkConfig(c *cli.Context) (*delivery.Checker, error) {
 	if c.Bool("ipv4") && c.Bool("ipv6") {
 		return nil, usageErrorf("-4 and -6 exclude each other")
 	}
+	if err := checkHELO(c.String("helo")); err != nil {
+		return nil, err
+	}
 	formats := 0
 	for _, f := range []string{"json", "nagios", "prometheus"} {
 		if c.Bool(f) {

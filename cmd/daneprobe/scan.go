@@ -137,6 +137,9 @@ func scanConfig(c *cli.Context) (*scanSetup, error) {
 	if c.Bool("ipv4") && c.Bool("ipv6") {
 		return nil, usageErrorf("-4 and -6 exclude each other")
 	}
+	if err := checkHELO(c.String("helo")); err != nil {
+		return nil, err
+	}
 	if c.Bool("resume") && c.String("out") == "" {
 		return nil, usageErrorf("--resume needs --out FILE: the output of the scan to continue")
 	}

@@ -51,6 +51,9 @@ func tlsaFetchChain(c *cli.Context, host string) ([]*x509.Certificate, error) {
 	if port < 1 || port > 65535 {
 		return nil, usageErrorf("--smtp-port must be between 1 and 65535, not %d", port)
 	}
+	if err := checkHELO(c.String("helo")); err != nil {
+		return nil, err
+	}
 	step := c.Duration("probe-timeout")
 	if step <= 0 {
 		return nil, usageErrorf("--probe-timeout must be positive, not %s", step)
