@@ -8,7 +8,10 @@
 //     sender enforcing DANE, MTA-STS or both would do, then every MX host
 //     with its TLSA records and every address with its STARTTLS probe,
 //     certificate chain and verdicts, then failures (with their RFC 8460
-//     result types), warnings and notes. Colour is optional; the command
+//     result types), warnings and notes. The verdict line stays whole;
+//     every other line is wrapped at 80 columns, at spaces only, with the
+//     continuation indented, so digests and URLs stay whole (Wrap does the
+//     same for other commands' text). Colour is optional; the command
 //     line turns it on only for a terminal without NO_COLOR (see UseColor).
 //   - WriteJSON and WriteJSONLines, for machines: one object per domain in
 //     the stable schema documented in SCHEMA.md, indented or one per line.
