@@ -128,7 +128,7 @@ func (t *textWriter) domain(r *delivery.DomainReport) {
 	t.posture("TLS-RPT", r.TLSRPT)
 	t.posture("SPF", r.SPF)
 	t.posture("DMARC", r.DMARC)
-	if r.Error != "" {
+	if r.Error != "" && !saidIncomplete(r) {
 		t.line("  %s %s", t.paint(ansiMagenta, "check incomplete:"), r.Error)
 	}
 	tm := r.Timings
@@ -358,4 +358,15 @@ func pluralS(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// saidIncomplete reports whether the warnings already carry the check's
+// error (the "incomplete" warning quotes it), so the text says it once.
+func saidIncomplete(r *delivery.DomainReport) bool {
+	for _, w := range r.Warnings {
+		if w.Code == delivery.WarnIncomplete && strings.Contains(w.Detail, r.Error) {
+			return true
+		}
+	}
+	return false
 }
