@@ -121,8 +121,19 @@ func statusLine(res *dnssec.Result) string {
 }
 
 func writeLookupText(w io.Writer, res *dnssec.Result, trace bool) {
-	// The verdict first, as a zone-file comment, so that the output can
-	// still be pasted into a zone file; then the rcode, then the records.
+	// The records in zone-file form, then the verdict and the rcode as
+	// zone-file comments (the order issue 2 specifies, like dig's answer
+	// section followed by its status), so the output can still be pasted
+	// into a zone file.
+	// Records that failed validation are printed as comments, so they
+	// can never be read (or pasted) as the result.
+	prefix := ""
+	if res.Security == dnssec.Bogus || res.Security == dnssec.Indeterminate {
+		prefix = "; not validated: "
+	}
+	for _, rr := range res.Answer {
+		fmt.Fprintln(w, prefix+rr.String())
+	}
 	fmt.Fprintf(w, "; security: %s\n", statusLine(res))
 	switch {
 	case res.Rcode == dns.RcodeNameError:
@@ -131,9 +142,6 @@ func writeLookupText(w io.Writer, res *dnssec.Result, trace bool) {
 		fmt.Fprintf(w, "; %s %s: NODATA (the name exists, the type does not)\n", res.Name, dns.TypeToString[res.Type])
 	case res.Rcode != dns.RcodeSuccess:
 		fmt.Fprintf(w, "; %s %s: %s\n", res.Name, dns.TypeToString[res.Type], dns.RcodeToString[res.Rcode])
-	}
-	for _, rr := range res.Answer {
-		fmt.Fprintln(w, rr.String())
 	}
 	for _, x := range res.Warnings {
 		fmt.Fprintf(w, "; warning: %s\n", x)

@@ -270,16 +270,16 @@ func TestLookupPolicyFlags(t *testing.T) {
 	}
 }
 
-// TestLookupVerdictFirst: the first line of the text output is the
-// verdict, also when the answer is bogus (its records must not read as
-// the result), and the records follow.
-func TestLookupVerdictFirst(t *testing.T) {
+// TestLookupOrder: the records come first in zone-file form, then the
+// verdict; records of a bogus answer are printed as comments so they can
+// never be read or pasted as the result.
+func TestLookupOrder(t *testing.T) {
 	world := lookupWorld(t, testworld.DNSOptions{})
 	for _, tc := range []struct {
 		name, first, later string
 	}{
-		{"www.expired.test", "; security: bogus (signature-expired)", "www.expired.test.\t"},
-		{"www.alg13.test", "; security: secure", "www.alg13.test.\t"},
+		{"www.expired.test", "; not validated: www.expired.test.\t", "; security: bogus (signature-expired)"},
+		{"www.alg13.test", "www.alg13.test.\t", "; security: secure"},
 		{"nope.nsec3.test", "; security: secure", "NXDOMAIN"},
 	} {
 		_, out, _ := runLookupCmd(t, world, tc.name, "A")
