@@ -23,6 +23,8 @@ const (
 	WarnRolloverRisk        = "rollover-risk"
 	WarnCertificateExpiring = "certificate-expiring"
 	WarnIncomplete          = "incomplete"
+	WarnSTARTTLSHidden      = "starttls-hidden"
+	WarnSTARTTLSInjection   = "starttls-injection"
 	NoteSingleTLSARecord    = "single-tlsa-record"
 	NoteUnusableTLSARecord  = "unusable-tlsa-record"
 	NoteNoTLSRPT            = "no-tls-rpt"
@@ -86,6 +88,12 @@ func mxFindings(r *DomainReport, m *MXReport, warn, note func(Finding)) {
 				detail += ": " + a.Error
 			}
 			warn(Finding{Code: WarnUnreachable, MX: m.Host, IP: a.IP, Detail: detail})
+		}
+		if a.STARTTLSHidden {
+			warn(Finding{Code: WarnSTARTTLSHidden, MX: m.Host, IP: a.IP, Detail: "the server does not offer STARTTLS after EHLO but accepts the command: a middlebox or a misconfiguration hides it, so senders deliver in plaintext or, under DANE, defer (RFC 3207 §4, RFC 7672 §2.2.3)"})
+		}
+		if a.InjectedBytes > 0 {
+			warn(Finding{Code: WarnSTARTTLSInjection, MX: m.Host, IP: a.IP, Detail: fmt.Sprintf("the server sent %d bytes after its STARTTLS reply and before the TLS handshake: plaintext injected into the session (RFC 3207 §4, CVE-2011-0411); a client must discard them", a.InjectedBytes)})
 		}
 		expiryFindings(r, m, a, warn, note)
 	}

@@ -81,6 +81,8 @@ func (g *gathering) probe(ctx context.Context, h *hostFacts, i int, addr netip.A
 	}
 	a.Banner = res.Banner
 	a.STARTTLS = res.STARTTLSAdvertised
+	a.STARTTLSHidden = !res.STARTTLSAdvertised && res.STARTTLSAccepted
+	a.InjectedBytes = res.InjectedCount
 	if res.FailedStep != "" {
 		a.Error = res.Error
 		a.ErrorStage = errorStage(res.FailedStep)

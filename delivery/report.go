@@ -196,6 +196,15 @@ type AddressReport struct {
 	Banner string `json:"banner,omitempty"`
 	// STARTTLS reports that the server offered STARTTLS after EHLO. Fact.
 	STARTTLS bool `json:"starttls"`
+	// STARTTLSHidden reports that the server did not offer STARTTLS but
+	// accepted the command when the probe tried it anyway: a server or a
+	// middlebox hiding the capability, so senders deliver in plaintext
+	// (or, under DANE, defer). Fact.
+	STARTTLSHidden bool `json:"starttls_hidden,omitempty"`
+	// InjectedBytes counts the bytes the server sent after its STARTTLS
+	// 220 reply and before the TLS handshake: the signature of STARTTLS
+	// command injection (CVE-2011-0411). Fact.
+	InjectedBytes int `json:"injected_bytes,omitempty"`
 	// TLSVersion ("TLSv1.3") and CipherSuite describe the TLS session;
 	// both are empty when no TLS session was established. Facts.
 	TLSVersion  string `json:"tls_version,omitempty"`
