@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -72,6 +73,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			"DANE or MTA-STS would do: deliver, or defer.\n\n" +
 			"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage error, no usable " +
 			"resolver); each command's help says how it maps its results onto these.",
+		Version:         version(),
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
@@ -92,6 +94,25 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 	}
 	return app
+}
+
+// version is the module version the binary was built from ("devel" for a
+// build from a work tree), with the VCS revision when Go recorded one.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	v := info.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v
 }
 
 // commands lists the subcommands, one constructor per file, each with

@@ -68,3 +68,14 @@ func TestHelpNamesEveryValue(t *testing.T) {
 		}
 	}
 }
+
+// TestVersion: --version prints one line and succeeds.
+func TestVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"daneprobe", "--version"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "daneprobe version ") || strings.Count(stdout.String(), "\n") != 1 {
+		t.Errorf("--version printed %q", stdout.String())
+	}
+}
