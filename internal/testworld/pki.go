@@ -76,29 +76,54 @@ func serial() *big.Int {
 	return n
 }
 
+// template returns the certificate template for o: a CA (key usage
+// certSign, basic constraints CA) or a TLS server leaf.
+func template(o CertOptions, isCA bool) *x509.Certificate {
+	t := &x509.Certificate{
+		SerialNumber:       serial(),
+		Subject:            pkix.Name{CommonName: o.CommonName},
+		NotBefore:          o.NotBefore,
+		NotAfter:           o.NotAfter,
+		SignatureAlgorithm: o.SignatureAlgorithm,
+	}
+	if isCA {
+		t.Subject.Organization = []string{"daneprobe testworld"}
+		t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+		t.BasicConstraintsValid = true
+		t.IsCA = true
+	} else {
+		t.DNSNames = o.DNSNames
+		t.KeyUsage = x509.KeyUsageDigitalSignature
+		t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	}
+	return t
+}
+
+// create signs tmpl for o.Key with the issuer's certificate and key (the
+// template itself and o.Key for a self-signed certificate) and parses the
+// result; what names the certificate in errors.
+func create(what string, tmpl, issuer *x509.Certificate, issuerKey crypto.Signer, o CertOptions) (*x509.Certificate, []byte, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, o.Key.Public(), issuerKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create %s: %w", what, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse %s: %w", what, err)
+	}
+	return cert, der, nil
+}
+
 // NewRootCA creates a self-signed root CA.
 func NewRootCA(o CertOptions) (*CA, error) {
 	o.defaults(time.Now())
 	if o.CommonName == "" {
 		o.CommonName = "daneprobe test root"
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: o.CommonName, Organization: []string{"daneprobe testworld"}},
-		NotBefore:             o.NotBefore,
-		NotAfter:              o.NotAfter,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		SignatureAlgorithm:    o.SignatureAlgorithm,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, o.Key.Public(), o.Key)
+	tmpl := template(o, true)
+	cert, der, err := create(fmt.Sprintf("root CA %q", o.CommonName), tmpl, tmpl, o.Key, o)
 	if err != nil {
-		return nil, fmt.Errorf("create root CA %q: %w", o.CommonName, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse root CA %q: %w", o.CommonName, err)
+		return nil, err
 	}
 	return &CA{Cert: cert, Key: o.Key, Chain: [][]byte{der}}, nil
 }
@@ -109,23 +134,9 @@ func (ca *CA) Intermediate(o CertOptions) (*CA, error) {
 	if o.CommonName == "" {
 		o.CommonName = "daneprobe test intermediate"
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: o.CommonName, Organization: []string{"daneprobe testworld"}},
-		NotBefore:             o.NotBefore,
-		NotAfter:              o.NotAfter,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		SignatureAlgorithm:    o.SignatureAlgorithm,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, o.Key.Public(), ca.Key)
+	cert, der, err := create(fmt.Sprintf("intermediate %q", o.CommonName), template(o, true), ca.Cert, ca.Key, o)
 	if err != nil {
-		return nil, fmt.Errorf("create intermediate %q: %w", o.CommonName, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse intermediate %q: %w", o.CommonName, err)
+		return nil, err
 	}
 	chain := append([][]byte{der}, ca.Chain...)
 	return &CA{Cert: cert, Key: o.Key, Chain: chain}, nil
@@ -138,23 +149,9 @@ func (ca *CA) Issue(o CertOptions) (*Leaf, error) {
 	if o.CommonName == "" && len(o.DNSNames) > 0 {
 		o.CommonName = o.DNSNames[0]
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:       serial(),
-		Subject:            pkix.Name{CommonName: o.CommonName},
-		DNSNames:           o.DNSNames,
-		NotBefore:          o.NotBefore,
-		NotAfter:           o.NotAfter,
-		KeyUsage:           x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		SignatureAlgorithm: o.SignatureAlgorithm,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, o.Key.Public(), ca.Key)
+	cert, der, err := create(fmt.Sprintf("certificate for %v", o.DNSNames), template(o, false), ca.Cert, ca.Key, o)
 	if err != nil {
-		return nil, fmt.Errorf("issue certificate for %v: %w", o.DNSNames, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse certificate for %v: %w", o.DNSNames, err)
+		return nil, err
 	}
 	chain := [][]byte{der}
 	if len(ca.Chain) > 1 {
@@ -170,23 +167,10 @@ func SelfSigned(o CertOptions) (*Leaf, error) {
 	if o.CommonName == "" && len(o.DNSNames) > 0 {
 		o.CommonName = o.DNSNames[0]
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:       serial(),
-		Subject:            pkix.Name{CommonName: o.CommonName},
-		DNSNames:           o.DNSNames,
-		NotBefore:          o.NotBefore,
-		NotAfter:           o.NotAfter,
-		KeyUsage:           x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		SignatureAlgorithm: o.SignatureAlgorithm,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, o.Key.Public(), o.Key)
+	tmpl := template(o, false)
+	cert, der, err := create(fmt.Sprintf("self-signed certificate for %v", o.DNSNames), tmpl, tmpl, o.Key, o)
 	if err != nil {
-		return nil, fmt.Errorf("self-sign certificate for %v: %w", o.DNSNames, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse certificate for %v: %w", o.DNSNames, err)
+		return nil, err
 	}
 	return &Leaf{Cert: cert, Key: o.Key, Chain: [][]byte{der}}, nil
 }
