@@ -368,6 +368,11 @@ func TestIndependentVerifiers(t *testing.T) {
 		t.Run(v.bin, func(t *testing.T) {
 			bin, err := exec.LookPath(v.bin)
 			if err != nil {
+				// .ci/run installs both, so on CI a missing verifier
+				// is a broken setup, not a reason to skip.
+				if os.Getenv("CI") == "true" {
+					t.Fatalf("%s not installed on CI (.ci/run should apt-get install ldnsutils bind9-utils)", v.bin)
+				}
 				t.Skipf("%s not installed (apt-get install ldnsutils bind9-utils); CI installs it", v.bin)
 			}
 			for _, origin := range d.Zones() {
