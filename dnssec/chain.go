@@ -113,6 +113,20 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 		cur = ci.keys
 		res.links = append(res.links, ci.link)
 	}
+	// descend takes the cut at the next name down; it reports false when
+	// the walk ends there, at an insecure or bogus cut (res.v is then set).
+	descend := func(ci cutInfo) bool {
+		switch ci.kind {
+		case cutNone:
+			return true // inside the parent zone: no link
+		case cutSecure:
+			cur = ci.keys
+		default:
+			res.v = ci.v
+		}
+		res.links = append(res.links, ci.link)
+		return ci.kind == cutSecure
+	}
 	names := ancestorsBelow(target, anchor)
 	i := 0
 	if cur != nil {
@@ -121,15 +135,7 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 			if !ok {
 				break
 			}
-			switch ci.kind {
-			case cutNone:
-				continue
-			case cutSecure:
-				cur = ci.keys
-				res.links = append(res.links, ci.link)
-			default:
-				res.links = append(res.links, ci.link)
-				res.v = ci.v
+			if !descend(ci) {
 				return res
 			}
 		}
@@ -183,15 +189,7 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 				st.storeCut(n, ci)
 				return ci
 			})
-			switch ci.kind {
-			case cutNone:
-				continue
-			case cutSecure:
-				cur = ci.keys
-				res.links = append(res.links, ci.link)
-			default:
-				res.links = append(res.links, ci.link)
-				res.v = ci.v
+			if !descend(ci) {
 				return res
 			}
 		}

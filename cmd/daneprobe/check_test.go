@@ -28,7 +28,16 @@ type mailWorld struct {
 // startMailWorld starts the mail world for one test.
 func startMailWorld(t *testing.T) *mailWorld {
 	t.Helper()
-	w, err := testworld.StartMail(testworld.MailOptions{})
+	w, _, flags := startWorldWithFlags(t, testworld.MailOptions{})
+	return &mailWorld{Mail: w, flags: append(flags, "--helo", "checker.daneprobe.test", "--timeout", "5s")}
+}
+
+// startWorldWithFlags starts a mail world for one test and returns it with
+// the directory holding its trust anchor and CA files and the flags that
+// point check and scan at it (as "demo --serve" prints them).
+func startWorldWithFlags(t *testing.T, opts testworld.MailOptions) (*testworld.Mail, string, []string) {
+	t.Helper()
+	w, err := testworld.StartMail(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,11 +51,10 @@ func startMailWorld(t *testing.T) *mailWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &mailWorld{Mail: w, flags: []string{
+	return w, dir, []string{
 		"--resolver", w.Resolver(), "--trust-anchor", anchor, "--ca-file", ca,
 		"--port", strconv.Itoa(w.Port), "--policy-port", strconv.Itoa(w.PolicyPort),
-		"--helo", "checker.daneprobe.test", "--timeout", "5s",
-	}}
+	}
 }
 
 // check runs "daneprobe check" with the world's flags and extra args.

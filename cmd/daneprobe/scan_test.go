@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,25 +27,9 @@ type scanWorld struct {
 
 func startScanWorld(t *testing.T, synthetic, mx int) *scanWorld {
 	t.Helper()
-	w, err := testworld.StartMail(testworld.MailOptions{Synthetic: synthetic, SyntheticMX: mx})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	dir := t.TempDir()
-	anchor, err := w.TrustAnchorFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := w.CAFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &scanWorld{Mail: w, dir: dir, flags: []string{
-		"--resolver", w.Resolver(), "--trust-anchor", anchor, "--ca-file", ca,
-		"--port", strconv.Itoa(w.Port), "--policy-port", strconv.Itoa(w.PolicyPort),
-		"--helo", "scanner.daneprobe.test", "--timeout", "5s", "--domain-timeout", "30s",
-	}}
+	w, dir, flags := startWorldWithFlags(t, testworld.MailOptions{Synthetic: synthetic, SyntheticMX: mx})
+	return &scanWorld{Mail: w, dir: dir, flags: append(flags,
+		"--helo", "scanner.daneprobe.test", "--timeout", "5s", "--domain-timeout", "30s")}
 }
 
 // scan runs "daneprobe scan" with the world's flags and extra args.

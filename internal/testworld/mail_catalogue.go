@@ -201,6 +201,15 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 		}
 		return host, b.server(z, host, kind, cert)
 	}
+	// issuedMX is mx with a certificate for the host from the world's CA.
+	issuedMX := func(z *mailZone, domain, label string, pref int, kind SMTPKind) (string, *Leaf, error) {
+		leaf, err := b.issue(label + "." + domain)
+		if err != nil {
+			return "", nil, err
+		}
+		host, _ := mx(z, domain, label, pref, kind, leaf)
+		return host, leaf, nil
+	}
 	stsPolicy := func(name, domain, mode string, hosts ...string) {
 		lines := []string{"version: STSv1", "mode: " + mode}
 		for _, h := range hosts {
@@ -217,8 +226,7 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 	steps := []error{
 		add("dane-ee", "DANE-EE: a 3 1 1 record of the server key and one of the next key", "ok", "verified", "none", 0, false,
 			func(name, domain string, z *mailZone) error {
-				host := "mx1." + domain
-				leaf, err := b.issue(host)
+				host, leaf, err := issuedMX(z, domain, "mx1", 10, SMTPStartTLS)
 				if err != nil {
 					return err
 				}
@@ -226,27 +234,23 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 				if err != nil {
 					return err
 				}
-				mx(z, domain, "mx1", 10, SMTPStartTLS, leaf)
 				z.tlsa(host, spkiRec(3, leaf.Cert), next)
 				z.posture(domain)
 				return nil
 			}),
 		add("dane-ta", "DANE-TA: a 2 1 1 record of the issuing CA, the certificate names the MX host", "ok", "verified", "none", 0, false,
 			func(name, domain string, z *mailZone) error {
-				host := "mx1." + domain
-				leaf, err := b.issue(host)
+				host, _, err := issuedMX(z, domain, "mx1", 10, SMTPStartTLS)
 				if err != nil {
 					return err
 				}
-				mx(z, domain, "mx1", 10, SMTPStartTLS, leaf)
 				z.tlsa(host, spkiRec(2, b.inter.Cert), spkiRec(2, b.ca.Cert))
 				z.posture(domain)
 				return nil
 			}),
 		add("tlsa-mismatch", "the TLSA record matches none of the presented certificates (RFC 7672 §3.2)", "critical", "failed", "none", 2, false,
 			func(name, domain string, z *mailZone) error {
-				host := "mx1." + domain
-				leaf, err := b.issue(host)
+				host, _, err := issuedMX(z, domain, "mx1", 10, SMTPStartTLS)
 				if err != nil {
 					return err
 				}
@@ -254,19 +258,16 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 				if err != nil {
 					return err
 				}
-				mx(z, domain, "mx1", 10, SMTPStartTLS, leaf)
 				z.tlsa(host, other)
 				z.posture(domain)
 				return nil
 			}),
 		add("no-starttls", "secure TLSA records but the server offers no STARTTLS: a downgrade (RFC 7672 §2.2.3)", "critical", "failed", "none", 2, false,
 			func(name, domain string, z *mailZone) error {
-				host := "mx1." + domain
-				leaf, err := b.issue(host)
+				host, leaf, err := issuedMX(z, domain, "mx1", 10, SMTPNoStartTLS)
 				if err != nil {
 					return err
 				}
-				mx(z, domain, "mx1", 10, SMTPNoStartTLS, leaf)
 				z.tlsa(host, spkiRec(3, leaf.Cert))
 				z.posture(domain)
 				return nil
@@ -280,12 +281,10 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 			}),
 		add("bogus-tlsa", "the TLSA records sit in a zone with expired signatures: bogus, the MX is unusable (RFC 7672 §2.1.1)", "critical", "failed", "none", 2, false,
 			func(name, domain string, z *mailZone) error {
-				host := "mx1." + domain
-				leaf, err := b.issue(host)
+				host, leaf, err := issuedMX(z, domain, "mx1", 10, SMTPStartTLS)
 				if err != nil {
 					return err
 				}
-				mx(z, domain, "mx1", 10, SMTPStartTLS, leaf)
 				tz := b.zone("_tcp." + host + ".")
 				tz.spec.Faults.ExpiredSigs = true
 				tz.tlsa(host, spkiRec(3, leaf.Cert))
@@ -294,12 +293,10 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 			}),
 		add("tlsa-servfail", "the TLSA lookup fails with SERVFAIL: the MX is unusable for a DANE sender (RFC 7672 §2.1.1)", "critical", "failed", "none", 2, false,
 			func(name, domain string, z *mailZone) error {
-				host := "mx1." + domain
-				leaf, err := b.issue(host)
+				host, leaf, err := issuedMX(z, domain, "mx1", 10, SMTPStartTLS)
 				if err != nil {
 					return err
 				}
-				mx(z, domain, "mx1", 10, SMTPStartTLS, leaf)
 				z.tlsa(host, spkiRec(3, leaf.Cert))
 				b.failTLSA = append(b.failTLSA, host)
 				z.posture(domain)
@@ -307,24 +304,20 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 			}),
 		add("unusable-tlsa", "only a PKIX-EE (1 1 1) record, unusable for SMTP: TLS mandatory, unauthenticated (RFC 7672 §3.1.3)", "warning", "unusable", "none", 1, false,
 			func(name, domain string, z *mailZone) error {
-				host := "mx1." + domain
-				leaf, err := b.issue(host)
+				host, leaf, err := issuedMX(z, domain, "mx1", 10, SMTPStartTLS)
 				if err != nil {
 					return err
 				}
-				mx(z, domain, "mx1", 10, SMTPStartTLS, leaf)
 				z.tlsa(host, spkiRec(1, leaf.Cert))
 				z.posture(domain)
 				return nil
 			}),
 		add("sts-enforce", "unsigned zone, MTA-STS enforce, WebPKI-valid MX certificate", "ok", "none", "pass", 0, true,
 			func(name, domain string, z *mailZone) error {
-				host := "mx1." + domain
-				leaf, err := b.issue(host)
+				host, _, err := issuedMX(z, domain, "mx1", 10, SMTPStartTLS)
 				if err != nil {
 					return err
 				}
-				mx(z, domain, "mx1", 10, SMTPStartTLS, leaf)
 				stsDNS(z, domain)
 				stsPolicy(name, domain, "enforce", host)
 				z.posture(domain)
