@@ -26,10 +26,12 @@ func lookupCommand() *cli.Command {
 			"validates the answer from the trust anchors down (DS, DNSKEY and RRSIG of every zone on the way,\n" +
 			"NSEC/NSEC3 proofs for names or types that do not exist), and prints the records in zone-file\n" +
 			"format followed by the security status: secure, insecure (provably unsigned), bogus (with the\n" +
-			"reason) or indeterminate. --trace adds the chain: per zone the DS records, the DNSKEY tags and\n" +
-			"algorithms, which key signed what and the validity windows.\n\n" +
-			"The upstream must return DNSSEC records; one that strips them, drops EDNS or ignores CD gives\n" +
-			"indeterminate with reason upstream-strips-dnssec: point --resolver at a DNSSEC-capable resolver.\n\n" +
+			"reason) or indeterminate. Records that failed validation are printed as comments\n" +
+			"(\"; not validated: ...\"). --trace adds the chain: per zone the DS records, the DNSKEY tags\n" +
+			"and algorithms, which key signed what and the validity windows.\n\n" +
+			"The upstream must return DNSSEC records; one that strips them or drops EDNS gives indeterminate\n" +
+			"with reason upstream-strips-dnssec, and one that ignores CD answers SERVFAIL for broken zones\n" +
+			"(indeterminate, upstream-error): point --resolver at a DNSSEC-capable resolver.\n\n" +
 			"Exit status: 0 the lookup completed (secure or insecure, also NXDOMAIN and NODATA);\n" +
 			"2 the answer is bogus; 3 no upstream gave a usable answer (indeterminate) or the input was unusable.",
 		Flags: append(resolverFlags(),
