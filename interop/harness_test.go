@@ -227,6 +227,10 @@ func (d *daemon) waitReady(timeout time.Duration, ready func() error) error {
 		if last = ready(); last == nil {
 			return nil
 		}
+		if errors.Is(last, errBindClash) {
+			d.stop()
+			return fmt.Errorf("%s not ready: %w", d.name, last)
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	d.stop()

@@ -124,8 +124,13 @@ func (sw *smtpWorld) start(t *testing.T, tb *toolbox, dir, tmplDir string) error
 	var lastErr error
 	for range 3 {
 		var ls []pfListener
+		used := map[int]bool{}
 		for i, s := range sw.scenarios {
-			s.port = freePort(t)
+			// freePort's port was free a moment ago; two picks in a row
+			// can still return the same one.
+			for s.port = freePort(t); used[s.port]; s.port = freePort(t) {
+			}
+			used[s.port] = true
 			l := pfListener{Addr: fmt.Sprintf("127.0.0.1:%d", s.port), Name: strings.Split(s.domain, ".")[0], Level: "none"}
 			if s.chain != nil {
 				l.Chain, l.Level = filepath.Join(d, "certs", fmt.Sprintf("%02d.pem", i)), "may"
@@ -148,7 +153,7 @@ func (sw *smtpWorld) start(t *testing.T, tb *toolbox, dir, tmplDir string) error
 		// Ready when every listener accepts and greets.
 		err = p.waitReady(20*time.Second, func() error {
 			for _, l := range ls {
-				if err := smtpGreets(l.Addr); err != nil {
+				if err := smtpGreets(l.Addr, "interop-"+l.Name); err != nil {
 					return err
 				}
 			}
@@ -166,8 +171,15 @@ func (sw *smtpWorld) start(t *testing.T, tb *toolbox, dir, tmplDir string) error
 	return lastErr
 }
 
-// smtpGreets connects and reads a 220 greeting.
-func smtpGreets(addr string) error {
+// errWrongServer says a port answered, but not with the listener we
+// started there: another process took the port between freePort and the
+// daemon's bind.
+var errWrongServer = fmt.Errorf("another server answers on the port: %w", errBindClash)
+
+// smtpGreets connects and reads a 220 greeting that carries mark (each
+// listener's banner names its scenario), so a port taken by some other
+// process is not mistaken for ours.
+func smtpGreets(addr, mark string) error {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return err
@@ -181,6 +193,9 @@ func smtpGreets(addr string) error {
 	}
 	if !strings.HasPrefix(string(buf[:n]), "220") {
 		return fmt.Errorf("greeting from %s: %q", addr, buf[:n])
+	}
+	if !strings.Contains(string(buf[:n]), mark) {
+		return fmt.Errorf("greeting from %s: %q lacks %q: %w", addr, buf[:n], mark, errWrongServer)
 	}
 	_, _ = c.Write([]byte("QUIT\r\n"))
 	return nil
