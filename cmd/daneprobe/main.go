@@ -156,7 +156,7 @@ func commandList() []*cli.Command {
 // the process exit status. It never panics on user input.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, flagsFirst(app.Commands, args))
 	if err == nil {
 		return exitOK
 	}

@@ -89,7 +89,7 @@ func tlsaVerifyCommand() *cli.Command {
 			"--name gives the reference identifiers DANE-TA records need (the MX host name, and\n" +
 			"the recipient domain when the MX lookup is DNSSEC-secure); without it names are not\n" +
 			"checked. Rollover advice follows: which certificate changes the records survive.\n" +
-			"Give the flags before the records.\n\n" +
+			"Flags may come before or after the records; \"--\" ends the flags.\n\n" +
 			"Exit status:\n" +
 			"  0  a record matched: DANE authentication succeeds\n" +
 			"  2  usable records exist and none matched: an enforcing MTA defers mail\n" +
