@@ -19,6 +19,10 @@ import (
 // verdict (a probe that did not happen cannot verify anything).
 func Decide(r *DomainReport) {
 	clearVerdicts(r)
+	if r.Stopped == NotStarted {
+		decideNotStarted(r)
+		return
+	}
 	mx := lookupOutcomeOf(r.MXLookup)
 	switch {
 	case r.MXLookup.NXDomain && mx != lookupBogus:
@@ -56,6 +60,28 @@ func Decide(r *DomainReport) {
 	decideFindings(r)
 	r.Status = domainStatus(r)
 	r.Summary = summary(r)
+	if r.Stopped == CutShort {
+		// Lookups and probes cut short say nothing about the domain: the
+		// verdict is unknown, whatever the partial facts suggest.
+		r.Status = StatusUnknown
+		r.Summary = "incomplete: " + r.Error + "; partial results: " + r.Summary
+	}
+}
+
+// decideNotStarted decides a check that could not start: nothing was
+// looked up, so there is no verdict but unknown, and nothing is claimed
+// about the domain.
+func decideNotStarted(r *DomainReport) {
+	why := r.Error
+	r.Status = StatusUnknown
+	r.DANE = DANENone
+	r.MTASTS.Result = MTASTSNone
+	unknown := SenderOutcome{Action: Unknown, Reason: "not checked"}
+	r.Outcome = Outcomes{DANE: unknown, MTASTS: unknown, Both: unknown}
+	r.Summary = "not checked: " + why
+	r.Failures = []Failure{}
+	r.Warnings = []Finding{{Code: WarnIncomplete, Detail: "the check could not be completed: " + why}}
+	r.Notes = []Finding{}
 }
 
 // decideHosts decides every MX, then the domain-level verdicts.
@@ -167,6 +193,22 @@ func lookupOutcomeOf(l Lookup) lookupOutcome {
 	}
 }
 
+// Usable reports whether the answer may be acted on: secure or provably
+// insecure, not bogus or failed (RFC 7672 §2.1.1, §2.1.2: the records of a
+// bogus or failed answer are for diagnosis only).
+func (l Lookup) Usable() bool {
+	o := lookupOutcomeOf(l)
+	return o == lookupSecure || o == lookupInsecure
+}
+
+// Secure reports whether the answer is DNSSEC-secure and did not fail.
+func (l Lookup) Secure() bool { return lookupOutcomeOf(l) == lookupSecure }
+
+// Failure says in a few words why l is not usable ("failed: ...", "is
+// bogus: ...", "is indeterminate"), for messages such as "the MX lookup
+// is bogus: ...".
+func (l Lookup) Failure() string { return describeLookupFailure(l) }
+
 // describeLookupFailure says in a few words why l failed, for Details.
 func describeLookupFailure(l Lookup) string {
 	switch {
@@ -185,11 +227,11 @@ func describeLookupFailure(l Lookup) string {
 	}
 }
 
-// addressSecurity is the weakest status of the A and AAAA lookups made
+// AddressSecurity is the weakest status of the A and AAAA lookups made
 // (nil means not made), the MX's "dnssec" field: bogus < indeterminate
 // (failed) < insecure < secure. With no lookup at all it is
 // indeterminate.
-func addressSecurity(a, aaaa *Lookup) dnssec.Security {
+func AddressSecurity(a, aaaa *Lookup) dnssec.Security {
 	rank := func(l *Lookup) int {
 		switch lookupOutcomeOf(*l) {
 		case lookupBogus:

@@ -150,7 +150,7 @@ func addressDANEAction(v AddressDANE, a *AddressReport) Action {
 // under an all-unusable TLSA RRset, none without secure TLSA records; else
 // failed, with the reason of the first failing address.
 func decideMXDANE(m *MXReport) {
-	m.DNSSEC = addressSecurity(m.A, m.AAAA)
+	m.DNSSEC = AddressSecurity(m.A, m.AAAA)
 	s, hostReason := hostTLSAState(m)
 	best := Skip
 	var firstReason Reason

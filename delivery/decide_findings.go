@@ -31,6 +31,11 @@ const (
 	NoteMTASTSModeNone      = "mta-sts-mode-none"
 	NoteExpiredDANEEE       = "expired-dane-ee"
 	NoteInsecureTLSAIgnored = "insecure-tlsa-ignored"
+	// NoteRolloverAdvice is the note under which the gatherer passes on
+	// the tlsa package's rollover advice (RFC 7671 §8): which certificate
+	// or key changes the published TLSA set would not survive, and what
+	// to add.
+	NoteRolloverAdvice = "rollover-advice"
 )
 
 // decideFindings fills r.Warnings and r.Notes.

@@ -41,7 +41,7 @@ func TestAddressSecurity(t *testing.T) {
 		{secure(), nil, dnssec.Secure}, // -4: no AAAA lookup
 		{nil, nil, dnssec.Indeterminate},
 	} {
-		if got := addressSecurity(tc.a, tc.aaaa); got != tc.want {
+		if got := AddressSecurity(tc.a, tc.aaaa); got != tc.want {
 			t.Errorf("%v/%v: got %s, want %s", tc.a, tc.aaaa, got, tc.want)
 		}
 	}
@@ -106,7 +106,7 @@ func TestReferenceIDs(t *testing.T) {
 func hostWith(a, aaaa *Lookup, tlsa *TLSAReport) *MXReport {
 	m := &MXReport{Host: "mx.example.org", A: a, AAAA: aaaa, TLSA: tlsa,
 		Addresses: []AddressReport{probe("192.0.2.1", "mx.example.org")}}
-	m.DNSSEC = addressSecurity(a, aaaa)
+	m.DNSSEC = AddressSecurity(a, aaaa)
 	return m
 }
 

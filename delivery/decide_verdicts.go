@@ -66,6 +66,9 @@ const (
 	NoMail Action = "no-mail"
 	// Skip: this MX is not used; the sender tries the next one.
 	Skip Action = "skip"
+	// Unknown: the check stopped before anything was decided (see
+	// NotStarted), so what a sender would do is not known.
+	Unknown Action = "unknown"
 )
 
 // Reason is a stable code saying why a verdict is what it is.

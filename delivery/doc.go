@@ -59,9 +59,10 @@
 //
 // # Using it
 //
-// The gatherer (the check command) fills a DomainReport's facts, then
-// calls Decide; the report package renders the result. The facts are
-// plain values so that any source maps onto them:
+// Package gather looks everything up and probes the servers (its Checker
+// is the engine of "daneprobe check" and "daneprobe scan"), fills a
+// DomainReport's facts and calls Decide; the report package renders the
+// result. The facts are plain values so that any source maps onto them:
 //
 //   - every DNS answer becomes a Lookup, with LookupOf(result, err) for a
 //     dnssec lookup (mx_lookup, each MX host's A and AAAA, its TLSA);
@@ -78,6 +79,8 @@
 //     Depth, or the failure code of the tlsa package); from the WebPKI
 //     check: WebPKI (Valid, or the RFC 8460 result type as Failure);
 //   - MTASTS: the record, mode, patterns, or FetchError/PolicyError;
-//   - TLSRPT, SPF, DMARC, Timings, CheckedAt, and Error when the check
-//     could not be completed; Advice for remarks from other packages.
+//   - TLSRPT, SPF, DMARC, Timings, CheckedAt; Error and Stopped when the
+//     check could not start (NotStarted) or was cut short by its deadline
+//     (CutShort), which Decide turns into the unknown status;
+//     Advice for remarks from other packages.
 package delivery

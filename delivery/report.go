@@ -85,7 +85,31 @@ type DomainReport struct {
 	// the checking side (no usable resolver, overall deadline exceeded):
 	// the verdicts are then incomplete and Status is unknown. Fact.
 	Error string `json:"error,omitempty"`
+	// Stopped says whether the gatherer stopped before it had every fact,
+	// and how (Error says why): Decide reads it, so that every verdict,
+	// also "unknown", is set in one place. Fact; not part of the JSON
+	// output, where Error and the unknown status carry it.
+	Stopped Stop `json:"-"`
 }
+
+// Stop says how far a check got when it could not finish.
+type Stop string
+
+// Values of DomainReport.Stopped.
+const (
+	// Finished: the check ran to its end (whatever it found).
+	Finished Stop = ""
+	// NotStarted: nothing about the domain could be looked up (the name
+	// is not a domain, there is no resolver, the options exclude each
+	// other, or no upstream answered the MX query). The verdict is
+	// unknown and nothing is claimed about the domain.
+	NotStarted Stop = "not-started"
+	// CutShort: the deadline passed, or the check was cancelled, while
+	// lookups and probes were running. The partial verdicts stay in the
+	// details, but lookups and probes cut short say nothing about the
+	// domain: the status is unknown.
+	CutShort Stop = "cut-short"
+)
 
 // Lookup is the outcome of one validated DNS lookup.
 type Lookup struct {

@@ -40,7 +40,7 @@
 // Then the subtests compare: every DNS question of the scenario table is
 // validated by daneprobe's dnssec.Resolver, by delv and by Unbound (AD
 // bit, SERVFAIL); every SMTP scenario is judged by daneprobe's packages
-// (smtpprobe, tlsa, delivery.Decide), by delivery.Checker, by the
+// (smtpprobe, tlsa, delivery.Decide), by gather.Checker, by the
 // daneprobe binary ("check --json") and by posttls-finger -l dane, and
 // each must give the RFC 7672 verdict of the table. posttls-finger
 // resolves through the C library, which only knows port 53 from

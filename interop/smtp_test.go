@@ -13,6 +13,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 	"github.com/daneprobe/daneprobe/tlsa"
 )
@@ -21,7 +22,7 @@ import (
 type smtpAnswers struct {
 	direct    *delivery.DomainReport // smtpprobe + tlsa facts, delivery.Decide verdicts
 	directErr error
-	checker   *delivery.DomainReport // delivery.Checker, the engine of "daneprobe check"
+	checker   *delivery.DomainReport // gather.Checker, the engine of "daneprobe check"
 	finger    postfinger
 	fingerOut string
 	fingerErr error
@@ -33,7 +34,7 @@ type smtpAnswers struct {
 //   - daneprobe: the facts gathered here with daneprobe's packages
 //     (validated MX, A and _25._tcp TLSA lookups through Unbound, an
 //     smtpprobe session, tlsa.Verify) and decided by delivery.Decide;
-//   - checker: delivery.Checker, the engine of "daneprobe check", which
+//   - checker: gather.Checker, the engine of "daneprobe check", which
 //     gathers the same facts itself (TLSA at _PORT._tcp);
 //   - posttls-finger -l dane, resolving through Unbound.
 func testSMTP(t *testing.T, w *world) {
@@ -57,7 +58,7 @@ func testSMTP(t *testing.T, w *world) {
 			// a port other than 25, asks for TLSA at _PORT._tcp: the
 			// wildcard *._tcp records answer, so this also exercises
 			// wildcard-expanded TLSA RRsets.
-			c := &delivery.Checker{Resolver: r, Port: s.port, EHLOName: "probe.interop",
+			c := &gather.Checker{Resolver: r, Port: s.port, EHLOName: "probe.interop",
 				Timeout: 5 * time.Second, Deadline: 25 * time.Second}
 			a.checker = c.Check(ctx, s.domain)
 			if finger.err == nil {

@@ -127,7 +127,7 @@ func (w *world) needPostfix(t *testing.T) {
 
 // TestInterop builds the world once and runs every comparison against
 // it: the DNS scenarios (daneprobe against delv and Unbound), the SMTP
-// scenarios (daneprobe's packages and delivery.Checker against the RFC
+// scenarios (daneprobe's packages and gather.Checker against the RFC
 // 7672 table and posttls-finger) and the daneprobe binary's "check".
 func TestInterop(t *testing.T) {
 	if testing.Short() {

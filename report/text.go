@@ -154,7 +154,7 @@ func (t *textWriter) outcome(who string, o delivery.SenderOutcome) {
 func (t *textWriter) mtasts(r *delivery.DomainReport) {
 	s := &r.MTASTS
 	switch {
-	case r.Outcome.MTASTS.Action == "" && s.Record == "" && s.Mode == "":
+	case (r.Outcome.MTASTS.Action == "" || r.Outcome.MTASTS.Action == delivery.Unknown) && s.Record == "" && s.Mode == "":
 		// The check stopped before anything was decided (bad name, no
 		// resolver): "no policy" would be a claim about the domain.
 		t.line("  MTA-STS: not checked")

@@ -15,8 +15,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/internal/testworld"
 )
 
@@ -34,13 +34,13 @@ func synthWorld(tb testing.TB, n, mx int, delay time.Duration) *testworld.Mail {
 
 // worldChecker is a checker for the world as "daneprobe scan" builds it:
 // one resolver for the whole scan, every connection through the limiter.
-func worldChecker(tb testing.TB, resolver string, anchors []dns.RR, port, policyPort int, roots *x509.CertPool, lim *IPLimiter) (*delivery.Checker, *dnssec.Resolver) {
+func worldChecker(tb testing.TB, resolver string, anchors []dns.RR, port, policyPort int, roots *x509.CertPool, lim *IPLimiter) (*gather.Checker, *dnssec.Resolver) {
 	tb.Helper()
 	res, err := dnssec.NewResolver(dnssec.Config{Upstreams: []string{resolver}, TrustAnchors: anchors, Timeout: 5 * time.Second, CacheSize: 16384})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ck := &delivery.Checker{Roots: roots}
+	ck := &gather.Checker{Roots: roots}
 	ck.Resolver = res
 	ck.Port = port
 	ck.PolicyPort = policyPort

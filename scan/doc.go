@@ -28,7 +28,7 @@
 // dnssec.Resolver: the root and TLD keys are validated once), and the SMTP
 // probes. SharedProber probes each distinct (address, port, SNI) once per scan
 // and hands the result to every domain whose MX resolves there (ProberFor
-// builds one with a delivery.Checker's settings); concurrent
+// builds one with a gather.Checker's settings); concurrent
 // askers wait for the one probe in flight instead of opening their own
 // connection. The cache is a bounded LRU: a provider host used by thousands of
 // domains stays, a host used by one domain falls out.

@@ -21,7 +21,7 @@ const (
 )
 
 // CheckFunc checks one domain and returns its decided report, never nil;
-// (*delivery.Checker).Check fits.
+// (*gather.Checker).Check fits.
 type CheckFunc func(ctx context.Context, domain string) *delivery.DomainReport
 
 // Engine checks the domains of a Source concurrently and writes one JSON

@@ -43,7 +43,7 @@ func fakeReport(d string) *delivery.DomainReport {
 }
 
 // slowCheck returns fakeReport after delay, or an error report when ctx
-// ends first, like delivery.Checker does.
+// ends first, like gather.Checker does.
 func slowCheck(delay time.Duration, calls *atomic.Int64) CheckFunc {
 	return func(ctx context.Context, d string) *delivery.DomainReport {
 		if calls != nil {

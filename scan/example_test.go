@@ -13,7 +13,7 @@ import (
 )
 
 // Example scans a small list with a stand-in check function; "daneprobe
-// scan" passes (*delivery.Checker).Check, whose connections go through
+// scan" passes (*gather.Checker).Check, whose connections go through
 // LimitDial. The output has one JSON line per domain, in the schema of
 // "daneprobe check --json".
 func Example() {

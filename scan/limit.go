@@ -140,7 +140,7 @@ func (r *RateLimiter) Wait(ctx context.Context) error {
 // waits for a slot of its destination address in lim and for the rate r
 // (either may be nil), and gives the slot back once the connection is
 // closed on both ends (see Linger). It is the seam for code that takes a smtpprobe.DialFunc, such as
-// delivery.Checker's Dial field: the cap then covers every SMTP and HTTPS
+// gather.Checker's Dial field: the cap then covers every SMTP and HTTPS
 // connection of the scan.
 func LimitDial(dial smtpprobe.DialFunc, lim *IPLimiter, r *RateLimiter) smtpprobe.DialFunc {
 	if dial == nil {

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 )
 
@@ -218,12 +218,12 @@ func (s *SharedProber) ProbeAddrs(ctx context.Context, t smtpprobe.Target, addrs
 
 // ProberFor returns a SharedProber whose sessions are those ck would run
 // itself: ck's Dial (wrap it with LimitDial first), EHLOName, and Timeout
-// for every step (delivery.DefaultTimeout when zero; QUIT at most 5s). It is
+// for every step (gather.DefaultTimeout when zero; QUIT at most 5s). It is
 // what "daneprobe scan" hands to the checker's prober seam.
-func ProberFor(ck *delivery.Checker) *SharedProber {
+func ProberFor(ck *gather.Checker) *SharedProber {
 	step := ck.Timeout
 	if step <= 0 {
-		step = delivery.DefaultTimeout
+		step = gather.DefaultTimeout
 	}
 	p := &smtpprobe.Prober{Dial: ck.Dial, EHLOName: ck.EHLOName, Timeouts: smtpprobe.Timeouts{
 		Connect: step, Banner: step, EHLO: step, STARTTLS: step, Handshake: step, Quit: min(step, 5*time.Second)}}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 )
@@ -342,7 +342,7 @@ func TestPerIPCapRealServers(t *testing.T) {
 // addresses cost two TLS handshakes.
 func TestProbeSharingRealServers(t *testing.T) {
 	servers := startMX(t, "127.0.0.31", "127.0.0.32")
-	sp := ProberFor(&delivery.Checker{Dial: LimitDial(nil, NewIPLimiter(2), nil), EHLOName: "scan.test.example", Timeout: 5 * time.Second})
+	sp := ProberFor(&gather.Checker{Dial: LimitDial(nil, NewIPLimiter(2), nil), EHLOName: "scan.test.example", Timeout: 5 * time.Second})
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
 	for i := range 300 {

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/report"
 )
 
@@ -72,7 +73,7 @@ func checkCommand() *cli.Command {
 		},
 		&cli.DurationFlag{
 			Name:    "deadline",
-			Value:   delivery.DefaultDeadline,
+			Value:   gather.DefaultDeadline,
 			Usage:   "deadline (`DURATION`) of the whole check of one domain; a check cut short is UNKNOWN",
 			EnvVars: []string{"DANEPROBE_DEADLINE"},
 		},
@@ -83,7 +84,7 @@ func checkCommand() *cli.Command {
 		},
 		&cli.IntFlag{
 			Name:    "port",
-			Value:   delivery.DefaultPort,
+			Value:   gather.DefaultPort,
 			Usage:   "SMTP `PORT` to probe, also used in the TLSA owner name _PORT._tcp; for test setups (senders use 25)",
 			EnvVars: []string{"DANEPROBE_PORT"},
 		},
@@ -117,7 +118,7 @@ func checkCommand() *cli.Command {
 
 // checkConfig builds the checker from the flags; bad values are usage
 // errors (exit status 3).
-func checkConfig(c *cli.Context) (*delivery.Checker, error) {
+func checkConfig(c *cli.Context) (*gather.Checker, error) {
 	step := c.Duration("timeout")
 	if step <= 0 {
 		return nil, usageErrorf("--timeout must be positive, not %s", step)
@@ -161,7 +162,7 @@ func checkConfig(c *cli.Context) (*delivery.Checker, error) {
 	if err != nil {
 		return nil, err
 	}
-	ck := &delivery.Checker{
+	ck := &gather.Checker{
 		Resolver:   res,
 		Port:       c.Int("port"),
 		EHLOName:   c.String("helo"),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/report"
 )
@@ -104,7 +105,7 @@ func demoCheck(c *cli.Context, world *testworld.Mail) error {
 	if err != nil {
 		return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
 	}
-	ck := &delivery.Checker{
+	ck := &gather.Checker{
 		Resolver:   res,
 		Port:       world.Port,
 		PolicyPort: world.PolicyPort,

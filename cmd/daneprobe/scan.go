@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/scan"
 )
 
@@ -73,11 +74,11 @@ func scanCommand() *cli.Command {
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: scan.DefaultConcurrency, Usage: "`N` domains checked at the same time"},
 		&cli.IntFlag{Name: "per-ip", Value: 2, Usage: "at most `N` concurrent connections to any one destination address"},
 		&cli.Float64Flag{Name: "rate", Usage: "at most `N` new connections per second over the whole scan (0: no limit)"},
-		&cli.DurationFlag{Name: "domain-timeout", Value: delivery.DefaultDeadline, Usage: "`DURATION` of the whole check of one domain at most; a domain cut short is reported with its error"},
+		&cli.DurationFlag{Name: "domain-timeout", Value: gather.DefaultDeadline, Usage: "`DURATION` of the whole check of one domain at most; a domain cut short is reported with its error"},
 		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "deadline (`DURATION`) of each step: each SMTP step and the MTA-STS policy fetch; each DNS query gets the smaller of this and --dns-timeout"},
 		&cli.DurationFlag{Name: "dns-timeout", Value: 3 * time.Second, Usage: "deadline (`DURATION`) of each upstream DNS query"},
 		&cli.StringFlag{Name: "ca-file", Usage: "also trust the CA certificates in PEM `FILE` for MTA-STS, in addition to the system roots"},
-		&cli.IntFlag{Name: "port", Value: delivery.DefaultPort, Usage: "SMTP `PORT` to probe, also used in the TLSA owner name _PORT._tcp; for test setups (senders use 25)"},
+		&cli.IntFlag{Name: "port", Value: gather.DefaultPort, Usage: "SMTP `PORT` to probe, also used in the TLSA owner name _PORT._tcp; for test setups (senders use 25)"},
 		&cli.IntFlag{Name: "policy-port", Value: 443, Usage: "HTTPS `PORT` of the MTA-STS policy hosts; for test setups only (senders always use 443)"},
 		&cli.StringFlag{Name: "helo", Usage: "`NAME` to greet the servers with in EHLO (default: this machine's fully qualified name, else an address literal)"},
 		&cli.BoolFlag{Name: "ipv4", Aliases: []string{"4"}, Usage: "look up and probe IPv4 addresses only"},
@@ -95,7 +96,7 @@ func scanCommand() *cli.Command {
 
 // scanSetup is everything runScan needs, built from the flags.
 type scanSetup struct {
-	checker *delivery.Checker
+	checker *gather.Checker
 	limiter *scan.IPLimiter
 	prober  *scan.SharedProber
 	shard   scan.Shard
@@ -169,7 +170,7 @@ func scanConfig(c *cli.Context) (*scanSetup, error) {
 		return nil, err
 	}
 	lim := scan.NewIPLimiter(c.Int("per-ip"))
-	ck := &delivery.Checker{
+	ck := &gather.Checker{
 		Resolver:   res,
 		Port:       c.Int("port"),
 		EHLOName:   c.String("helo"),

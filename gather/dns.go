@@ -1,4 +1,4 @@
-package delivery
+package gather
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/tlsa"
 )
@@ -23,18 +24,16 @@ import (
 func (g *gathering) mxSet(ctx context.Context, name string) error {
 	r := g.r
 	res, err := g.c.Resolver.Lookup(ctx, dns.Fqdn(name), dns.TypeMX)
-	r.MXLookup = LookupOf(res, err)
+	r.MXLookup = delivery.LookupOf(res, err)
 	if errors.Is(err, dnssec.ErrNoUpstream) && ctx.Err() == nil {
 		return err
 	}
-	switch lookupOutcomeOf(r.MXLookup) {
-	case lookupBogus, lookupFailed:
+	if !r.MXLookup.Usable() {
 		// RFC 7672 §2.1.1: nothing may be done with a bogus or failed MX
 		// answer; Decide defers.
 		return nil
-	case lookupSecure:
-		g.mxSecure = true
 	}
+	g.mxSecure = r.MXLookup.Secure()
 	if r.MXLookup.NXDomain {
 		return nil // the domain does not exist: no mail
 	}
@@ -54,7 +53,7 @@ func (g *gathering) mxSet(ctx context.Context, name string) error {
 		// RFC 5321 §5.1: without MX records the domain itself is the one
 		// mail exchanger, with preference 0.
 		r.ImplicitMX = true
-		r.MX = []MXReport{{Host: name}}
+		r.MX = []delivery.MXReport{{Host: name}}
 		return nil
 	}
 	// RFC 5321 §5.1: lower preference first; ties in name order so that
@@ -74,7 +73,7 @@ func (g *gathering) mxSet(ctx context.Context, name string) error {
 			continue
 		}
 		seen[host] = true
-		r.MX = append(r.MX, MXReport{Host: host, Preference: mx.Preference})
+		r.MX = append(r.MX, delivery.MXReport{Host: host, Preference: mx.Preference})
 	}
 	return nil
 }
@@ -83,7 +82,7 @@ func (g *gathering) mxSet(ctx context.Context, name string) error {
 // parsed TLSA records and the presented chains, for the matching and the
 // MTA-STS evaluation.
 type hostFacts struct {
-	m *MXReport
+	m *delivery.MXReport
 	// recs is the secure TLSA RRset, nil when DANE does not apply.
 	recs []tlsa.Record
 	// names are the DANE-TA reference identifiers.
@@ -94,7 +93,7 @@ type hostFacts struct {
 
 // host gathers one MX host: its addresses and TLSA records, then the SMTP
 // probes of every address.
-func (g *gathering) host(ctx context.Context, m *MXReport) *hostFacts {
+func (g *gathering) host(ctx context.Context, m *delivery.MXReport) *hostFacts {
 	h := &hostFacts{m: m}
 	g.hostDNS(ctx, h)
 	g.mu.Lock()
@@ -138,31 +137,31 @@ func (g *gathering) hostDNS(ctx context.Context, h *hostFacts) {
 	var v4, v6 []netip.Addr
 	canonical := ""
 	if !c.IPv6Only {
-		l := LookupOf(aRes, aErr)
+		l := delivery.LookupOf(aRes, aErr)
 		m.A = &l
 		v4 = addressesOf(aRes, l)
-		if aRes != nil && usableOutcome(l) {
+		if aRes != nil && l.Usable() {
 			canonical = aRes.Canonical
 		}
 	}
 	if !c.IPv4Only {
-		l := LookupOf(aaaaRes, aaaaErr)
+		l := delivery.LookupOf(aaaaRes, aaaaErr)
 		m.AAAA = &l
 		v6 = addressesOf(aaaaRes, l)
-		if canonical == "" && aaaaRes != nil && usableOutcome(l) {
+		if canonical == "" && aaaaRes != nil && l.Usable() {
 			canonical = aaaaRes.Canonical
 		}
 	}
 	// Most senders try IPv6 first.
 	for _, a := range append(v6, v4...) {
-		m.Addresses = append(m.Addresses, AddressReport{IP: a.String()})
+		m.Addresses = append(m.Addresses, delivery.AddressReport{IP: a.String()})
 	}
 	h.probes = make([]probeFacts, len(m.Addresses))
 	if canonical = strings.TrimSuffix(strings.ToLower(canonical), "."); canonical != "" && canonical != m.Host {
 		m.Canonical = canonical
 	}
 	// RFC 7672 §2.2.2: no TLSA records without secure address records.
-	if addressSecurity(m.A, m.AAAA) != dnssec.Secure {
+	if delivery.AddressSecurity(m.A, m.AAAA) != dnssec.Secure {
 		return
 	}
 	// RFC 7672 §2.2.3: when the secure address answer was a CNAME chain,
@@ -172,38 +171,31 @@ func (g *gathering) hostDNS(ctx context.Context, h *hostFacts) {
 	if m.Canonical != "" {
 		eOwner := tlsa.Owner(m.Canonical, c.port())
 		er, ee := c.Resolver.Lookup(ctx, eOwner, dns.TypeTLSA)
-		el := LookupOf(er, ee)
-		switch lookupOutcomeOf(el) {
-		case lookupBogus, lookupFailed:
+		el := delivery.LookupOf(er, ee)
+		switch {
+		case !el.Usable():
 			// A failed lookup at the expanded name leaves the sender
 			// unable to know whether TLSA records exist (§2.1.1).
 			m.TLSA, _ = tlsaReportOf(eOwner, m.Canonical, el, er)
-		case lookupSecure:
+		case el.Secure():
 			if t, set := tlsaReportOf(eOwner, m.Canonical, el, er); len(set) > 0 {
 				m.TLSA, rrs = t, set
 			}
 		}
 	}
 	if m.TLSA == nil {
-		m.TLSA, rrs = tlsaReportOf(owner, m.Host, LookupOf(tr, te), tr)
+		m.TLSA, rrs = tlsaReportOf(owner, m.Host, delivery.LookupOf(tr, te), tr)
 	}
-	if lookupOutcomeOf(m.TLSA.Lookup) == lookupSecure && len(rrs) > 0 {
+	if m.TLSA.Secure() && len(rrs) > 0 {
 		h.recs = tlsa.FromDNS(rrs)
 	}
-}
-
-// usableOutcome reports whether an answer may be acted on: secure or
-// provably insecure, not bogus or failed.
-func usableOutcome(l Lookup) bool {
-	o := lookupOutcomeOf(l)
-	return o == lookupSecure || o == lookupInsecure
 }
 
 // addressesOf returns the addresses of an A or AAAA answer that may be
 // used. RFC 7672 §2.1.2: a bogus or failed answer is never acted on (its
 // records are for diagnosis only).
-func addressesOf(res *dnssec.Result, l Lookup) []netip.Addr {
-	if res == nil || !usableOutcome(l) {
+func addressesOf(res *dnssec.Result, l delivery.Lookup) []netip.Addr {
+	if res == nil || !l.Usable() {
 		return nil
 	}
 	var out []netip.Addr
@@ -228,21 +220,21 @@ func addressesOf(res *dnssec.Result, l Lookup) []netip.Addr {
 
 // tlsaReportOf builds the TLSA fact of one lookup and returns the TLSA
 // records of the answer (none unless the answer may be acted on).
-func tlsaReportOf(owner, base string, l Lookup, res *dnssec.Result) (*TLSAReport, []*dns.TLSA) {
-	t := &TLSAReport{
+func tlsaReportOf(owner, base string, l delivery.Lookup, res *dnssec.Result) (*delivery.TLSAReport, []*dns.TLSA) {
+	t := &delivery.TLSAReport{
 		Name:       strings.TrimSuffix(owner, "."),
 		BaseDomain: base,
 		Lookup:     l,
-		Records:    []TLSARecord{},
+		Records:    []delivery.TLSARecord{},
 	}
-	if res == nil || !usableOutcome(l) {
+	if res == nil || !l.Usable() {
 		return t, nil
 	}
 	var rrs []*dns.TLSA
 	for _, rr := range res.Answer {
 		if rr, ok := rr.(*dns.TLSA); ok {
 			rrs = append(rrs, rr)
-			t.Records = append(t.Records, TLSARecord{
+			t.Records = append(t.Records, delivery.TLSARecord{
 				Usage: rr.Usage, Selector: rr.Selector, MatchingType: rr.MatchingType,
 				Data: strings.ToLower(rr.Certificate),
 			})

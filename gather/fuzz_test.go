@@ -1,4 +1,4 @@
-package delivery
+package gather
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 )
 
@@ -25,7 +26,7 @@ func FuzzPosture(f *testing.F) {
 		s.answers = map[string]*dnssec.Result{key("p.example", dns.TypeTXT): r}
 		for _, c := range []struct {
 			version string
-			parse   func(string, *Posture)
+			parse   func(string, *delivery.Posture)
 		}{{"v=spf1", parseSPF}, {"v=DMARC1", parseDMARC}} {
 			p := txtPosture(context.Background(), s, "p.example.", c.version, c.parse)
 			if p.Found && (!hasVersion(p.Record, c.version) || !strings.EqualFold(p.Record[:1], "v")) {

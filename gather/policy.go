@@ -1,4 +1,4 @@
-package delivery
+package gather
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/mtasts"
 	"github.com/daneprobe/daneprobe/tlsa"
@@ -54,8 +55,8 @@ func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 		case mtasts.StatusSeveral, mtasts.StatusMalformed:
 			// RFC 8461 §3.1: senders treat the domain as having no
 			// policy; the administrator wants to hear about it.
-			g.advise(Finding{
-				Code: "mta-sts-record-" + string(rec.Status), Severity: SeverityWarning,
+			g.advise(delivery.Finding{
+				Code: "mta-sts-record-" + string(rec.Status), Severity: delivery.SeverityWarning,
 				Detail: "the _mta-sts TXT record is unusable, so senders apply no MTA-STS policy: " + rec.Problem,
 			})
 		}
@@ -83,7 +84,7 @@ func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 		}
 	}
 	if tr := rep.TLSRPT; tr != nil {
-		p := &Posture{Found: tr.Status == mtasts.StatusValid, DNSSEC: tr.Security, Error: tr.Problem}
+		p := &delivery.Posture{Found: tr.Status == mtasts.StatusValid, DNSSEC: tr.Security, Error: tr.Problem}
 		if len(tr.Records) > 0 {
 			p.Record = tr.Records[0]
 		}
@@ -96,7 +97,7 @@ func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 }
 
 // advise records a remark for Decide to merge into Warnings or Notes.
-func (g *gathering) advise(f Finding) {
+func (g *gathering) advise(f delivery.Finding) {
 	g.mu.Lock()
 	g.r.Advice = append(g.r.Advice, f)
 	g.mu.Unlock()
@@ -128,9 +129,9 @@ func (g *gathering) applyMTASTS(sts *stsFacts, hosts []*hostFacts) {
 			v := mtasts.EvaluateMX(self, mtasts.MXFacts{
 				MX: m.Host, STARTTLS: true, TLSVersion: pf.tlsVersion, Chain: pf.chain,
 			}, mtasts.VerifyOptions{Roots: g.c.Roots, Now: g.now})
-			m.Addresses[i].WebPKI = &WebPKI{
+			m.Addresses[i].WebPKI = &delivery.WebPKI{
 				Valid:   v.Outcome == mtasts.OutcomePass,
-				Failure: Reason(v.Result),
+				Failure: delivery.Reason(v.Result),
 				Detail:  v.Detail,
 			}
 		}
@@ -163,7 +164,7 @@ func (g *gathering) rolloverAdvice(hosts []*hostFacts) {
 				}
 				detail += " Publish ahead of the change: " + strings.Join(add, ", ") + "."
 			}
-			g.advise(Finding{Code: NoteRolloverAdvice, Severity: SeverityNote, MX: h.m.Host, Detail: detail})
+			g.advise(delivery.Finding{Code: delivery.NoteRolloverAdvice, Severity: delivery.SeverityNote, MX: h.m.Host, Detail: detail})
 			break
 		}
 	}
@@ -191,16 +192,12 @@ func (g *gathering) posture(ctx context.Context, name string) {
 
 // txtPosture looks up the TXT records at qname and keeps the one of the
 // protocol whose version tag is version.
-func txtPosture(ctx context.Context, lk dnssec.Lookuper, qname, version string, parse func(string, *Posture)) *Posture {
+func txtPosture(ctx context.Context, lk dnssec.Lookuper, qname, version string, parse func(string, *delivery.Posture)) *delivery.Posture {
 	res, err := lk.Lookup(ctx, qname, dns.TypeTXT)
-	l := LookupOf(res, err)
-	p := &Posture{DNSSEC: l.DNSSEC}
-	switch lookupOutcomeOf(l) {
-	case lookupFailed:
-		p.Error = "lookup of " + strings.TrimSuffix(qname, ".") + " " + describeLookupFailure(l)
-		return p
-	case lookupBogus:
-		p.Error = "lookup of " + strings.TrimSuffix(qname, ".") + " " + describeLookupFailure(l)
+	l := delivery.LookupOf(res, err)
+	p := &delivery.Posture{DNSSEC: l.DNSSEC}
+	if !l.Usable() {
+		p.Error = "lookup of " + strings.TrimSuffix(qname, ".") + " " + l.Failure()
 		return p
 	}
 	var found []string
@@ -272,7 +269,7 @@ func isDMARCRecord(s string) bool {
 }
 
 // parseSPF records the qualifier of the "all" mechanism (RFC 7208 §5.1).
-func parseSPF(rec string, p *Posture) {
+func parseSPF(rec string, p *delivery.Posture) {
 	for _, term := range strings.Fields(rec)[1:] {
 		t := strings.ToLower(term)
 		switch t {
@@ -286,7 +283,7 @@ func parseSPF(rec string, p *Posture) {
 
 // parseDMARC records the p= policy and the rua= destinations (RFC 7489
 // §6.3).
-func parseDMARC(rec string, p *Posture) {
+func parseDMARC(rec string, p *delivery.Posture) {
 	for _, tag := range strings.Split(rec, ";") {
 		k, v, ok := strings.Cut(strings.TrimSpace(tag), "=")
 		if !ok {

@@ -1,4 +1,4 @@
-package delivery_test
+package gather_test
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/internal/testworld"
 )
 
@@ -29,7 +29,7 @@ func ExampleChecker_Check() {
 		fmt.Println(err)
 		return
 	}
-	c := &delivery.Checker{Resolver: res, Port: w.Port, PolicyPort: w.PolicyPort, Roots: w.CA.Pool(), EHLOName: "example.daneprobe.test"}
+	c := &gather.Checker{Resolver: res, Port: w.Port, PolicyPort: w.PolicyPort, Roots: w.CA.Pool(), EHLOName: "example.daneprobe.test"}
 	for _, d := range []string{"dane-ee.mail.test", "partial.mail.test", "tlsa-servfail.mail.test"} {
 		r := c.Check(context.Background(), d)
 		fmt.Println(d, r.Status.Label(), r.DANE, r.Outcome.DANE.Action, r.Status.ExitCode())

@@ -1,4 +1,4 @@
-package delivery
+package gather
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/net/idna"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 )
@@ -24,11 +25,6 @@ const (
 	DefaultDeadline = 2 * time.Minute
 	DefaultParallel = 8
 )
-
-// NoteRolloverAdvice is the note code under which Check passes on the tlsa
-// package's rollover advice (RFC 7671 §8): which certificate or key
-// changes the published TLSA set would not survive, and what to add.
-const NoteRolloverAdvice = "rollover-advice"
 
 // Checker gathers the facts about recipient domains and decides them: it is
 // the orchestration behind "daneprobe check". Configure it once and call
@@ -102,10 +98,10 @@ type Prober interface {
 // together with the MTA-STS, TLS-RPT, SPF and DMARC lookups; once the MX
 // set is known every MX host is gathered in parallel (A, AAAA and TLSA at
 // the host name at once, then the SMTP probes of every address).
-func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
+func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainReport {
 	now := c.now()
 	start := time.Now()
-	r := &DomainReport{Domain: displayName(domain), CheckedAt: now.UTC()}
+	r := &delivery.DomainReport{Domain: displayName(domain), CheckedAt: now.UTC()}
 	name, err := normaliseDomain(domain)
 	if err != nil {
 		return notChecked(r, err.Error())
@@ -140,7 +136,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 		defer side.Done()
 		t0 := time.Now()
 		sts = g.mtasts(ctx, name)
-		r.Timings.MTASTS = Seconds(time.Since(t0))
+		r.Timings.MTASTS = delivery.Seconds(time.Since(t0))
 	}()
 	go func() {
 		defer side.Done()
@@ -151,10 +147,8 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 		// No upstream answered: a problem on the checking side, not a
 		// finding about the domain.
 		side.Wait()
-		mx := r.MXLookup
 		notChecked(r, "the MX lookup failed: "+err.Error())
-		r.MXLookup = mx
-		r.Timings.Total = Seconds(time.Since(start))
+		r.Timings.Total = delivery.Seconds(time.Since(start))
 		r.Timings.Queries = int(c.queries() - q0)
 		return r
 	}
@@ -179,46 +173,36 @@ func (c *Checker) Check(ctx context.Context, domain string) *DomainReport {
 	g.applyMTASTS(sts, hosts)
 	g.rolloverAdvice(hosts)
 
-	r.Timings.DNS = Seconds(g.dnsDone())
-	r.Timings.SMTP = Seconds(g.smtpWall())
-	r.Timings.Total = Seconds(time.Since(start))
+	r.Timings.DNS = delivery.Seconds(g.dnsDone())
+	r.Timings.SMTP = delivery.Seconds(g.smtpWall())
+	r.Timings.Total = delivery.Seconds(time.Since(start))
 	r.Timings.Queries = int(c.queries() - q0)
-	cut := ctx.Err()
-	if cut != nil {
+	if cut := ctx.Err(); cut != nil {
+		r.Stopped = delivery.CutShort
 		if errors.Is(cut, context.DeadlineExceeded) {
 			r.Error = fmt.Sprintf("the check did not finish within its deadline of %s", deadline)
 		} else {
 			r.Error = "the check was cancelled"
 		}
 	}
-	Decide(r)
-	if cut != nil {
-		// Lookups and probes cut short say nothing about the domain: the
-		// verdict is unknown, whatever the partial facts suggest.
-		r.Status = StatusUnknown
-		r.Summary = "incomplete: " + r.Error + "; partial results: " + r.Summary
-	}
+	delivery.Decide(r)
 	return r
 }
 
-// notChecked ends a check that could not start: nothing was looked up, so
-// there is no verdict but unknown.
-func notChecked(r *DomainReport, why string) *DomainReport {
+// notChecked ends a check that could not start: nothing was looked up,
+// and Decide gives the verdict that calls for.
+func notChecked(r *delivery.DomainReport, why string) *delivery.DomainReport {
 	r.Error = why
-	r.Status = StatusUnknown
-	r.DANE = DANENone
-	r.MTASTS.Result = MTASTSNone
-	r.Summary = "not checked: " + why
-	r.Failures, r.MX = []Failure{}, []MXReport{}
-	r.Warnings = []Finding{{Code: WarnIncomplete, Detail: "the check could not be completed: " + why}}
-	r.Notes = []Finding{}
+	r.Stopped = delivery.NotStarted
+	r.MX = []delivery.MXReport{}
+	delivery.Decide(r)
 	return r
 }
 
 // gathering is the state of one Check.
 type gathering struct {
 	c   *Checker
-	r   *DomainReport
+	r   *delivery.DomainReport
 	now time.Time
 	sem chan struct{} // bounds concurrent SMTP sessions
 

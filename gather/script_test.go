@@ -1,4 +1,4 @@
-package delivery
+package gather
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 )
 
@@ -89,7 +90,7 @@ func TestGatherRules(t *testing.T) {
 		s := &script{}
 		s.answer(dnssec.Secure, "null.example", dns.TypeMX, "null.example. 300 IN MX 0 .")
 		r := scriptedChecker(s).Check(context.Background(), "null.example")
-		if !r.NullMX || len(r.MX) != 0 || r.Status != StatusOK {
+		if !r.NullMX || len(r.MX) != 0 || r.Status != delivery.StatusOK {
 			t.Errorf("null MX: %+v", r)
 		}
 	})
@@ -130,7 +131,7 @@ func TestGatherRules(t *testing.T) {
 		s.answer(dnssec.Insecure, "mx.ins.example", dns.TypeA, "mx.ins.example. 300 IN A 192.0.2.1")
 		s.answer(dnssec.Secure, "_25._tcp.mx.ins.example", dns.TypeTLSA, "_25._tcp.mx.ins.example. 300 IN TLSA 3 1 1 "+digest)
 		r := scriptedChecker(s).Check(context.Background(), "ins.example")
-		if r.MX[0].TLSA != nil || r.DANE != DANENone {
+		if r.MX[0].TLSA != nil || r.DANE != delivery.DANENone {
 			t.Errorf("TLSA %+v dane %s", r.MX[0].TLSA, r.DANE)
 		}
 	})
@@ -165,7 +166,7 @@ func TestGatherRules(t *testing.T) {
 		s.answer(dnssec.Secure, "cn3.example", dns.TypeMX, "cn3.example. 300 IN MX 10 mx.cn3.example.")
 		s.answer(dnssec.Secure, "mx.cn3.example", dns.TypeA, "mx.cn3.example. 300 IN CNAME smtp.broken.example.", "smtp.broken.example. 300 IN A 192.0.2.4")
 		r := scriptedChecker(s).Check(context.Background(), "cn3.example")
-		if r.MX[0].DANEReason != ReasonTLSALookupFailed || r.Status != StatusCritical {
+		if r.MX[0].DANEReason != delivery.ReasonTLSALookupFailed || r.Status != delivery.StatusCritical {
 			t.Errorf("reason %s status %s", r.MX[0].DANEReason, r.Status)
 		}
 	})
@@ -174,14 +175,14 @@ func TestGatherRules(t *testing.T) {
 		s.answer(dnssec.Secure, "bg.example", dns.TypeMX, "bg.example. 300 IN MX 10 mx.bg.example.")
 		s.answer(dnssec.Bogus, "mx.bg.example", dns.TypeA, "mx.bg.example. 300 IN A 192.0.2.5")
 		r := scriptedChecker(s).Check(context.Background(), "bg.example")
-		if len(r.MX[0].Addresses) != 0 || r.MX[0].DANEReason != ReasonAddressLookupBogus {
+		if len(r.MX[0].Addresses) != 0 || r.MX[0].DANEReason != delivery.ReasonAddressLookupBogus {
 			t.Errorf("addresses %+v reason %s", r.MX[0].Addresses, r.MX[0].DANEReason)
 		}
 	})
 	t.Run("no upstream answers: unknown", func(t *testing.T) {
 		s := &script{errs: map[string]error{key("down.example", dns.TypeMX): fmt.Errorf("lookup: %w", dnssec.ErrNoUpstream)}}
 		r := scriptedChecker(s).Check(context.Background(), "down.example")
-		if r.Status != StatusUnknown || r.Error == "" {
+		if r.Status != delivery.StatusUnknown || r.Error == "" {
 			t.Errorf("status %s error %q", r.Status, r.Error)
 		}
 	})
@@ -223,7 +224,7 @@ func TestGatherRules(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		r := scriptedChecker(s).Check(ctx, "cx.example")
-		if r.Status != StatusUnknown || !strings.Contains(r.Error, "cancelled") {
+		if r.Status != delivery.StatusUnknown || !strings.Contains(r.Error, "cancelled") {
 			t.Errorf("status %s error %q", r.Status, r.Error)
 		}
 	})

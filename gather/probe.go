@@ -1,4 +1,4 @@
-package delivery
+package gather
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 	"github.com/daneprobe/daneprobe/tlsa"
 )
@@ -29,7 +30,7 @@ func (g *gathering) probeAll(ctx context.Context, h *hostFacts) {
 	if m.TLSA != nil && m.TLSA.BaseDomain != "" {
 		base = m.TLSA.BaseDomain
 	}
-	h.names = ReferenceIDs(g.r.Domain, m.Host, base, g.mxSecure, g.r.ImplicitMX)
+	h.names = delivery.ReferenceIDs(g.r.Domain, m.Host, base, g.mxSecure, g.r.ImplicitMX)
 	var wg sync.WaitGroup
 	for i := range m.Addresses {
 		addr, err := netip.ParseAddr(m.Addresses[i].IP)
@@ -75,7 +76,7 @@ func (g *gathering) probe(ctx context.Context, h *hostFacts, i int, addr netip.A
 		g.lastProbe = end
 	}
 	g.mu.Unlock()
-	a.Time = Seconds(end.Sub(t0))
+	a.Time = delivery.Seconds(end.Sub(t0))
 	if st, ok := res.Step(smtpprobe.StepBanner); ok && st.Outcome == smtpprobe.OutcomeOK {
 		a.Connected = true
 	}
@@ -97,7 +98,7 @@ func (g *gathering) probe(ctx context.Context, h *hostFacts, i int, addr netip.A
 	}
 	for _, c := range res.TLS.Certificates {
 		if c != nil {
-			a.Chain = append(a.Chain, CertificateOf(c))
+			a.Chain = append(a.Chain, delivery.CertificateOf(c))
 			h.probes[i].chain = append(h.probes[i].chain, c)
 		}
 	}
@@ -139,18 +140,18 @@ func versionName(v uint16) string {
 // matchOf turns the tlsa verdict into the Match fact. A set without
 // usable records gives nil: no matching was done (RFC 7672 §2.2.3, TLS
 // without authentication).
-func matchOf(res *tlsa.Result) *Match {
+func matchOf(res *tlsa.Result) *delivery.Match {
 	switch res.Verdict {
 	case tlsa.VerdictMatch:
 		rec := tlsaRecordOf(res.Match.Record)
-		return &Match{Matched: true, Record: &rec, Depth: max(res.Match.Depth, 0)}
+		return &delivery.Match{Matched: true, Record: &rec, Depth: max(res.Match.Depth, 0)}
 	case tlsa.VerdictNoMatch:
-		m := &Match{Failure: ReasonNoMatch}
+		m := &delivery.Match{Failure: delivery.ReasonNoMatch}
 		if len(res.Failures) > 0 {
 			f := res.Failures[0]
-			m.Failure, m.Detail = Reason(f.Code), f.Detail
+			m.Failure, m.Detail = delivery.Reason(f.Code), f.Detail
 		}
-		if m.Failure == ReasonNameMismatch {
+		if m.Failure == delivery.ReasonNameMismatch {
 			for _, rr := range res.Records {
 				for _, f := range rr.Failures {
 					if f.Code == tlsa.CodeNameMismatch {
@@ -167,8 +168,8 @@ func matchOf(res *tlsa.Result) *Match {
 }
 
 // tlsaRecordOf converts a tlsa package record for the report.
-func tlsaRecordOf(r tlsa.Record) TLSARecord {
-	return TLSARecord{
+func tlsaRecordOf(r tlsa.Record) delivery.TLSARecord {
+	return delivery.TLSARecord{
 		Usage: uint8(r.Usage), Selector: uint8(r.Selector), MatchingType: uint8(r.MatchingType),
 		Data: strings.ToLower(hex.EncodeToString(r.Data)),
 	}

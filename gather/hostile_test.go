@@ -1,4 +1,4 @@
-package delivery
+package gather
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/internal/testworld"
 )
@@ -25,11 +26,11 @@ func TestGatherSTARTTLSFindings(t *testing.T) {
 		warning  string
 		hidden   bool
 		injected bool
-		wantDANE AddressDANE
+		wantDANE delivery.AddressDANE
 	}{
-		{testworld.SMTPHiddenStartTLS, "127.0.0.61", WarnSTARTTLSHidden, true, false, AddressFailed},
-		{testworld.SMTPInjectAfter220, "127.0.0.62", WarnSTARTTLSInjection, false, true, AddressVerified},
-		{testworld.SMTPStartTLS, "127.0.0.63", "", false, false, AddressVerified},
+		{testworld.SMTPHiddenStartTLS, "127.0.0.61", delivery.WarnSTARTTLSHidden, true, false, delivery.AddressFailed},
+		{testworld.SMTPInjectAfter220, "127.0.0.62", delivery.WarnSTARTTLSInjection, false, true, delivery.AddressVerified},
+		{testworld.SMTPStartTLS, "127.0.0.63", "", false, false, delivery.AddressVerified},
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			srv, err := testworld.StartSMTP(testworld.SMTPOptions{Addr: net.JoinHostPort(tc.addr, "0"), Kind: tc.kind, Hostname: "mx.hostile.example"})
@@ -60,11 +61,11 @@ func TestGatherSTARTTLSFindings(t *testing.T) {
 			if tc.warning != "" && !hasFinding(first.Warnings, tc.warning) {
 				t.Errorf("warnings %+v lack %s", first.Warnings, tc.warning)
 			}
-			if tc.warning == "" && (hasFinding(first.Warnings, WarnSTARTTLSHidden) || hasFinding(first.Warnings, WarnSTARTTLSInjection)) {
+			if tc.warning == "" && (hasFinding(first.Warnings, delivery.WarnSTARTTLSHidden) || hasFinding(first.Warnings, delivery.WarnSTARTTLSInjection)) {
 				t.Errorf("well-behaved server flagged: %+v", first.Warnings)
 			}
 			if len(a.Chain) == 0 {
-				if tc.wantDANE == AddressVerified {
+				if tc.wantDANE == delivery.AddressVerified {
 					t.Fatalf("no chain recorded: %+v", a)
 				}
 				return
@@ -82,7 +83,7 @@ func TestGatherSTARTTLSFindings(t *testing.T) {
 	}
 }
 
-func hasFinding(fs []Finding, code string) bool {
+func hasFinding(fs []delivery.Finding, code string) bool {
 	for _, f := range fs {
 		if f.Code == code {
 			return true

@@ -1,4 +1,4 @@
-package delivery_test
+package gather_test
 
 import (
 	"context"
@@ -10,11 +10,12 @@ import (
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/internal/testworld"
 )
 
 // startMail starts the mail world and a checker pointed at it.
-func startMail(t testing.TB, opts testworld.MailOptions) (*testworld.Mail, *delivery.Checker, *dnssec.Resolver) {
+func startMail(t testing.TB, opts testworld.MailOptions) (*testworld.Mail, *gather.Checker, *dnssec.Resolver) {
 	t.Helper()
 	w, err := testworld.StartMail(opts)
 	if err != nil {
@@ -25,7 +26,7 @@ func startMail(t testing.TB, opts testworld.MailOptions) (*testworld.Mail, *deli
 }
 
 // newChecker returns a checker with a fresh (cold) resolver.
-func newChecker(t testing.TB, w *testworld.Mail) *delivery.Checker {
+func newChecker(t testing.TB, w *testworld.Mail) *gather.Checker {
 	t.Helper()
 	var anchors []dns.RR
 	for _, ds := range w.DNS.TrustAnchors() {
@@ -35,7 +36,7 @@ func newChecker(t testing.TB, w *testworld.Mail) *delivery.Checker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &delivery.Checker{
+	return &gather.Checker{
 		Resolver:   res,
 		Port:       w.Port,
 		EHLOName:   "checker.daneprobe.test",
@@ -139,7 +140,7 @@ func TestCheckFamilies(t *testing.T) {
 // TestCheckBadInput checks that names that are not domains end unknown
 // with an error, never a panic.
 func TestCheckBadInput(t *testing.T) {
-	c := &delivery.Checker{}
+	c := &gather.Checker{}
 	for _, d := range []string{"", "192.0.2.1", "a..b", strings.Repeat("a", 64) + ".example", "exa mple.org"} {
 		r := c.Check(context.Background(), d)
 		if r.Error == "" || r.Status == delivery.StatusOK {
