@@ -1,8 +1,10 @@
 package testworld
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -20,7 +22,21 @@ func (s *SMTPServer) startGoSMTP() {
 	if s.opts.Kind != SMTPNoStartTLS {
 		srv.TLSConfig = s.tlsCfg
 	}
-	s.closeFn = srv.Close
+	// go-smtp's Server.Close closes each Conn from the closing goroutine
+	// while the connection's own goroutine may be swapping in its TLS
+	// connection (a data race inside go-smtp, seen under -race). Close our
+	// listener and raw connections instead, so every connection goroutine
+	// ends by itself, then let Shutdown wait for them.
+	s.closeFn = func() error {
+		s.ln.Close()
+		s.ln.closeAll()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
