@@ -16,9 +16,6 @@ import (
 // IP fragmentation on any common path (DNS Flag Day 2020).
 const ednsBufferSize = 1232
 
-// maxMessageSize bounds what we accept over TCP (the DNS maximum).
-const maxMessageSize = 65535
-
 // errUpstreamStrips marks an upstream that failed the DNSSEC capability
 // probe.
 var errUpstreamStrips = errors.New("upstream does not return DNSSEC records")

@@ -54,9 +54,9 @@ func ParseMaillog(r io.Reader) ([]DomainCount, MaillogStats, error) {
 	var st MaillogStats
 	counts := make(map[string]int)
 	seen := NewDomainSet()
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, maxLogLine)
 	for {
-		line, err := readLogLine(br)
+		line, tooLong, err := readLogLine(br)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -64,11 +64,11 @@ func ParseMaillog(r io.Reader) ([]DomainCount, MaillogStats, error) {
 			return nil, st, fmt.Errorf("read maillog: %w", err)
 		}
 		st.Lines++
-		if line == "" {
+		if tooLong {
+			st.Skipped++
 			continue
 		}
-		if line == "\x00" {
-			st.Skipped++
+		if line == "" {
 			continue
 		}
 		msg, rcpt, kind := postfixDelivery(line)
@@ -105,26 +105,26 @@ func ParseMaillog(r io.Reader) ([]DomainCount, MaillogStats, error) {
 	return out, st, nil
 }
 
-// readLogLine returns the next line without its end, "\x00" for a line over
-// maxLogLine (whose rest is skipped), or io.EOF.
-func readLogLine(br *bufio.Reader) (string, error) {
+// readLogLine returns the next line without its end, or io.EOF. A line
+// longer than maxLogLine is skipped to its end and reported with tooLong.
+func readLogLine(br *bufio.Reader) (line string, tooLong bool, err error) {
 	b, err := br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		for errors.Is(err, bufio.ErrBufferFull) {
 			_, err = br.ReadSlice('\n')
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
-			return "", err
+			return "", false, err
 		}
-		return "\x00", nil
+		return "", true, nil
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
+		return "", false, err
 	}
 	if err != nil && len(b) == 0 {
-		return "", io.EOF
+		return "", false, io.EOF
 	}
-	return strings.TrimRight(string(b), "\r\n"), nil
+	return strings.TrimRight(string(b), "\r\n"), false, nil
 }
 
 // postfixDelivery recognises a Postfix smtp delivery line:

@@ -31,18 +31,6 @@ const (
 	flagKSK = 257
 )
 
-// signable reports whether this package can produce real signatures for
-// the algorithm (the set RFC 8624 asks validators to support, plus the
-// SHA-1 ones they may still validate).
-func signable(alg uint8) bool {
-	switch alg {
-	case dns.RSASHA1, dns.RSASHA1NSEC3SHA1, dns.RSASHA256, dns.RSASHA512,
-		dns.ECDSAP256SHA256, dns.ECDSAP384SHA384, dns.ED25519:
-		return true
-	}
-	return false
-}
-
 // newZoneKey creates a DNSKEY of the given algorithm and flags for origin.
 // RSA keys come from fixed test-only key material (see rsaTestKeys) so that
 // starting a world never waits for RSA key generation; ECDSA and Ed25519
