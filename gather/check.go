@@ -5,16 +5,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/miekg/dns"
-	"golang.org/x/net/idna"
-
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 )
 
@@ -102,7 +99,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	now := c.now()
 	start := time.Now()
 	r := &delivery.DomainReport{Domain: displayName(domain), CheckedAt: now.UTC()}
-	name, err := normaliseDomain(domain)
+	name, err := names.ParseDomain(domain)
 	if err != nil {
 		return notChecked(r, err.Error())
 	}
@@ -285,26 +282,4 @@ func (c *Checker) queries() int64 {
 // not be normalised.
 func displayName(domain string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
-}
-
-// normaliseDomain turns the user's domain into the lower-case A-label form
-// without a trailing dot (RFC 5890: international names go on the wire as
-// A-labels), refusing what cannot be a mail domain.
-func normaliseDomain(domain string) (string, error) {
-	d := strings.TrimSuffix(strings.TrimSpace(domain), ".")
-	if d == "" {
-		return "", fmt.Errorf("empty domain name")
-	}
-	if ip := net.ParseIP(d); ip != nil {
-		return "", fmt.Errorf("%q is an address, not a domain name", domain)
-	}
-	a, err := idna.Lookup.ToASCII(d)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a valid domain name: %v", domain, err)
-	}
-	a = strings.ToLower(a)
-	if _, ok := dns.IsDomainName(a + "."); !ok || len(a) > 253 {
-		return "", fmt.Errorf("%q is not a valid domain name", domain)
-	}
-	return a, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/names"
 )
 
 // Checker evaluates the MTA-STS and TLS-RPT set-up of a domain. Resolver
@@ -84,9 +85,9 @@ type Report struct {
 func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 	// Names go on the wire in A-labels (RFC 8461 §4.1 compares A-labels
 	// too), so an international domain is converted first.
-	domain = normalizeName(domain)
-	if _, ok := dns.IsDomainName(domain); !ok || domain == "" || strings.Contains(domain, "/") {
-		return nil, fmt.Errorf("check MTA-STS: %q is not a domain name", domain)
+	domain, err := names.ParseDomain(domain)
+	if err != nil {
+		return nil, fmt.Errorf("check MTA-STS: %w", err)
 	}
 	if c.Resolver == nil {
 		return nil, errors.New("check MTA-STS: no resolver configured")

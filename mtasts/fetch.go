@@ -18,6 +18,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/names"
 )
 
 // MaxPolicySize is the largest policy body a sender accepts (RFC 8461
@@ -138,7 +139,7 @@ func (r *FetchResult) Result() ResultType {
 // is non-nil (wrapping ErrFetch) exactly when Failure is set.
 func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error) {
 	start := time.Now()
-	host := "mta-sts." + normalizeName(domain)
+	host := "mta-sts." + names.Fold(domain)
 	r := &FetchResult{Host: host, URL: "https://" + host + WellKnownPath}
 	timeout := f.Timeout
 	if timeout <= 0 {

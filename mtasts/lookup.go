@@ -8,6 +8,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/names"
 )
 
 // RecordStatus says what a TXT lookup found, after discarding the records
@@ -118,7 +119,7 @@ type RecordResult struct {
 // (RFC 8461 §3.1). It never returns nil; the outcome, including DNS
 // failures, is in the result's Status and Problem.
 func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *RecordResult {
-	name := "_mta-sts." + dns.Fqdn(normalizeName(domain))
+	name := "_mta-sts." + dns.Fqdn(names.Fold(domain))
 	a := lookupTXT(ctx, lk, name)
 	r := &RecordResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
 	if a.Failed != "" {

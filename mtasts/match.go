@@ -3,20 +3,9 @@ package mtasts
 import (
 	"strings"
 
+	"github.com/daneprobe/daneprobe/names"
 	"golang.org/x/net/idna"
 )
-
-// normalizeName brings a host name or pattern into the form MX matching
-// compares (RFC 8461 §4.1): lower case, without a trailing dot, with any
-// U-labels converted to A-labels. Names that idna rejects are compared
-// in lower case as they are.
-func normalizeName(s string) string {
-	s = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
-	if a, err := idna.Lookup.ToASCII(s); err == nil && a != "" {
-		return a
-	}
-	return s
-}
 
 // MatchMX reports whether the MX host name matches one policy mx pattern
 // (RFC 8461 §4.1). The comparison ignores case and a trailing dot and is
@@ -24,7 +13,7 @@ func normalizeName(s string) string {
 // one more label to the left ("mx.example.com"), neither "example.com"
 // nor "a.b.example.com".
 func MatchMX(pattern, host string) bool {
-	p, h := normalizeName(pattern), normalizeName(host)
+	p, h := names.Fold(pattern), names.Fold(host)
 	if p == "" || h == "" {
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/names"
 )
 
 // TLSRPTRecord is a parsed _smtp._tls TXT record (RFC 8460 §3).
@@ -112,7 +113,7 @@ type TLSRPTResult struct {
 // LookupTLSRPT looks up and parses the TLS-RPT record of domain (RFC 8460
 // §3). It never returns nil; DNS failures are reported in the result.
 func LookupTLSRPT(ctx context.Context, lk dnssec.Lookuper, domain string) *TLSRPTResult {
-	name := "_smtp._tls." + dns.Fqdn(normalizeName(domain))
+	name := "_smtp._tls." + dns.Fqdn(names.Fold(domain))
 	a := lookupTXT(ctx, lk, name)
 	r := &TLSRPTResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
 	if a.Failed != "" {

@@ -60,7 +60,7 @@ func slowCheck(delay time.Duration, calls *atomic.Int64) CheckFunc {
 	}
 }
 
-func names(prefix string, n int) []string {
+func domainList(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = fmt.Sprintf("%s%d.example", prefix, i)
@@ -92,7 +92,7 @@ func parseLines(t *testing.T, b []byte) map[string]bool {
 }
 
 func TestEngineRun(t *testing.T) {
-	input := append(names("ok", 50), append(names("defer", 5), append(names("sts", 3), names("err", 2)...)...)...)
+	input := append(domainList("ok", 50), append(domainList("defer", 5), append(domainList("sts", 3), domainList("err", 2)...)...)...)
 	input = append(input, "OK1.example.", "not a domain") // a duplicate and a bad line
 	var out bytes.Buffer
 	var sum Summary
@@ -137,7 +137,7 @@ func TestEngineRun(t *testing.T) {
 
 func TestSummaryBound(t *testing.T) {
 	s := Summary{MaxListed: 3}
-	for _, d := range names("defer", 10) {
+	for _, d := range domainList("defer", 10) {
 		s.Add(fakeReport(d))
 	}
 	if s.DANEDefer.Total != 10 || len(s.DANEDefer.Entries) != 3 {
@@ -153,7 +153,7 @@ func TestSummaryBound(t *testing.T) {
 // TestEngineInterrupt cancels a scan in the middle: the lines in flight are
 // finished and written, nothing is cut, and a resumed run completes the set.
 func TestEngineInterrupt(t *testing.T) {
-	input := names("d", 400)
+	input := domainList("d", 400)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.jsonl")
 	f, err := os.Create(path)
@@ -219,7 +219,7 @@ func TestEngineGrace(t *testing.T) {
 	e := &Engine{Check: check, Concurrency: 4, Grace: 50 * time.Millisecond, DomainTimeout: time.Minute}
 	var out bytes.Buffer
 	t0 := time.Now()
-	st, err := e.Run(ctx, &Source{Next: SliceNext(names("g", 100))}, &out)
+	st, err := e.Run(ctx, &Source{Next: SliceNext(domainList("g", 100))}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestEngineGrace(t *testing.T) {
 func TestEngineDomainTimeout(t *testing.T) {
 	var out bytes.Buffer
 	e := &Engine{Check: slowCheck(time.Hour, nil), Concurrency: 4, DomainTimeout: 20 * time.Millisecond}
-	st, err := e.Run(context.Background(), &Source{Next: SliceNext(names("t", 8))}, &out)
+	st, err := e.Run(context.Background(), &Source{Next: SliceNext(domainList("t", 8))}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func (w *failWriter) Write(p []byte) (int, error) {
 
 func TestEngineWriteError(t *testing.T) {
 	e := &Engine{Check: slowCheck(0, nil), Concurrency: 4}
-	st, err := e.Run(context.Background(), &Source{Next: SliceNext(names("w", 1000))}, &failWriter{n: 3})
+	st, err := e.Run(context.Background(), &Source{Next: SliceNext(domainList("w", 1000))}, &failWriter{n: 3})
 	if err == nil || !strings.Contains(err.Error(), "disk full") || st.Written != 3 {
 		t.Fatalf("err %v, stats %+v: want the write error after 3 lines", err, st)
 	}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"errors"
+	"github.com/daneprobe/daneprobe/names"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,49 +10,6 @@ import (
 	"strings"
 	"testing"
 )
-
-func TestNormalizeDomain(t *testing.T) {
-	good := func(in, want string) {
-		t.Helper()
-		got, err := NormalizeDomain(in)
-		if err != nil || got != want {
-			t.Errorf("NormalizeDomain(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	bad := func(in, why string) {
-		t.Helper()
-		got, err := NormalizeDomain(in)
-		if err == nil || !errors.Is(err, ErrNotDomain) {
-			t.Errorf("NormalizeDomain(%q) = %q, %v; want an ErrNotDomain error", in, got, err)
-			return
-		}
-		if !strings.Contains(err.Error(), why) {
-			t.Errorf("NormalizeDomain(%q) error %q does not say %q", in, err, why)
-		}
-	}
-	good("example.org", "example.org")
-	good("Example.ORG.", "example.org")
-	good("  mail.example.net  ", "mail.example.net")
-	good("bücher.example", "xn--bcher-kva.example")
-	good("BÜCHER.example", "xn--bcher-kva.example")
-	good("xn--bcher-kva.example", "xn--bcher-kva.example")
-	good("ÉCOLE.example.", "xn--cole-9oa.example")
-	good("a-b.c-d.example", "a-b.c-d.example")
-	good(strings.Repeat("a", 63)+".example", strings.Repeat("a", 63)+".example")
-
-	bad("", "empty")
-	bad(".", "empty")
-	bad("localhost", "single label")
-	bad("192.0.2.1", "address literal")
-	bad("2001:db8::1", "address literal")
-	bad("[192.0.2.1]", "address literal")
-	bad("a..b.example", "")
-	bad("under_score.example", "")
-	bad("-bad-.example", "")
-	bad("sp ace.example", "")
-	bad(strings.Repeat("a", 64)+".example", "63")
-	bad(strings.Repeat("abcdefghi.", 26)+"example", "253")
-}
 
 // readAll drains a ListReader: the domains, and the bad lines by number.
 func readAll(t *testing.T, lr *ListReader) ([]string, map[int]string) {
@@ -181,9 +139,9 @@ func FuzzListReader(f *testing.F) {
 				t.Fatal(err)
 			}
 			// A normalised name is a fixed point.
-			again, err := NormalizeDomain(d)
+			again, err := names.ParseDomain(d)
 			if err != nil || again != d {
-				t.Fatalf("NormalizeDomain(%q) = %q, %v: not a fixed point", d, again, err)
+				t.Fatalf("names.ParseDomain(%q) = %q, %v: not a fixed point", d, again, err)
 			}
 		}
 	})

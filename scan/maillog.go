@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/daneprobe/daneprobe/names"
 	"io"
 	"sort"
 	"strings"
@@ -218,7 +219,7 @@ func recipientDomain(addr string) (string, bool) {
 	if at < 0 {
 		return "", false
 	}
-	d, err := NormalizeDomain(addr[at+1:])
+	d, err := names.ParseDomain(addr[at+1:])
 	if err != nil {
 		return "", false
 	}

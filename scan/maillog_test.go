@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"github.com/daneprobe/daneprobe/names"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -104,7 +105,7 @@ func FuzzParseMaillog(f *testing.F) {
 			if i > 0 && got[i-1].Messages < dc.Messages {
 				t.Fatal("not ranked")
 			}
-			if d, err := NormalizeDomain(dc.Domain); err != nil || d != dc.Domain {
+			if d, err := names.ParseDomain(dc.Domain); err != nil || d != dc.Domain {
 				t.Fatalf("domain %q not normalised", dc.Domain)
 			}
 			total += dc.Messages

@@ -39,7 +39,7 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
-// Contains reports whether domain (in A-label form, as NormalizeDomain
+// Contains reports whether domain (in A-label form, as names.ParseDomain
 // returns it) belongs to the shard: the 64-bit FNV-1a hash of the name,
 // modulo Count, is Index. The hash is stable across runs, machines and
 // versions, so N jobs over the same list split it exactly.

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"errors"
+	"github.com/daneprobe/daneprobe/names"
 	"io"
 )
 
@@ -78,16 +79,16 @@ func (s *Source) Stats() InputStats {
 
 // SliceNext returns a Next function over a fixed list of names, normalising
 // each; for maillog rankings and tests.
-func SliceNext(names []string) func() (string, error) {
+func SliceNext(list []string) func() (string, error) {
 	i := 0
 	return func() (string, error) {
-		if i >= len(names) {
+		if i >= len(list) {
 			return "", io.EOF
 		}
 		i++
-		d, err := NormalizeDomain(names[i-1])
+		d, err := names.ParseDomain(list[i-1])
 		if err != nil {
-			return "", &LineError{Line: i, Text: cut(names[i-1]), Err: err}
+			return "", &LineError{Line: i, Text: cut(list[i-1]), Err: err}
 		}
 		return d, nil
 	}

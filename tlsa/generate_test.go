@@ -50,7 +50,7 @@ func TestRecommended(t *testing.T) {
 	if len(recs) != 2 || recs[0].Usage != DANEEE || recs[1].Usage != DANETA || recs[0].Selector != SPKI || recs[1].MatchingType != SHA256 {
 		t.Fatalf("Recommended = %v", recs)
 	}
-	res := Verify(recs, w.chain(), names)
+	res := Verify(recs, w.chain(), mxNames)
 	if res.Verdict != VerdictMatch || res.Records[0].Outcome != Matched || res.Records[1].Outcome != Matched {
 		t.Fatalf("the recommended set does not match its own chain: %+v", res.Records)
 	}

@@ -126,4 +126,4 @@ func codes(fs []Failure) []Code {
 	return out
 }
 
-var names = Options{Names: []string{"mx.example.org"}}
+var mxNames = Options{Names: []string{"mx.example.org"}}

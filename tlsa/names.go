@@ -2,6 +2,7 @@ package tlsa
 
 import (
 	"crypto/x509"
+	"github.com/daneprobe/daneprobe/names"
 	"strings"
 )
 
@@ -19,11 +20,6 @@ func presentedNames(c *x509.Certificate) (names []string, fromCN bool) {
 	return nil, false
 }
 
-// normalize lower-cases a DNS name and drops one trailing dot.
-func normalize(name string) string {
-	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "."))
-}
-
 // nameMatches reports whether a presented name matches a reference
 // identifier. RFC 7672 §3.2.3: a wildcard is honoured only as the whole
 // leftmost label and stands for exactly one label, so "*.example.org"
@@ -31,7 +27,7 @@ func normalize(name string) string {
 // "a.mx.example.org". Partial-label wildcards ("mx*.example.org") are not
 // honoured (RFC 9525 §6.3 deprecates them).
 func nameMatches(presented, reference string) bool {
-	p, r := normalize(presented), normalize(reference)
+	p, r := names.Fold(presented), names.Fold(reference)
 	if p == "" || r == "" || strings.Contains(r, "*") {
 		return false
 	}

@@ -44,7 +44,7 @@ func TestRolloverPredictions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			adv := AdviseRollover(tc.set, full, nil, names)
+			adv := AdviseRollover(tc.set, full, nil, mxNames)
 			if !adv.Current {
 				t.Fatal("set does not match the current chain")
 			}
@@ -53,7 +53,7 @@ func TestRolloverPredictions(t *testing.T) {
 				if s.Change != ch || s.Survives != tc.survives[i] {
 					t.Errorf("%s: survives %v, want %v (%s)", ch, s.Survives, tc.survives[i], s.Detail)
 				}
-				actual := Verify(tc.set, after[ch], names).Verdict == VerdictMatch
+				actual := Verify(tc.set, after[ch], mxNames).Verdict == VerdictMatch
 				if actual != s.Survives {
 					t.Errorf("%s: predicted %v, but after the change the verdict is match=%v", ch, s.Survives, actual)
 				}
@@ -71,19 +71,19 @@ func TestRolloverPredictions(t *testing.T) {
 	}
 
 	t.Run("set not matching now", func(t *testing.T) {
-		adv := AdviseRollover([]Record{wrong(ee311)}, full, nil, names)
+		adv := AdviseRollover([]Record{wrong(ee311)}, full, nil, mxNames)
 		if adv.Current || adv.Scenarios[0].Survives || len(adv.Warnings) != 1 {
 			t.Fatalf("%+v", adv)
 		}
 	})
 	t.Run("next certificate with a new key", func(t *testing.T) {
-		adv := AdviseRollover([]Record{ee311}, full, &Next{Chain: after[RenewNewKey]}, names)
+		adv := AdviseRollover([]Record{ee311}, full, &Next{Chain: after[RenewNewKey]}, mxNames)
 		if adv.NextMatches == nil || *adv.NextMatches {
 			t.Fatalf("next matches: %v", adv.NextMatches)
 		}
 		// Adding the proposed records makes the set match both chains.
 		set := append([]Record{ee311}, adv.Add...)
-		if Verify(set, full, names).Verdict != VerdictMatch || Verify(set, after[RenewNewKey], names).Verdict != VerdictMatch {
+		if Verify(set, full, mxNames).Verdict != VerdictMatch || Verify(set, after[RenewNewKey], mxNames).Verdict != VerdictMatch {
 			t.Fatalf("proposed set %v does not cover both certificates", set)
 		}
 		if len(adv.Add) != 2 {
@@ -92,13 +92,13 @@ func TestRolloverPredictions(t *testing.T) {
 	})
 	t.Run("next key already published", func(t *testing.T) {
 		nextKey := rec(t, newKey, DANEEE, SPKI, SHA256)
-		adv := AdviseRollover([]Record{ee311, nextKey}, full, &Next{SPKI: newKey.RawSubjectPublicKeyInfo, Chain: after[RenewNewKey]}, names)
+		adv := AdviseRollover([]Record{ee311, nextKey}, full, &Next{SPKI: newKey.RawSubjectPublicKeyInfo, Chain: after[RenewNewKey]}, mxNames)
 		if adv.NextMatches == nil || !*adv.NextMatches || len(adv.Add) != 0 {
 			t.Fatalf("next: %v add %v", *adv.NextMatches, adv.Add)
 		}
 	})
 	t.Run("next key not published", func(t *testing.T) {
-		adv := AdviseRollover([]Record{ee311, ta211}, full, &Next{SPKI: newKey.RawSubjectPublicKeyInfo}, names)
+		adv := AdviseRollover([]Record{ee311, ta211}, full, &Next{SPKI: newKey.RawSubjectPublicKeyInfo}, mxNames)
 		if *adv.NextMatches || len(adv.Add) != 1 || adv.Add[0].String() != rec(t, newKey, DANEEE, SPKI, SHA256).String() {
 			t.Fatalf("add %v", adv.Add)
 		}

@@ -26,7 +26,7 @@ func TestEveryParameterCombination(t *testing.T) {
 				}
 				good := rec(t, target, u, s, m)
 				t.Run(fmt.Sprintf("%d%d%d", u, s, m), func(t *testing.T) {
-					res := Verify([]Record{good}, w.chain(), names)
+					res := Verify([]Record{good}, w.chain(), mxNames)
 					if u == PKIXTA || u == PKIXEE {
 						if res.Verdict != VerdictUnusable || res.Records[0].Reason != ReasonPKIXUsage {
 							t.Fatalf("verdict %s reason %q, want unusable-set/pkix-usage", res.Verdict, res.Records[0].Reason)
@@ -50,10 +50,10 @@ func TestEveryParameterCombination(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if Verify([]Record{up}, w.chain(), names).Verdict != VerdictMatch {
+					if Verify([]Record{up}, w.chain(), mxNames).Verdict != VerdictMatch {
 						t.Fatal("upper-case record did not match")
 					}
-					bad := Verify([]Record{wrong(good)}, w.chain(), names)
+					bad := Verify([]Record{wrong(good)}, w.chain(), mxNames)
 					want := CodeLeafMismatch
 					if u == DANETA {
 						want = CodeTANotInChain
@@ -92,7 +92,7 @@ func TestDigestAgility(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := Verify(tc.set, w.chain(), names)
+			res := Verify(tc.set, w.chain(), mxNames)
 			if res.Verdict != tc.verdict {
 				t.Errorf("verdict %s, want %s", res.Verdict, tc.verdict)
 			}
@@ -140,7 +140,7 @@ func TestDANETAChains(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := Verify(tc.set, tc.chain, names)
+			res := Verify(tc.set, tc.chain, mxNames)
 			if res.Verdict != tc.verdict {
 				t.Fatalf("verdict %s, want %s; failures %+v", res.Verdict, tc.verdict, res.Failures)
 			}
@@ -245,12 +245,12 @@ func TestValidityPeriods(t *testing.T) {
 			w := newWorld(t, tc.leaf)
 			for _, s := range []Selector{Cert, SPKI} {
 				// RFC 7672 §3.1.1: DANE-EE ignores validity: pass, with a WebPKI remark.
-				ee := Verify([]Record{rec(t, w.leaf.cert, DANEEE, s, SHA256)}, w.chain(), names)
+				ee := Verify([]Record{rec(t, w.leaf.cert, DANEEE, s, SHA256)}, w.chain(), mxNames)
 				if ee.Verdict != VerdictMatch || !hasRemark(ee, tc.remark) {
 					t.Fatalf("3 %d 1: verdict %s remarks %+v", s, ee.Verdict, ee.Remarks)
 				}
 				// DANE-TA checks validity: fail.
-				ta := Verify([]Record{rec(t, w.inter.cert, DANETA, s, SHA256)}, w.chain(), names)
+				ta := Verify([]Record{rec(t, w.inter.cert, DANETA, s, SHA256)}, w.chain(), mxNames)
 				if ta.Verdict != VerdictNoMatch || ta.Failures[0].Code != tc.code || ta.Failures[0].Depth != 0 {
 					t.Fatalf("2 %d 1: verdict %s failures %+v", s, ta.Verdict, ta.Failures)
 				}
@@ -263,7 +263,7 @@ func TestValidityPeriods(t *testing.T) {
 	t.Run("injected clock", func(t *testing.T) {
 		w := newWorld(t, nil)
 		set := []Record{rec(t, w.inter.cert, DANETA, SPKI, SHA256)}
-		res := Verify(set, w.chain(), Options{Names: names.Names, Time: time.Now().Add(365 * 24 * time.Hour)})
+		res := Verify(set, w.chain(), Options{Names: mxNames.Names, Time: time.Now().Add(365 * 24 * time.Hour)})
 		if res.Verdict != VerdictNoMatch || res.Failures[0].Code != CodeExpired {
 			t.Fatalf("a year later: %s %v", res.Verdict, codes(res.Failures))
 		}
@@ -278,7 +278,7 @@ func TestValidityPeriods(t *testing.T) {
 		w.inter.cert = mkCert(t, it, w.root.cert, w.inter.key, w.root.key)
 		w.leaf.key = key(t)
 		w.leaf.cert = mkCert(t, leafTemplate("mx.example.org"), w.inter.cert, w.leaf.key, w.inter.key)
-		res := Verify([]Record{rec(t, w.root.cert, DANETA, SPKI, Full)}, w.chain(), names)
+		res := Verify([]Record{rec(t, w.root.cert, DANETA, SPKI, Full)}, w.chain(), mxNames)
 		if res.Verdict != VerdictNoMatch || res.Failures[0].Code != CodeExpired || res.Failures[0].Depth != 1 {
 			t.Fatalf("%s %+v", res.Verdict, res.Failures)
 		}
@@ -320,7 +320,7 @@ func TestSHA1Intermediate(t *testing.T) {
 			if tc.set[0].MatchingType == Full {
 				chain = w.chain()
 			}
-			res := Verify(tc.set, chain, names)
+			res := Verify(tc.set, chain, mxNames)
 			if res.Verdict != tc.verdict {
 				t.Fatalf("verdict %s, want %s: %+v", res.Verdict, tc.verdict, res.Failures)
 			}
@@ -371,14 +371,14 @@ func TestConstraints(t *testing.T) {
 		{"path length exceeded", plRoot, []*x509.Certificate{underPL, plInter, plRoot}, "path length"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := Verify([]Record{rec(t, tc.ta, DANETA, SPKI, SHA256)}, tc.chain, names)
+			res := Verify([]Record{rec(t, tc.ta, DANETA, SPKI, SHA256)}, tc.chain, mxNames)
 			if res.Verdict != VerdictNoMatch || res.Failures[0].Code != CodeChainInvalid || !strings.Contains(res.Failures[0].Detail, tc.substr) {
 				t.Fatalf("%s %+v", res.Verdict, res.Failures)
 			}
 		})
 	}
 	t.Run("path length respected", func(t *testing.T) {
-		res := Verify([]Record{rec(t, plInter, DANETA, SPKI, SHA256)}, []*x509.Certificate{underPL, plInter}, names)
+		res := Verify([]Record{rec(t, plInter, DANETA, SPKI, SHA256)}, []*x509.Certificate{underPL, plInter}, mxNames)
 		if res.Verdict != VerdictMatch {
 			t.Fatalf("%s %+v", res.Verdict, res.Failures)
 		}
@@ -389,14 +389,14 @@ func TestDANEEE(t *testing.T) {
 	k := key(t)
 	self := mkCert(t, leafTemplate("mx.example.org"), nil, k, nil)
 	t.Run("self-signed leaf", func(t *testing.T) {
-		res := Verify([]Record{rec(t, self, DANEEE, SPKI, SHA256)}, []*x509.Certificate{self}, names)
+		res := Verify([]Record{rec(t, self, DANEEE, SPKI, SHA256)}, []*x509.Certificate{self}, mxNames)
 		if res.Verdict != VerdictMatch || !hasRemark(res, RemarkWebPKISelfSigned) {
 			t.Fatalf("%s %+v", res.Verdict, res.Remarks)
 		}
 	})
 	t.Run("3 x x matches only the leaf", func(t *testing.T) {
 		w := newWorld(t, nil)
-		res := Verify([]Record{rec(t, w.inter.cert, DANEEE, SPKI, SHA256)}, w.chain(), names)
+		res := Verify([]Record{rec(t, w.inter.cert, DANEEE, SPKI, SHA256)}, w.chain(), mxNames)
 		if res.Verdict != VerdictNoMatch || res.Failures[0].Code != CodeLeafMismatch || !strings.Contains(res.Failures[0].Detail, "DANE-TA (2)") {
 			t.Fatalf("%s %+v", res.Verdict, res.Failures)
 		}
@@ -417,7 +417,7 @@ func TestSetOutcomes(t *testing.T) {
 		{Usage: DANEEE, Selector: 1, MatchingType: 0},
 	}
 	set = append(set, FromDNS([]*dns.TLSA{{Usage: 3, Selector: 1, MatchingType: 1, Certificate: "zz"}})...)
-	res := Verify(set, w.chain(), names)
+	res := Verify(set, w.chain(), mxNames)
 	want := []struct {
 		o      Outcome
 		reason string
@@ -442,20 +442,20 @@ func TestSetOutcomes(t *testing.T) {
 func TestEdgeCases(t *testing.T) {
 	w := newWorld(t, nil)
 	good := rec(t, w.leaf.cert, DANEEE, SPKI, SHA256)
-	if r := Verify(nil, w.chain(), names); r.Verdict != VerdictUnusable {
+	if r := Verify(nil, w.chain(), mxNames); r.Verdict != VerdictUnusable {
 		t.Errorf("empty set: %s", r.Verdict)
 	}
-	if r := Verify([]Record{good}, nil, names); r.Verdict != VerdictNoMatch || r.Failures[0].Code != CodeNoCertificate {
+	if r := Verify([]Record{good}, nil, mxNames); r.Verdict != VerdictNoMatch || r.Failures[0].Code != CodeNoCertificate {
 		t.Errorf("empty chain: %s %v", r.Verdict, codes(r.Failures))
 	}
-	if r := Verify([]Record{good}, []*x509.Certificate{nil, w.leaf.cert}, names); r.Verdict != VerdictMatch {
+	if r := Verify([]Record{good}, []*x509.Certificate{nil, w.leaf.cert}, mxNames); r.Verdict != VerdictMatch {
 		t.Errorf("nil certificates are skipped: %s", r.Verdict)
 	}
 	long := []*x509.Certificate{w.leaf.cert}
 	for range MaxChain + 4 {
 		long = append(long, w.inter.cert)
 	}
-	r := Verify([]Record{good, rec(t, w.root.cert, DANETA, SPKI, SHA256)}, long, names)
+	r := Verify([]Record{good, rec(t, w.root.cert, DANETA, SPKI, SHA256)}, long, mxNames)
 	if r.Verdict != VerdictMatch || !hasRemark(r, RemarkChainTruncated) || len(r.Chain) != MaxChain {
 		t.Errorf("long chain: %s %+v", r.Verdict, r.Remarks)
 	}
@@ -463,7 +463,7 @@ func TestEdgeCases(t *testing.T) {
 
 func TestMissingIntermediate(t *testing.T) {
 	w := newWorld(t, nil)
-	res := Verify([]Record{rec(t, w.root.cert, DANETA, SPKI, SHA256)}, []*x509.Certificate{w.leaf.cert, w.root.cert}, names)
+	res := Verify([]Record{rec(t, w.root.cert, DANETA, SPKI, SHA256)}, []*x509.Certificate{w.leaf.cert, w.root.cert}, mxNames)
 	if res.Verdict != VerdictNoMatch {
 		t.Fatalf("verdict %s", res.Verdict)
 	}
@@ -491,7 +491,7 @@ func TestHostileChain(t *testing.T) {
 	unrelated := mkCert(t, caTemplate("Elsewhere"), nil, key(t), nil)
 	chain = append(chain, unrelated)
 	start := time.Now()
-	res := Verify([]Record{rec(t, unrelated, DANETA, SPKI, SHA256)}, chain, names)
+	res := Verify([]Record{rec(t, unrelated, DANETA, SPKI, SHA256)}, chain, mxNames)
 	if el := time.Since(start); el > 5*time.Second {
 		t.Fatalf("Verify took %v", el)
 	}
