@@ -36,6 +36,28 @@ type ResumeInfo struct {
 // read error only.
 func ReadResults(r io.Reader, fn func(*delivery.DomainReport)) (ResumeInfo, error) {
 	var info ResumeInfo
+	var err error
+	info.Valid, info.Dropped, err = readLines(r, func(line int, text []byte) {
+		var rep delivery.DomainReport
+		if text == nil || json.Unmarshal(text, &rep) != nil || rep.Domain == "" {
+			info.BadLines = append(info.BadLines, line)
+			return
+		}
+		info.Reports++
+		fn(&rep)
+	})
+	if err != nil {
+		return info, fmt.Errorf("read scan results: %w", err)
+	}
+	return info, nil
+}
+
+// readLines calls fn with every complete, non-blank line of r (trimmed,
+// and nil when longer than maxResultLine), numbered from 1. It returns the
+// length of the prefix made of complete lines and the bytes after it (a
+// last line without a newline, not passed to fn). The buffer behind text is
+// reused: fn must not keep it. The error is a read error only.
+func readLines(r io.Reader, fn func(line int, text []byte)) (valid, dropped int64, err error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	var buf []byte
 	var size int64 // bytes of the current line, also beyond the bound
@@ -50,23 +72,18 @@ func ReadResults(r io.Reader, fn func(*delivery.DomainReport)) (ResumeInfo, erro
 			continue
 		}
 		if errors.Is(err, io.EOF) {
-			info.Dropped = size
-			return info, nil
+			return valid, size, nil
 		}
 		if err != nil {
-			return info, fmt.Errorf("read scan results: %w", err)
+			return valid, 0, err
 		}
 		line++
-		if text := bytes.TrimSpace(buf); len(text) > 0 || size > maxResultLine {
-			var rep delivery.DomainReport
-			if size > maxResultLine || json.Unmarshal(text, &rep) != nil || rep.Domain == "" {
-				info.BadLines = append(info.BadLines, line)
-			} else {
-				info.Reports++
-				fn(&rep)
-			}
+		if size > maxResultLine {
+			fn(line, nil)
+		} else if text := bytes.TrimSpace(buf); len(text) > 0 {
+			fn(line, text)
 		}
-		info.Valid += size
+		valid += size
 		buf, size = buf[:0], 0
 	}
 }

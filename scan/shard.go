@@ -51,3 +51,26 @@ func (s Shard) Contains(domain string) bool {
 	h.Write([]byte(domain))
 	return h.Sum64()%uint64(s.Count) == uint64(s.Index)
 }
+
+// ShardFromEnv builds shard I of count, I read from the environment
+// variable name through getenv (os.LookupEnv fits): the index a Kubernetes
+// Indexed Job (JOB_COMPLETION_INDEX), a Slurm array (SLURM_ARRAY_TASK_ID)
+// or GNU parallel ({%} minus one, via a variable) gives each job, so that
+// every job runs the same command line.
+func ShardFromEnv(getenv func(string) (string, bool), name string, count int) (Shard, error) {
+	v, ok := getenv(name)
+	if !ok {
+		return Shard{}, fmt.Errorf("shard index: the environment variable %s is not set", name)
+	}
+	if count < 1 {
+		return Shard{}, fmt.Errorf("shard index from %s: the shard count must be at least 1, not %d", name, count)
+	}
+	idx, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return Shard{}, fmt.Errorf("shard index: %s=%q is not a whole number", name, v)
+	}
+	if idx < 0 || idx >= count {
+		return Shard{}, fmt.Errorf("shard index: %s=%d, want 0 <= index < %d (shards count from 0)", name, idx, count)
+	}
+	return Shard{Index: idx, Count: count}, nil
+}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -71,4 +72,32 @@ func shardOf(d string, n int) int {
 		}
 	}
 	return -1
+}
+
+func TestShardFromEnv(t *testing.T) {
+	env := map[string]string{"JOB_COMPLETION_INDEX": "3", "BAD": "x", "BIG": "8", "NEG": "-1", "SPACE": " 2\n"}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cases := []struct {
+		name  string
+		count int
+		want  Shard
+		err   string
+	}{
+		{"JOB_COMPLETION_INDEX", 8, Shard{Index: 3, Count: 8}, ""},
+		{"SPACE", 4, Shard{Index: 2, Count: 4}, ""},
+		{"UNSET", 8, Shard{}, "UNSET is not set"},
+		{"BAD", 8, Shard{}, `BAD="x" is not a whole number`},
+		{"BIG", 8, Shard{}, "BIG=8, want 0 <= index < 8"},
+		{"NEG", 8, Shard{}, "NEG=-1"},
+		{"JOB_COMPLETION_INDEX", 0, Shard{}, "at least 1"},
+	}
+	for _, c := range cases {
+		got, err := ShardFromEnv(getenv, c.name, c.count)
+		switch {
+		case c.err == "" && (err != nil || got != c.want):
+			t.Errorf("%s/%d: %v, %v; want %v", c.name, c.count, got, err, c.want)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s/%d: error %v, want one with %q", c.name, c.count, err, c.err)
+		}
+	}
 }

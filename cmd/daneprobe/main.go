@@ -145,6 +145,7 @@ func commandList() []*cli.Command {
 	return []*cli.Command{
 		checkCommand(),
 		scanCommand(),
+		reportCommand(),
 		lookupCommand(),
 		tlsaCommand(),
 		mtastsCommand(),

@@ -71,6 +71,8 @@ func scanCommand() *cli.Command {
 		&cli.StringFlag{Name: "from-maillog", Usage: "scan the recipient domains of the Postfix or Exim log `LOG`, most messages first"},
 		&cli.IntFlag{Name: "top", Usage: "with --from-maillog, scan only the `N` domains with the most messages (0: all)"},
 		&cli.StringFlag{Name: "shard", Usage: "scan only shard `I/N` of the domains (0 <= I < N), for spreading a list over N jobs"},
+		&cli.StringFlag{Name: "shard-index-env", Usage: "with --shard-count N: take the shard index I from the environment variable `VAR`, such as JOB_COMPLETION_INDEX of a Kubernetes Indexed Job"},
+		&cli.IntFlag{Name: "shard-count", Usage: "with --shard-index-env: the number `N` of shards"},
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: scan.DefaultConcurrency, Usage: "`N` domains checked at the same time"},
 		&cli.IntFlag{Name: "per-ip", Value: 2, Usage: "at most `N` concurrent connections to any one destination address"},
 		&cli.Float64Flag{Name: "rate", Usage: "at most `N` new connections per second over the whole scan (0: no limit)"},
@@ -150,12 +152,9 @@ func scanConfig(c *cli.Context) (*scanSetup, error) {
 	if c.NArg() > 1 {
 		return nil, usageErrorf("scan: one input FILE at most (see daneprobe scan --help)")
 	}
-	var shard scan.Shard
-	if s := c.String("shard"); s != "" {
-		var err error
-		if shard, err = scan.ParseShard(s); err != nil {
-			return nil, usageErrorf("--shard: %v", err)
-		}
+	shard, err := scanShard(c)
+	if err != nil {
+		return nil, err
 	}
 	roots, err := policyRoots(c.String("ca-file"))
 	if err != nil {
@@ -192,6 +191,32 @@ func scanConfig(c *cli.Context) (*scanSetup, error) {
 	prober := scan.ProberFor(ck)
 	ck.Prober = prober
 	return &scanSetup{checker: ck, limiter: lim, prober: prober, shard: shard, queries: res.Queries}, nil
+}
+
+// scanShard reads --shard, or --shard-index-env with --shard-count.
+func scanShard(c *cli.Context) (scan.Shard, error) {
+	env, count := c.String("shard-index-env"), c.Int("shard-count")
+	switch {
+	case env != "" && c.String("shard") != "":
+		return scan.Shard{}, usageErrorf("give either --shard I/N or --shard-index-env VAR with --shard-count N, not both")
+	case env != "" && count < 1:
+		return scan.Shard{}, usageErrorf("--shard-index-env needs --shard-count N (N >= 1)")
+	case env == "" && c.IsSet("shard-count"):
+		return scan.Shard{}, usageErrorf("--shard-count goes with --shard-index-env")
+	case env != "":
+		sh, err := scan.ShardFromEnv(os.LookupEnv, env, count)
+		if err != nil {
+			return scan.Shard{}, usageErrorf("--shard-index-env: %v", err)
+		}
+		return sh, nil
+	case c.String("shard") != "":
+		sh, err := scan.ParseShard(c.String("shard"))
+		if err != nil {
+			return scan.Shard{}, usageErrorf("--shard: %v", err)
+		}
+		return sh, nil
+	}
+	return scan.Shard{}, nil
 }
 
 func runScan(c *cli.Context) error {
