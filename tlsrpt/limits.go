@@ -29,9 +29,10 @@ type Limits struct {
 	MaxFailureDetails int
 	// MaxParts bounds the MIME parts of one message (DefaultMaxParts).
 	MaxParts int
-	// MaxInputs bounds the inputs read in one run: files, messages of
-	// mbox files and reports (DefaultMaxInputs). Reading stops there,
-	// with a problem saying so.
+	// MaxInputs bounds the inputs read in one run: files and the
+	// messages of mbox files (DefaultMaxInputs); the reports of one
+	// message are bounded by MaxParts. Reading stops there, with a
+	// problem saying so.
 	MaxInputs int
 }
 

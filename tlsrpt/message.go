@@ -101,9 +101,6 @@ func (s *session) message(name string, data []byte, depth int) {
 			notes = append(notes, note)
 		}
 		found++
-		if !s.count(src) {
-			return errStop
-		}
 		if kind == kindGzip {
 			data, err := s.gunzip(bytes.NewReader(body))
 			if err != nil {
@@ -115,7 +112,7 @@ func (s *session) message(name string, data []byte, depth int) {
 		s.json(src, body, notes)
 		return nil
 	})
-	if walkErr != nil && !errors.Is(walkErr, errStop) {
+	if walkErr != nil {
 		s.fail(name, fmt.Errorf("MIME: %w", walkErr))
 		return
 	}
@@ -124,9 +121,6 @@ func (s *session) message(name string, data []byte, depth int) {
 		s.fail(name, fmt.Errorf("no TLS report in this message (Subject: %q): %w", clip(subj, 80), ErrNotReport))
 	}
 }
-
-// errStop ends a walk when the input budget is spent.
-var errStop = errors.New("stop")
 
 // inner reads a forwarded message inside a message.
 func (s *session) inner(src string, data []byte, depth int, found *int) {

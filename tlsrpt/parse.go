@@ -126,8 +126,19 @@ type parser struct {
 	details int
 }
 
+// maxNotes bounds the notes kept for one report; past it one more note
+// says that there were more.
+const maxNotes = 50
+
 // note records one departure from the schema, once.
 func (p *parser) note(format string, a ...any) {
+	if len(p.r.Unusual) > maxNotes {
+		return
+	}
+	if len(p.r.Unusual) == maxNotes {
+		p.r.Unusual = append(p.r.Unusual, "more departures from RFC 8460 not listed")
+		return
+	}
 	s := fmt.Sprintf(format, a...)
 	if !p.seen[s] {
 		p.seen[s] = true

@@ -49,6 +49,9 @@ const (
 // Recheck is the outcome of checking one failure group again.
 type Recheck struct {
 	Verdict RecheckVerdict `json:"verdict"`
+	// Incomplete is set when the verdict is undetermined because the
+	// check could not finish for a reason on the checking side.
+	Incomplete bool `json:"incomplete,omitempty"`
 	// Why says it in one sentence for people.
 	Why string `json:"why"`
 	// OnlyFrom lists the organisations that reported the failure when
@@ -96,7 +99,7 @@ func RecheckGroup(pt PolicyType, g FailureGroup, orgs []string, res CheckResult)
 		where += " (" + strings.Join(g.ReceivingIPs, ", ") + ")"
 	}
 	if res.Incomplete != "" {
-		return Recheck{Verdict: Undetermined, Why: "the check did not finish: " + res.Incomplete}
+		return Recheck{Verdict: Undetermined, Incomplete: true, Why: "the check did not finish: " + res.Incomplete}
 	}
 	want := ReproducedBy(g.Result)
 	if len(want) == 0 {
@@ -139,4 +142,37 @@ func hasResult(list []ResultType, r ResultType) bool {
 		}
 	}
 	return false
+}
+
+// ApplyRecheck records the fresh check res of one policy domain in s: it
+// sets Recheck on each of the domain's failure groups (RecheckGroup) and
+// recomputes s.Status. The policy domain is compared in lower case.
+func (s *Summary) ApplyRecheck(domain string, res CheckResult) {
+	domain = hostName(domain)
+	for i := range s.Domains {
+		d := &s.Domains[i]
+		if d.Domain != domain {
+			continue
+		}
+		for j := range d.Failures {
+			rc := RecheckGroup(d.PolicyType, d.Failures[j], d.Organizations, res)
+			d.Failures[j].Recheck = &rc
+		}
+	}
+	s.Rechecked = true
+	s.Status = s.status()
+}
+
+// FailingDomains lists the policy domains with failed sessions, each
+// once, in the order of s.Domains: the domains a recheck checks.
+func (s *Summary) FailingDomains() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range s.Domains {
+		if d.Failed > 0 && !seen[d.Domain] {
+			seen[d.Domain] = true
+			out = append(out, d.Domain)
+		}
+	}
+	return out
 }

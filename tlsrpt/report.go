@@ -16,8 +16,8 @@ type Report struct {
 	// and dots); reports are de-duplicated by it.
 	ID string `json:"report_id"`
 	// Start and End are the "date-range"; zero when missing or unreadable.
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
 	// Policies are the report's "policies", in report order.
 	Policies []Policy `json:"policies"`
 	// Unusual lists what departed from RFC 8460 §4 and was accepted

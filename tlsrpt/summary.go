@@ -46,6 +46,65 @@ type Summary struct {
 	// domains, failure groups, senders or problems are counted but not
 	// listed.
 	Truncated bool `json:"truncated,omitempty"`
+	// Status is the monitoring status of the summary (see Status).
+	Status Status `json:"status"`
+	// Rechecked is set when the failures were checked again
+	// (ApplyRecheck).
+	Rechecked bool `json:"rechecked"`
+}
+
+// Status is the monitoring status of a summary, with the meaning of
+// daneprobe check's exit statuses.
+type Status string
+
+// Statuses of a Summary.
+const (
+	// StatusOK: reports were read and no sender reported a failure.
+	StatusOK Status = "ok"
+	// StatusWarning: senders reported failures that were not checked
+	// again, or that no longer reproduce (fixed since, or seen only by
+	// some senders).
+	StatusWarning Status = "warning"
+	// StatusCritical: a fresh check reproduces a reported failure.
+	StatusCritical Status = "critical"
+	// StatusUnknown: no report could be read, or a fresh check could not
+	// finish for a reason on the checking side, and nothing reproduced.
+	StatusUnknown Status = "unknown"
+)
+
+// status computes the Status of s from its domains and rechecks.
+func (s *Summary) status() Status {
+	if s.Reports == 0 {
+		return StatusUnknown
+	}
+	failed, reproduces, undetermined := false, false, false
+	for _, d := range s.Domains {
+		if d.Failed > 0 {
+			failed = true
+		}
+		for _, f := range d.Failures {
+			if f.Recheck == nil {
+				continue
+			}
+			switch f.Recheck.Verdict {
+			case Reproduces:
+				reproduces = true
+			case Undetermined:
+				if f.Recheck.Incomplete {
+					undetermined = true
+				}
+			}
+		}
+	}
+	switch {
+	case reproduces:
+		return StatusCritical
+	case undetermined:
+		return StatusUnknown
+	case failed:
+		return StatusWarning
+	}
+	return StatusOK
 }
 
 // Problem is one input that yielded no report.
@@ -75,8 +134,8 @@ type DomainSummary struct {
 	SuccessRate float64 `json:"success_rate"`
 	// Start and End span the reports' date ranges; zero when no report
 	// gave one.
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
 	// Reports counts the reports that covered this domain and type;
 	// Organizations are their senders, in name order.
 	Reports       int      `json:"reports"`
@@ -130,7 +189,7 @@ type SenderCount struct {
 // Summarizer adds reports one at a time into a Summary, holding only the
 // sums: it never keeps a report. It de-duplicates reports by report-id
 // (RFC 8460 §4.4: the id is unique to a report, so one mailed twice
-// counts once). Use one Summarizer from one goroutine.
+// counts once; the key is the organisation with the id). Use one Summarizer from one goroutine.
 type Summarizer struct {
 	seen      map[[16]byte]bool
 	groups    map[groupKey]*group
@@ -185,8 +244,11 @@ func (s *Summarizer) Add(in Input) {
 	}
 	r := in.Report
 	if r.ID != "" {
-		// A digest keeps the memory per id fixed, whatever ids senders use.
-		h := sha256.Sum256([]byte(r.ID))
+		// The id is unique to a report (RFC 8460 §4.4), but senders build
+		// it from the date and the policy domain, so two senders' ids may
+		// collide: the key is the organisation and the id. A digest keeps
+		// the memory per report fixed, whatever ids senders use.
+		h := sha256.Sum256([]byte(r.Organization + "\x00" + r.ID))
 		var k [16]byte
 		copy(k[:], h[:])
 		if s.seen[k] {
@@ -385,6 +447,7 @@ func (s *Summarizer) Summary() Summary {
 	if out.Unusual == nil {
 		out.Unusual = []UnusualReport{}
 	}
+	out.Status = out.status()
 	return out
 }
 

@@ -57,7 +57,7 @@ func TestNoArguments(t *testing.T) {
 // placeholder in --help; each says what it wants (DURATION, FILE, N...).
 func TestHelpNamesEveryValue(t *testing.T) {
 	anonymous := regexp.MustCompile(`--[a-z0-9-]+(, -[a-z0-9]+)? value\b`)
-	for _, cmd := range [][]string{{"check"}, {"scan"}, {"lookup"}, {"mtasts"}, {"demo"}, {"tlsa", "generate"}, {"tlsa", "verify"}} {
+	for _, cmd := range [][]string{{"check"}, {"scan"}, {"lookup"}, {"mtasts"}, {"tlsrpt"}, {"demo"}, {"tlsa", "generate"}, {"tlsa", "verify"}} {
 		var stdout, stderr bytes.Buffer
 		args := append(append([]string{"daneprobe"}, cmd...), "--help")
 		if code := run(context.Background(), args, &stdout, &stderr); code != exitOK {
