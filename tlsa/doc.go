@@ -60,5 +60,7 @@
 // record that matched and at which depth, with the outcome of every record.
 // Generate and Recommended make records from certificates, and
 // AdviseRollover tells whether a set survives a certificate renewal, a key
-// change or a change of issuing CA.
+// change or a change of issuing CA. ParseChain, ParseNext, ParseRecordArgs
+// and ParseRecordList read what administrators have at hand: PEM chains
+// and keys, records pasted from a zone file or from dig output.
 package tlsa

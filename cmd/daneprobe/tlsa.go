@@ -1,31 +1,23 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"crypto"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 
+	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/tlsa"
 )
 
 // tlsaMaxFile bounds every file the tlsa command reads (certificates,
 // keys, record lists): real ones are a few kilobytes.
 const tlsaMaxFile = 1 << 20
-
-// tlsaMaxRecords bounds the records read from arguments and --file.
-const tlsaMaxRecords = 1000
 
 // tlsaCommand is "daneprobe tlsa": make TLSA records from certificates and
 // check certificates against TLSA records, offline.
@@ -132,13 +124,14 @@ func runTLSAGenerate(c *cli.Context) error {
 	}
 	host := c.String("host")
 	if host == "" {
-		host = tlsaDefaultHost(chain[0])
+		host = tlsa.OwnerHost(chain[0])
 		if host == "" {
 			return usageErrorf("the leaf certificate has no DNS name: give the MX host name with --host")
 		}
 	}
-	if _, ok := dns.IsDomainName(host); !ok {
-		return usageErrorf("--host %q is not a domain name", host)
+	host, err = names.ParseDomain(host)
+	if err != nil {
+		return usageErrorf("--host: %v", err)
 	}
 	owner := tlsa.Owner(host, port)
 	ttl := uint32(c.Uint("ttl"))
@@ -164,18 +157,7 @@ func runTLSAGenerate(c *cli.Context) error {
 				return usageErrorf("--%s must be between 0 and 255, not %d", name, v)
 			}
 		}
-		depth := c.Int("depth")
-		if depth < 0 {
-			depth = 0
-			if u == int(tlsa.PKIXTA) || u == int(tlsa.DANETA) {
-				depth = 1
-			}
-		}
-		if depth >= len(chain) {
-			return usageErrorf("the chain in %s has %d certificate(s), there is none at position %d (the issuer must be in the file for usage %d)",
-				c.String("cert"), len(chain), depth, u)
-		}
-		r, err := tlsa.Generate(chain[depth], tlsa.Usage(u), tlsa.Selector(s), tlsa.MatchingType(m))
+		r, depth, err := tlsa.GenerateAt(chain, c.Int("depth"), tlsa.Usage(u), tlsa.Selector(s), tlsa.MatchingType(m))
 		if err != nil {
 			return usageErrorf("%v", err)
 		}
@@ -194,17 +176,19 @@ func runTLSAGenerate(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(next.Chain) > 0 {
-			recs, _ := tlsa.Recommended(next.Chain)
-			for i, r := range recs {
-				add(r, "next", i, next.Chain[i])
+		recs, err := tlsa.NextRecords(next)
+		if err != nil {
+			return usageErrorf("--next %s: %v", f, err)
+		}
+		pos := func(i int) (int, *x509.Certificate) {
+			if len(next.Chain) == 0 {
+				return -1, nil
 			}
-		} else {
-			r, err := tlsa.GenerateKey(next.SPKI, tlsa.DANEEE, tlsa.SHA256)
-			if err != nil {
-				return usageErrorf("--next %s: %v", f, err)
-			}
-			add(r, "next", -1, nil)
+			return i, next.Chain[i]
+		}
+		for i, r := range recs {
+			p, cert := pos(i)
+			add(r, "next", p, cert)
 		}
 	}
 
@@ -248,20 +232,6 @@ func tlsaFlagOr(c *cli.Context, name string, def int) int {
 	return def
 }
 
-// tlsaDefaultHost picks the owner host from the leaf: its first
-// non-wildcard DNS name, else its common name.
-func tlsaDefaultHost(leaf *x509.Certificate) string {
-	for _, n := range leaf.DNSNames {
-		if !strings.Contains(n, "*") {
-			return n
-		}
-	}
-	if cn := leaf.Subject.CommonName; cn != "" && !strings.ContainsAny(cn, "* ") {
-		return cn
-	}
-	return ""
-}
-
 // tlsaVerifyJSON is the JSON form of "tlsa verify".
 type tlsaVerifyJSON struct {
 	*tlsa.Result
@@ -273,9 +243,9 @@ func runTLSAVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	records, err := tlsaParseArgs(c.Args().Slice())
+	records, err := tlsa.ParseRecordArgs(c.Args().Slice())
 	if err != nil {
-		return err
+		return usageErrorf("%v", err)
 	}
 	if f := c.String("file"); f != "" {
 		more, err := tlsaReadRecordFile(f)
@@ -287,8 +257,8 @@ func runTLSAVerify(c *cli.Context) error {
 	if len(records) == 0 {
 		return usageErrorf("tlsa verify: no records given (arguments like \"3 1 1 <hex>\" or --file)")
 	}
-	if len(records) > tlsaMaxRecords {
-		return usageErrorf("tlsa verify: %d records, at most %d are accepted", len(records), tlsaMaxRecords)
+	if len(records) > tlsa.MaxRecords {
+		return usageErrorf("tlsa verify: %d records, at most %d are accepted", len(records), tlsa.MaxRecords)
 	}
 	opts := tlsa.Options{Names: c.StringSlice("name"), IgnoreNames: len(c.StringSlice("name")) == 0}
 	if ts := c.Timestamp("time"); ts != nil {
@@ -407,78 +377,20 @@ func tlsaShortRecord(r tlsa.Record) string {
 	return fmt.Sprintf("%s  (%s %s %s)", s, r.Usage, r.Selector, r.MatchingType)
 }
 
-// tlsaParseArgs reads records from arguments: each argument holding white
-// space is one whole record; single words are taken four at a time.
-func tlsaParseArgs(args []string) ([]tlsa.Record, error) {
-	var out []tlsa.Record
-	for i := 0; i < len(args); {
-		text := args[i]
-		n := 1
-		if len(strings.Fields(text)) == 1 {
-			if i+4 > len(args) {
-				return nil, usageErrorf("record %q: want four fields \"usage selector matching-type hex\"", strings.Join(args[i:], " "))
-			}
-			text, n = strings.Join(args[i:i+4], " "), 4
-		}
-		r, err := tlsa.ParseRecord(text)
-		if err != nil {
-			return nil, usageErrorf("%v", err)
-		}
-		out = append(out, r)
-		i += n
-	}
-	return out, nil
-}
-
-// tlsaReadRecordFile reads one record per line: presentation form, a
-// zone-file line or dig output. Empty lines and comments are skipped.
+// tlsaReadRecordFile reads the records of --file (see tlsa.ParseRecordList).
 func tlsaReadRecordFile(name string) ([]tlsa.Record, error) {
 	b, err := tlsaReadFile(name)
 	if err != nil {
 		return nil, err
 	}
-	var out []tlsa.Record
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64*1024), tlsaMaxFile)
-	for n := 1; sc.Scan(); n++ {
-		line, _, _ := strings.Cut(sc.Text(), ";")
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if tlsaHasTypeField(line) {
-			rr, err := dns.NewRR(line)
-			if err != nil {
-				return nil, usageErrorf("%s:%d: %v", name, n, err)
-			}
-			t, ok := rr.(*dns.TLSA)
-			if !ok {
-				return nil, usageErrorf("%s:%d: not a TLSA record", name, n)
-			}
-			out = append(out, tlsa.FromDNS([]*dns.TLSA{t})...)
-			continue
-		}
-		r, err := tlsa.ParseRecord(line)
-		if err != nil {
-			return nil, usageErrorf("%s:%d: %v", name, n, err)
-		}
-		out = append(out, r)
+	recs, err := tlsa.ParseRecordList(b)
+	if err != nil {
+		return nil, usageErrorf("%s: %v", name, err)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, usageErrorf("read %s: %v", name, err)
-	}
-	return out, nil
+	return recs, nil
 }
 
-func tlsaHasTypeField(line string) bool {
-	for _, f := range strings.Fields(line) {
-		if strings.EqualFold(f, "TLSA") {
-			return true
-		}
-	}
-	return false
-}
-
+// tlsaReadFile reads a file of at most tlsaMaxFile bytes.
 func tlsaReadFile(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -495,97 +407,30 @@ func tlsaReadFile(name string) ([]byte, error) {
 	return b, nil
 }
 
-// tlsaReadChain reads certificates from a PEM file (or a single DER
-// certificate), leaf first.
+// tlsaReadChain reads the certificate chain of a PEM or DER file, leaf
+// first (see tlsa.ParseChain).
 func tlsaReadChain(name string) ([]*x509.Certificate, error) {
 	b, err := tlsaReadFile(name)
 	if err != nil {
 		return nil, err
 	}
-	certs, _, err := tlsaDecodePEM(b)
+	certs, err := tlsa.ParseChain(b)
 	if err != nil {
 		return nil, usageErrorf("%s: %v", name, err)
-	}
-	if len(certs) == 0 {
-		if c, err := x509.ParseCertificate(b); err == nil {
-			return []*x509.Certificate{c}, nil
-		}
-		return nil, usageErrorf("%s holds no certificate (want PEM \"CERTIFICATE\" blocks, leaf first)", name)
 	}
 	return certs, nil
 }
 
-// tlsaDecodePEM returns the certificates and the first public key found.
-func tlsaDecodePEM(b []byte) ([]*x509.Certificate, []byte, error) {
-	var certs []*x509.Certificate
-	var spki []byte
-	for {
-		var blk *pem.Block
-		blk, b = pem.Decode(b)
-		if blk == nil {
-			return certs, spki, nil
-		}
-		switch blk.Type {
-		case "CERTIFICATE":
-			c, err := x509.ParseCertificate(blk.Bytes)
-			if err != nil {
-				return nil, nil, fmt.Errorf("certificate %d: %w", len(certs)+1, err)
-			}
-			certs = append(certs, c)
-		case "PUBLIC KEY":
-			if _, err := x509.ParsePKIXPublicKey(blk.Bytes); err != nil {
-				return nil, nil, fmt.Errorf("public key: %w", err)
-			}
-			if spki == nil {
-				spki = blk.Bytes
-			}
-		case "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY":
-			pub, err := tlsaPublicOf(blk)
-			if err != nil {
-				return nil, nil, err
-			}
-			if spki == nil {
-				if spki, err = x509.MarshalPKIXPublicKey(pub); err != nil {
-					return nil, nil, fmt.Errorf("private key: %w", err)
-				}
-			}
-		}
-	}
-}
-
-func tlsaPublicOf(blk *pem.Block) (crypto.PublicKey, error) {
-	var key any
-	var err error
-	switch blk.Type {
-	case "EC PRIVATE KEY":
-		key, err = x509.ParseECPrivateKey(blk.Bytes)
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(blk.Bytes)
-	default:
-		key, err = x509.ParsePKCS8PrivateKey(blk.Bytes)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("private key: %w", err)
-	}
-	s, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, errors.New("private key: unsupported key type")
-	}
-	return s.Public(), nil
-}
-
-// tlsaReadNext reads the next certificate chain or key for rollover advice.
+// tlsaReadNext reads the next certificate chain or key for rollover advice
+// (see tlsa.ParseNext).
 func tlsaReadNext(name string) (*tlsa.Next, error) {
 	b, err := tlsaReadFile(name)
 	if err != nil {
 		return nil, err
 	}
-	certs, spki, err := tlsaDecodePEM(b)
+	next, err := tlsa.ParseNext(b)
 	if err != nil {
 		return nil, usageErrorf("--next %s: %v", name, err)
 	}
-	if len(certs) == 0 && spki == nil {
-		return nil, usageErrorf("--next %s holds no certificate, public key or private key", name)
-	}
-	return &tlsa.Next{Chain: certs, SPKI: spki}, nil
+	return next, nil
 }

@@ -285,7 +285,7 @@ func TestTLSAUsageErrors(t *testing.T) {
 		{"verify bad record", []string{"verify", "--cert", f.chainPEM, "3 1 1 xyz"}, "malformed TLSA record"},
 		{"verify incomplete record", []string{"verify", "--cert", f.chainPEM, "3", "1", "1"}, "four fields"},
 		{"verify incomplete quoted record", []string{"verify", "--cert", f.chainPEM, "1 1 " + strings.Repeat("00", 32), ee}, "malformed TLSA record"},
-		{"verify bad file line", []string{"verify", "--cert", f.chainPEM, "--file", badFile}, "bad.txt:1"},
+		{"verify bad file line", []string{"verify", "--cert", f.chainPEM, "--file", badFile}, "bad.txt: line 1: malformed TLSA record"},
 		{"verify bad time", []string{"verify", "--cert", f.chainPEM, "--time", "yesterday", ee}, "time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
