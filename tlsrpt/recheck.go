@@ -26,9 +26,12 @@ type CheckResult struct {
 	// Findings are the failures found.
 	Findings []Finding
 	// Incomplete is set when the check could not finish for a reason on
-	// the checking side (no resolver, deadline): nothing can then be
-	// said about the domain.
+	// the checking side (no resolver, deadline): only what it found can
+	// then be said about the domain.
 	Incomplete string
+	// NotChecked is set when the domain was not checked at all, for a
+	// reason that is not a fault (a bound on the domains checked).
+	NotChecked string
 }
 
 // RecheckVerdict says whether a reported failure reproduces now.
@@ -89,7 +92,9 @@ func ReproducedBy(reported ResultType) []ResultType {
 // orgs, reproduces in the fresh check res. A finding reproduces g when
 // its result type is one ReproducedBy(g.Result) lists, its policy is the
 // group's (or every sender's), and it is at the group's receiving MX and,
-// when both name one, address. Pure: no I/O.
+// when both name one, address. A check that did not finish
+// (res.Incomplete) reproduces what it found and is undetermined for the
+// rest. Pure: no I/O.
 func RecheckGroup(pt PolicyType, g FailureGroup, orgs []string, res CheckResult) Recheck {
 	where := "the domain"
 	if g.MX != "" {
@@ -98,8 +103,8 @@ func RecheckGroup(pt PolicyType, g FailureGroup, orgs []string, res CheckResult)
 	if len(g.ReceivingIPs) > 0 {
 		where += " (" + strings.Join(g.ReceivingIPs, ", ") + ")"
 	}
-	if res.Incomplete != "" {
-		return Recheck{Verdict: Undetermined, Incomplete: true, Why: "the check did not finish: " + res.Incomplete}
+	if res.NotChecked != "" {
+		return Recheck{Verdict: Undetermined, Why: res.NotChecked}
 	}
 	want := ReproducedBy(g.Result)
 	if len(want) == 0 {
@@ -123,6 +128,11 @@ func RecheckGroup(pt PolicyType, g FailureGroup, orgs []string, res CheckResult)
 	}
 	if len(match) > 0 {
 		return Recheck{Verdict: Reproduces, Why: "still failing at " + where + ": " + match[0].Detail, Matching: match}
+	}
+	// A check cut short may have missed the failure: only what it found
+	// counts.
+	if res.Incomplete != "" {
+		return Recheck{Verdict: Undetermined, Incomplete: true, Why: "the check did not finish: " + res.Incomplete}
 	}
 	r := Recheck{Verdict: NotReproduced}
 	if len(g.Organizations) < len(orgs) {

@@ -8,7 +8,22 @@ import (
 
 	"github.com/daneprobe/daneprobe/report"
 	"github.com/daneprobe/daneprobe/tlsrpt"
+	"github.com/daneprobe/daneprobe/tlsrpt/recheck"
 )
+
+// tlsrptCheckFlags are the flags of check that a recheck uses: all but
+// check's output formats.
+func tlsrptCheckFlags() []cli.Flag {
+	var out []cli.Flag
+	for _, f := range checkCommand().Flags {
+		switch f.Names()[0] {
+		case "json", "nagios", "prometheus", "quiet":
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
 
 // tlsrptHelp explains the command, its inputs and its exit codes.
 const tlsrptHelp = "Reads the TLS reports (RFC 8460) that sending MTAs mail once a day to the address of a\n" +
@@ -27,10 +42,18 @@ const tlsrptHelp = "Reads the TLS reports (RFC 8460) that sending MTAs mail once
 	"Output: a verdict line per policy domain first (the most failed sessions first), then the\n" +
 	"details, the inputs not read and the departures from RFC 8460; --json for one object\n" +
 	"(schema in report/SCHEMA.md).\n\n" +
+	"--recheck runs check now (with check's flags: resolver, trust anchor, CA file, ports,\n" +
+	"timeouts) for each policy domain with failures, at most --recheck-max of them, and says per\n" +
+	"failure group whether the same failure reproduces at the same MX (the MX still presents a\n" +
+	"certificate without its name, the TLSA records still match nothing...) or not (fixed since,\n" +
+	"or seen only by some senders, who are named).\n\n" +
 	"Exit status:\n" +
 	"  0  OK: no sender reported a failed session\n" +
-	"  1  WARNING: senders reported failures\n" +
-	"  3  UNKNOWN: usage error, or no report could be read"
+	"  1  WARNING: senders reported failures (without --recheck), or failures that no longer\n" +
+	"     reproduce or cannot be checked (a result type daneprobe cannot see, past --recheck-max)\n" +
+	"  2  CRITICAL: --recheck reproduces a reported failure\n" +
+	"  3  UNKNOWN: usage error, no report could be read, or a recheck could not finish (no usable\n" +
+	"     resolver, --deadline) and nothing reproduced"
 
 // tlsrptCommand is "daneprobe tlsrpt": a summary of TLS reports.
 func tlsrptCommand() *cli.Command {
@@ -39,9 +62,11 @@ func tlsrptCommand() *cli.Command {
 		Usage:       "summarise the TLS reports (RFC 8460) that senders mailed: what they saw of your MX hosts",
 		ArgsUsage:   "FILE|DIR|-...",
 		Description: tlsrptHelp,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object (stable schema, see report/SCHEMA.md)"},
-		},
+			&cli.BoolFlag{Name: "recheck", Usage: "check every policy domain with failures again now (with the flags of check below) and say per failure whether it reproduces"},
+			&cli.IntFlag{Name: "recheck-max", Value: recheck.DefaultMaxDomains, Usage: "check at most `N` domains again (the most failed sessions first): reports may name any domain"},
+		}, tlsrptCheckFlags()...),
 		Action: runTLSRPT,
 	}
 }
@@ -59,6 +84,19 @@ func runTLSRPT(c *cli.Context) error {
 		return &exitError{code: exitUnknown, err: fmt.Errorf("tlsrpt: %w", err)}
 	}
 	sum := sz.Summary()
+	if c.Bool("recheck") && sum.Reports > 0 && len(sum.FailingDomains()) > 0 {
+		if c.Int("recheck-max") < 1 {
+			return usageErrorf("--recheck-max must be at least 1, not %d", c.Int("recheck-max"))
+		}
+		ck, err := checkConfig(c)
+		if err != nil {
+			return err
+		}
+		if err := checkUpstream(c.Context, ck.Resolver, upstreamsOf(ck.Resolver), ck.Deadline); err != nil {
+			return &exitError{code: exitUnknown, err: err}
+		}
+		recheck.Run(c.Context, &sum, ck.Check, c.Int("recheck-max"))
+	}
 	w := c.App.Writer
 	var err error
 	if c.Bool("json") {

@@ -428,5 +428,5 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 			return err
 		}
 	}
-	return nil
+	return b.tlsrptScenarios()
 }
