@@ -90,6 +90,9 @@ func lowerLabel(l []byte) []byte {
 // string of lower-cased octets, and a name that runs out of labels first
 // sorts first. It returns -1, 0 or +1.
 func canonicalCompare(a, b string) int {
+	if plainName(a) && plainName(b) {
+		return compareRight(a, b)
+	}
 	la, lb := labels(a), labels(b)
 	i, j := len(la)-1, len(lb)-1
 	for i >= 0 && j >= 0 {
@@ -116,6 +119,19 @@ func equalNames(a, b string) bool { return canonicalCompare(a, b) == 0 }
 // by label (not as a string suffix: "badexample.test." is not under
 // "example.test.").
 func isSubdomain(child, parent string) bool {
+	if plainName(child) && plainName(parent) {
+		c, p := newRightLabels(child), newRightLabels(parent)
+		for {
+			lp, ok := p.next()
+			if !ok {
+				return true
+			}
+			lc, ok := c.next()
+			if !ok || !strings.EqualFold(lc, lp) {
+				return false
+			}
+		}
+	}
 	lc, lp := labels(child), labels(parent)
 	if len(lp) > len(lc) {
 		return false
@@ -127,6 +143,91 @@ func isSubdomain(child, parent string) bool {
 		}
 	}
 	return true
+}
+
+// plainName reports whether name is ASCII without escapes, so that its
+// labels are the substrings between its dots and ASCII case folding is all
+// the folding there is: the case of nearly every name, compared without
+// allocating (canonicalCompare and isSubdomain sit on the validator's hot
+// path).
+func plainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// rightLabels walks the labels of a plain name from the rightmost one, as
+// labels would list them in reverse.
+type rightLabels struct {
+	s   string // the name without its final dot
+	end int    // end of the next label in s; -1 when none is left
+}
+
+func newRightLabels(name string) rightLabels {
+	if name == "." || name == "" {
+		return rightLabels{end: -1}
+	}
+	name = strings.TrimSuffix(name, ".")
+	return rightLabels{s: name, end: len(name)}
+}
+
+func (r *rightLabels) next() (string, bool) {
+	if r.end < 0 {
+		return "", false
+	}
+	i := strings.LastIndexByte(r.s[:r.end], '.')
+	l := r.s[i+1 : r.end]
+	r.end = i
+	return l, true
+}
+
+// compareRight is canonicalCompare for plain names.
+func compareRight(a, b string) int {
+	ra, rb := newRightLabels(a), newRightLabels(b)
+	for {
+		la, oka := ra.next()
+		lb, okb := rb.next()
+		switch {
+		case !oka && !okb:
+			return 0
+		case !oka:
+			return -1
+		case !okb:
+			return 1
+		}
+		if c := compareFoldASCII(la, lb); c != 0 {
+			return c
+		}
+	}
+}
+
+// compareFoldASCII compares two ASCII labels as lower-cased octets.
+func compareFoldASCII(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= 'A' && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if cb >= 'A' && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(a) < len(b):
+		return -1
+	case len(a) > len(b):
+		return 1
+	}
+	return 0
 }
 
 // parentName returns the name with its leftmost label removed; the parent

@@ -26,6 +26,7 @@ type Resolver struct {
 
 	cuts    *lru[cutInfo]
 	answers *lru[*Result]
+	sigs    *sigCache // signatures that verified (sigcache.go)
 
 	// transport, when set (tests and fuzzing only), replaces the network
 	// exchange with one upstream; skipProbe skips the capability probe.
@@ -49,6 +50,7 @@ func NewResolver(cfg Config) (*Resolver, error) {
 		probes:    map[string]*probeState{},
 		cuts:      newLRU[cutInfo](c.CacheSize),
 		answers:   newLRU[*Result](c.CacheSize),
+		sigs:      newSigCache(c.CacheSize),
 	}
 	for _, rr := range c.TrustAnchors {
 		switch rr.(type) {

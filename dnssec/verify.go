@@ -225,7 +225,7 @@ func (st *lookupState) verifyRRset(set *rrset, z *zoneKeys, allowed []*dns.DNSKE
 				res.verdict = bogus(ReasonResourceLimit, "more than %d signature verifications needed for one lookup (at %s %s)", lim.VerificationsPerLookup, owner, dns.TypeToString[set.rrtype])
 				return res
 			}
-			if err := sig.Verify(k, set.rrs); err == nil {
+			if err := st.r.sigs.verify(sig, k, set.rrs, st.now, exp); err == nil {
 				info.Valid = true
 				res.tried = append(res.tried, info)
 				res.verdict = secure
