@@ -80,8 +80,19 @@ type Checker struct {
 // Prober runs one SMTP STARTTLS session to one address. *smtpprobe.Prober
 // implements it; like it, Probe returns a non-nil Result that holds the
 // facts gathered even when the error is set.
+//
+// A Prober that hands the same Result to many checks (scan's shared
+// prober) may also implement Certificate(*x509.Certificate)
+// delivery.Certificate, returning delivery.CertificateOf of each
+// certificate from a memo, so that a certificate presented to thousands
+// of domains is summarised once.
 type Prober interface {
 	Probe(ctx context.Context, t smtpprobe.Target) (*smtpprobe.Result, error)
+}
+
+// certSummarizer is the optional memo of a Prober (see Prober).
+type certSummarizer interface {
+	Certificate(c *x509.Certificate) delivery.Certificate
 }
 
 // Check gathers the facts about domain, as a sending MTA that enforces

@@ -96,9 +96,13 @@ func (g *gathering) probe(ctx context.Context, h *hostFacts, i int, addr netip.A
 		a.CipherSuite = res.TLS.CipherName
 		h.probes[i].tlsVersion = res.TLS.Version
 	}
+	certOf := delivery.CertificateOf
+	if m, ok := g.prober.(certSummarizer); ok {
+		certOf = m.Certificate
+	}
 	for _, c := range res.TLS.Certificates {
 		if c != nil {
-			a.Chain = append(a.Chain, delivery.CertificateOf(c))
+			a.Chain = append(a.Chain, certOf(c))
 			h.probes[i].chain = append(h.probes[i].chain, c)
 		}
 	}

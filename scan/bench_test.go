@@ -106,7 +106,7 @@ func benchScan(b *testing.B, w *testworld.Mail, conc int) {
 // whole scan.
 func BenchmarkScan(b *testing.B) {
 	w := synthWorld(b, benchDomains(), 100, 0)
-	benchScan(b, w, DefaultConcurrency)
+	benchScan(b, w, benchConcurrency(DefaultConcurrency))
 }
 
 // BenchmarkScanDelay: the same with 20 ms injected before every DNS
@@ -245,4 +245,12 @@ func vmHWM(t testing.TB) int64 {
 	}
 	t.Fatal("no VmHWM in /proc/self/status")
 	return 0
+}
+
+// benchConcurrency is def, or DANEPROBE_BENCH_CONCURRENCY.
+func benchConcurrency(def int) int {
+	if n, err := strconv.Atoi(os.Getenv("DANEPROBE_BENCH_CONCURRENCY")); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

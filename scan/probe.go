@@ -3,11 +3,13 @@ package scan
 import (
 	"container/list"
 	"context"
+	"crypto/x509"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 )
@@ -65,7 +67,38 @@ type SharedProber struct {
 	entries map[probeKey]*probeEntry
 	lru     list.List // of *probeEntry, most recent first
 
+	certMu sync.Mutex
+	certs  map[*x509.Certificate]delivery.Certificate
+
 	sessions, shared atomic.Int64
+}
+
+// size is the bound of the cache.
+func (s *SharedProber) size() int {
+	if s.Size <= 0 {
+		return DefaultProbeCacheSize
+	}
+	return s.Size
+}
+
+// Certificate returns delivery.CertificateOf(c), computed once per
+// certificate of the shared results (the subject and issuer strings and
+// two digests cost more than a hundred allocations), so that gather
+// summarises a provider's certificate once per scan rather than once per
+// domain. The memo holds at most four certificates per cached result and
+// is emptied when full.
+func (s *SharedProber) Certificate(c *x509.Certificate) delivery.Certificate {
+	s.certMu.Lock()
+	defer s.certMu.Unlock()
+	if sum, ok := s.certs[c]; ok {
+		return sum
+	}
+	if s.certs == nil || len(s.certs) >= 4*s.size() {
+		s.certs = make(map[*x509.Certificate]delivery.Certificate)
+	}
+	sum := delivery.CertificateOf(c)
+	s.certs[c] = sum
+	return sum
 }
 
 // ProbeStats counts a SharedProber's work.
@@ -144,11 +177,7 @@ func (s *SharedProber) finish(e *probeEntry, res *smtpprobe.Result, err error, k
 	if keep {
 		e.res, e.err = res, err
 		e.elem = s.lru.PushFront(e)
-		size := s.Size
-		if size <= 0 {
-			size = DefaultProbeCacheSize
-		}
-		for s.lru.Len() > size {
+		for s.lru.Len() > s.size() {
 			old := s.lru.Remove(s.lru.Back()).(*probeEntry)
 			delete(s.entries, old.key)
 		}

@@ -1,0 +1,62 @@
+package scan
+
+import (
+	"context"
+	"crypto/x509"
+	"reflect"
+	"testing"
+
+	"github.com/daneprobe/daneprobe/delivery"
+)
+
+// TestSharedProberCertificateMemo: a scan through the shared prober
+// summarises each presented certificate once (gather asks the prober's
+// memo), the summaries are those of delivery.CertificateOf, and the memo
+// stays bounded.
+func TestSharedProberCertificateMemo(t *testing.T) {
+	w := synthWorld(t, 60, 4, 0)
+	lim := NewIPLimiter(2)
+	ck, _ := worldChecker(t, w.Resolver(), anchorsOf(w), w.Port, w.PolicyPort, w.CA.Pool(), lim)
+	sp := ck.Prober.(*SharedProber)
+	chains := 0
+	e := &Engine{Check: ck.Check, Concurrency: 8, OnResult: func(r *delivery.DomainReport) {
+		for _, mx := range r.MX {
+			for _, a := range mx.Addresses {
+				chains += len(a.Chain)
+			}
+		}
+	}}
+	if _, err := e.Run(context.Background(), &Source{Next: SliceNext(w.Synthetic)}, discard{}); err != nil {
+		t.Fatal(err)
+	}
+	sp.certMu.Lock()
+	memo := len(sp.certs)
+	for c, sum := range sp.certs {
+		if !reflect.DeepEqual(sum, delivery.CertificateOf(c)) {
+			t.Errorf("memo of %s differs from CertificateOf", c.Subject)
+		}
+	}
+	sp.certMu.Unlock()
+	// 4 MX hosts, each with a leaf and an intermediate at most.
+	if memo == 0 || memo > 8 || chains <= 4*memo {
+		t.Errorf("%d certificates summarised for %d in the reports; want each once", memo, chains)
+	}
+
+	// Bounded: a full memo starts over (4 certificates per result).
+	var one *x509.Certificate
+	for c := range sp.certs {
+		one = c
+	}
+	small := &SharedProber{Size: 1}
+	for range 9 {
+		cp := *one
+		small.Certificate(&cp)
+		if n := len(small.certs); n > 4 {
+			t.Fatalf("memo holds %d certificates, bound 4", n)
+		}
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
