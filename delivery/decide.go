@@ -232,69 +232,17 @@ func describeLookupFailure(l Lookup) string {
 // (failed) < insecure < secure. With no lookup at all it is
 // indeterminate.
 func AddressSecurity(a, aaaa *Lookup) dnssec.Security {
-	rank := func(l *Lookup) int {
-		switch lookupOutcomeOf(*l) {
-		case lookupBogus:
-			return 0
-		case lookupFailed:
-			return 1
-		case lookupInsecure:
-			return 2
-		default:
-			return 3
-		}
-	}
-	var w *Lookup
+	var made []dnssec.Security
 	for _, l := range []*Lookup{a, aaaa} {
-		if l != nil && (w == nil || rank(l) < rank(w)) {
-			w = l
+		switch {
+		case l == nil:
+		case l.Error != "":
+			made = append(made, dnssec.Indeterminate) // a failed lookup
+		default:
+			made = append(made, l.DNSSEC)
 		}
 	}
-	if w == nil || w.Error != "" {
-		return dnssec.Indeterminate
-	}
-	return w.DNSSEC
-}
-
-// Usable reports whether an SMTP client may use rec to authenticate a
-// server, and if not, why.
-//
-// RFC 7672 §3.1, §3.1.3: only DANE-TA(2) and DANE-EE(3) are used with SMTP; the
-// PKIX-TA(0) and PKIX-EE(1) usages are unusable because SMTP has no
-// agreed set of trusted CAs. RFC 6698 §2.1 defines selectors 0 and 1 and
-// matching types 0, 1 and 2; other values are unusable (RFC 7671 §4.1).
-// A digest whose length does not fit its matching type can match nothing
-// and is unusable too (RFC 7671 §10.1.3). The reasons are the tlsa
-// package's codes.
-func Usable(rec TLSARecord) (bool, Reason) {
-	switch {
-	case rec.Usage < 2:
-		return false, ReasonPKIXUsage
-	case rec.Usage > 3:
-		return false, ReasonUnknownUsage
-	case rec.Selector > 1:
-		return false, ReasonUnknownSelector
-	case rec.MatchingType > 2:
-		return false, ReasonUnknownMatching
-	case rec.Data == "":
-		return false, ReasonEmptyData
-	case len(rec.Data)%2 != 0 || !isHex(rec.Data):
-		return false, ReasonMalformed
-	case rec.MatchingType == 1 && len(rec.Data) != 64,
-		rec.MatchingType == 2 && len(rec.Data) != 128:
-		return false, ReasonBadLength
-	}
-	return true, ReasonNone
-}
-
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
+	return dnssec.Weakest(made...)
 }
 
 // ReferenceIDs returns the names a DANE-TA(2) server certificate must

@@ -1,6 +1,11 @@
 package delivery
 
-import "github.com/daneprobe/daneprobe/dnssec"
+import (
+	"encoding/hex"
+
+	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/tlsa"
+)
 
 // tlsaState is what the DNS lookups of one MX host mean for a
 // DANE-enforcing sender, before any SMTP probe.
@@ -62,9 +67,9 @@ func hostTLSAState(m *MXReport) (tlsaState, Reason) {
 	}
 	usable := 0
 	for i := range t.Records {
-		ok, _ := Usable(t.Records[i])
-		t.Records[i].Usable = ok
-		if ok {
+		reason, _ := usability(t.Records[i])
+		t.Records[i].Usable = reason == ""
+		if reason == "" {
 			usable++
 		}
 	}
@@ -88,6 +93,19 @@ func hostTLSAState(m *MXReport) (tlsaState, Reason) {
 	default:
 		return tlsaUsableRecords, ReasonNone
 	}
+}
+
+// usability is tlsa.Usability for a record of the report: an empty reason
+// when an SMTP client may use rec to authenticate a server (RFC 7672
+// §3.1), else tlsa's reason code and a sentence.
+func usability(rec TLSARecord) (reason, detail string) {
+	r := tlsa.Record{Usage: tlsa.Usage(rec.Usage), Selector: tlsa.Selector(rec.Selector), MatchingType: tlsa.MatchingType(rec.MatchingType)}
+	data, err := hex.DecodeString(rec.Data)
+	if err != nil {
+		r.Invalid = "association data is not valid hex: " + err.Error()
+	}
+	r.Data = data
+	return tlsa.Usability(r)
 }
 
 // addressDANE is the DANE verdict for one address of a host in state s.

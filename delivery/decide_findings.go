@@ -115,7 +115,7 @@ func mxFindings(r *DomainReport, m *MXReport, warn, note func(Finding)) {
 	usable, certPins := 0, 0
 	var only TLSARecord
 	for _, rec := range t.Records {
-		if ok, why := Usable(rec); !ok {
+		if why, _ := usability(rec); why != "" {
 			note(Finding{Code: NoteUnusableTLSARecord, MX: m.Host, Detail: fmt.Sprintf("TLSA record %s is unusable for SMTP (%s, RFC 7672 §3.1)", shorten(rec), why)})
 			continue
 		}

@@ -1,5 +1,7 @@
 package delivery
 
+import "github.com/daneprobe/daneprobe/tlsrpt"
+
 // stsPolicy is the MTA-STS policy a sender would apply.
 type stsPolicy int
 
@@ -49,11 +51,11 @@ func addressMTASTS(p stsPolicy, policyMatch bool, a *AddressReport) (MTASTSResul
 		return MTASTSPass, ReasonNone
 	}
 	switch a.WebPKI.Failure {
-	case "expired", ResultCertificateExpired:
+	case tlsrpt.ResultCertificateExpired:
 		return MTASTSFail, ReasonWebPKIExpired
-	case "host-mismatch", ResultCertificateHostMismatch:
+	case tlsrpt.ResultCertificateHostMismatch:
 		return MTASTSFail, ReasonWebPKIHostMismatch
-	case "not-trusted", ResultCertificateNotTrusted:
+	case tlsrpt.ResultCertificateNotTrusted:
 		return MTASTSFail, ReasonWebPKINotTrusted
 	default:
 		// Anything else, such as TLS older than 1.2 (RFC 8461 §4.2).

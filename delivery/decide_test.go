@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/tlsa"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // RFC 7672 §2.1.1: only a validated answer counts; an indeterminate one
@@ -49,31 +51,31 @@ func TestAddressSecurity(t *testing.T) {
 
 // RFC 7672 §3.1: DANE-TA(2) and DANE-EE(3) only; RFC 6698 §2.1 selectors
 // and matching types; digests of the wrong length match nothing.
-func TestUsable(t *testing.T) {
+func TestUsability(t *testing.T) {
 	sha256 := strings.Repeat("ab", 32)
 	sha512 := strings.Repeat("cd", 64)
 	for _, tc := range []struct {
 		rec  TLSARecord
 		ok   bool
-		why  Reason
+		why  string
 		name string
 	}{
 		{TLSARecord{3, 1, 1, sha256, false}, true, "", "DANE-EE SPKI SHA-256"},
 		{TLSARecord{2, 0, 2, sha512, false}, true, "", "DANE-TA cert SHA-512"},
 		{TLSARecord{3, 0, 0, "3082010a", false}, true, "", "full certificate"},
-		{TLSARecord{0, 0, 1, sha256, false}, false, ReasonPKIXUsage, "PKIX-TA"},
-		{TLSARecord{1, 1, 1, sha256, false}, false, ReasonPKIXUsage, "PKIX-EE"},
-		{TLSARecord{4, 1, 1, sha256, false}, false, ReasonUnknownUsage, "unknown usage"},
-		{TLSARecord{3, 2, 1, sha256, false}, false, ReasonUnknownSelector, "unknown selector"},
-		{TLSARecord{3, 1, 3, sha256, false}, false, ReasonUnknownMatching, "unknown matching type"},
-		{TLSARecord{3, 1, 1, sha256[:62], false}, false, ReasonBadLength, "short SHA-256"},
-		{TLSARecord{3, 1, 2, sha256, false}, false, ReasonBadLength, "SHA-256 length for SHA-512"},
-		{TLSARecord{3, 1, 1, strings.Repeat("zz", 32), false}, false, ReasonMalformed, "not hex"},
-		{TLSARecord{3, 1, 0, "", false}, false, ReasonEmptyData, "empty full data"},
-		{TLSARecord{3, 1, 0, "abc", false}, false, ReasonMalformed, "odd hex"},
+		{TLSARecord{0, 0, 1, sha256, false}, false, tlsa.ReasonPKIXUsage, "PKIX-TA"},
+		{TLSARecord{1, 1, 1, sha256, false}, false, tlsa.ReasonPKIXUsage, "PKIX-EE"},
+		{TLSARecord{4, 1, 1, sha256, false}, false, tlsa.ReasonUnknownUsage, "unknown usage"},
+		{TLSARecord{3, 2, 1, sha256, false}, false, tlsa.ReasonUnknownSelector, "unknown selector"},
+		{TLSARecord{3, 1, 3, sha256, false}, false, tlsa.ReasonUnknownMatching, "unknown matching type"},
+		{TLSARecord{3, 1, 1, sha256[:62], false}, false, tlsa.ReasonBadLength, "short SHA-256"},
+		{TLSARecord{3, 1, 2, sha256, false}, false, tlsa.ReasonBadLength, "SHA-256 length for SHA-512"},
+		{TLSARecord{3, 1, 1, strings.Repeat("zz", 32), false}, false, tlsa.ReasonMalformed, "not hex"},
+		{TLSARecord{3, 1, 0, "", false}, false, tlsa.ReasonEmptyData, "empty full data"},
+		{TLSARecord{3, 1, 0, "abc", false}, false, tlsa.ReasonMalformed, "odd hex"},
 	} {
-		ok, why := Usable(tc.rec)
-		if ok != tc.ok || why != tc.why {
+		why, _ := usability(tc.rec)
+		if ok := why == ""; ok != tc.ok || why != tc.why {
 			t.Errorf("%s: got %v %q, want %v %q", tc.name, ok, why, tc.ok, tc.why)
 		}
 	}
@@ -271,13 +273,13 @@ func TestAddressMTASTS(t *testing.T) {
 	ok.WebPKI = webpkiOK()
 	unchecked := probe("192.0.2.1", "mx")
 	expired := probe("192.0.2.1", "mx")
-	expired.WebPKI = &WebPKI{Failure: "expired"}
+	expired.WebPKI = &WebPKI{Failure: tlsrpt.ResultCertificateExpired}
 	mismatch := probe("192.0.2.1", "mx")
-	mismatch.WebPKI = &WebPKI{Failure: "host-mismatch"}
+	mismatch.WebPKI = &WebPKI{Failure: tlsrpt.ResultCertificateHostMismatch}
 	untrusted := probe("192.0.2.1", "mx")
-	untrusted.WebPKI = &WebPKI{Failure: ResultCertificateNotTrusted}
+	untrusted.WebPKI = &WebPKI{Failure: tlsrpt.ResultCertificateNotTrusted}
 	old := probe("192.0.2.1", "mx")
-	old.WebPKI = &WebPKI{Failure: ResultValidationFailure, Detail: "negotiated TLS 1.0"}
+	old.WebPKI = &WebPKI{Failure: tlsrpt.ResultValidationFailure, Detail: "negotiated TLS 1.0"}
 	plain := AddressReport{Connected: true}
 	for _, tc := range []struct {
 		name   string
@@ -348,7 +350,7 @@ func TestMXMTASTSAndCombined(t *testing.T) {
 		{"no policy, no DANE", stsNone, DANENone, "", DeliverOpportunistic, true, DeliverOpportunistic, DeliverOpportunistic},
 	} {
 		a := probe("192.0.2.1", "mx")
-		a.WebPKI = &WebPKI{Valid: tc.valid, Failure: "not-trusted"}
+		a.WebPKI = &WebPKI{Valid: tc.valid, Failure: tlsrpt.ResultCertificateNotTrusted}
 		m := &MXReport{Host: "mx", PolicyMatch: true, Addresses: []AddressReport{a},
 			DANE: tc.dane, DANEReason: tc.daneReason, DANESender: tc.daneAct}
 		decideMXMTASTS(m, tc.p)
@@ -385,7 +387,7 @@ func TestDomainOutcome(t *testing.T) {
 }
 
 func TestResultType(t *testing.T) {
-	for r, want := range map[Reason]string{
+	for r, want := range map[Reason]tlsrpt.ResultType{
 		ReasonNoSTARTTLS:          "starttls-not-supported",
 		ReasonNoMatch:             "tlsa-invalid",
 		ReasonNameMismatch:        "certificate-host-mismatch",

@@ -1,5 +1,10 @@
 package delivery
 
+import (
+	"github.com/daneprobe/daneprobe/tlsa"
+	"github.com/daneprobe/daneprobe/tlsrpt"
+)
+
 // DANEResult is a DANE verdict for a domain or one MX host.
 type DANEResult string
 
@@ -75,7 +80,8 @@ const (
 type Reason string
 
 // Reasons for failed DANE and MTA-STS verdicts. They are part of the
-// JSON output and stay stable; new ones may be added.
+// JSON output and stay stable; new ones may be added. The reasons a chain
+// does not match usable TLSA records are package tlsa's failure codes.
 const (
 	ReasonNone Reason = ""
 	// Lookup failures (RFC 7672 §2.1.1, §2.1.2).
@@ -90,14 +96,14 @@ const (
 	ReasonNoSTARTTLS          Reason = "no-starttls"
 	ReasonHandshake           Reason = "handshake"
 	ReasonNoMatch             Reason = "no-match"
-	ReasonNameMismatch        Reason = "name-mismatch"
-	ReasonExpired             Reason = "expired"
-	ReasonChainInvalid        Reason = "chain-invalid"
-	ReasonTANotInChain        Reason = "ta-not-in-chain"
-	ReasonLeafMismatch        Reason = "leaf-mismatch"
-	ReasonNoCertificate       Reason = "no-certificate"
-	ReasonNotYetValid         Reason = "not-yet-valid"
-	ReasonInsecureSignature   Reason = "insecure-signature"
+	ReasonNameMismatch               = Reason(tlsa.CodeNameMismatch)
+	ReasonExpired                    = Reason(tlsa.CodeExpired)
+	ReasonChainInvalid               = Reason(tlsa.CodeChainInvalid)
+	ReasonTANotInChain               = Reason(tlsa.CodeTANotInChain)
+	ReasonLeafMismatch               = Reason(tlsa.CodeLeafMismatch)
+	ReasonNoCertificate              = Reason(tlsa.CodeNoCertificate)
+	ReasonNotYetValid                = Reason(tlsa.CodeNotYetValid)
+	ReasonInsecureSignature          = Reason(tlsa.CodeInsecureSignature)
 	ReasonWebPKIInvalid       Reason = "webpki-invalid"
 	ReasonMXNotInPolicy       Reason = "mx-mismatch"
 	ReasonWebPKIExpired       Reason = "webpki-expired"
@@ -106,28 +112,6 @@ const (
 	ReasonWebPKINotChecked    Reason = "webpki-not-checked"
 	ReasonMTASTSPolicyFetch   Reason = "policy-fetch"
 	ReasonMTASTSPolicyInvalid Reason = "policy-invalid"
-	// Reasons a TLSA record is unusable, as in package tlsa.
-	ReasonPKIXUsage       Reason = "pkix-usage"
-	ReasonUnknownUsage    Reason = "unknown-usage"
-	ReasonUnknownSelector Reason = "unknown-selector"
-	ReasonUnknownMatching Reason = "unknown-matching-type"
-	ReasonBadLength       Reason = "bad-length"
-	ReasonEmptyData       Reason = "empty-data"
-	ReasonMalformed       Reason = "malformed"
-)
-
-// RFC 8460 §4.3 result types. A Failure carries exactly one.
-const (
-	ResultSTARTTLSNotSupported    = "starttls-not-supported"
-	ResultCertificateHostMismatch = "certificate-host-mismatch"
-	ResultCertificateExpired      = "certificate-expired"
-	ResultCertificateNotTrusted   = "certificate-not-trusted"
-	ResultValidationFailure       = "validation-failure"
-	ResultTLSAInvalid             = "tlsa-invalid"
-	ResultDNSSECInvalid           = "dnssec-invalid"
-	ResultSTSPolicyFetchError     = "sts-policy-fetch-error"
-	ResultSTSPolicyInvalid        = "sts-policy-invalid"
-	ResultSTSWebPKIInvalid        = "sts-webpki-invalid"
 )
 
 // Policies a Failure can break.
@@ -138,33 +122,33 @@ const (
 )
 
 // resultType maps a failure reason to its RFC 8460 §4.3 result type.
-func resultType(r Reason) string {
+func resultType(r Reason) tlsrpt.ResultType {
 	switch r {
 	case ReasonNoSTARTTLS:
-		return ResultSTARTTLSNotSupported
+		return tlsrpt.ResultSTARTTLSNotSupported
 	case ReasonNameMismatch, ReasonWebPKIHostMismatch:
-		return ResultCertificateHostMismatch
+		return tlsrpt.ResultCertificateHostMismatch
 	case ReasonExpired, ReasonNotYetValid, ReasonWebPKIExpired:
-		return ResultCertificateExpired
+		return tlsrpt.ResultCertificateExpired
 	case ReasonChainInvalid, ReasonInsecureSignature, ReasonWebPKINotTrusted:
-		return ResultCertificateNotTrusted
+		return tlsrpt.ResultCertificateNotTrusted
 	case ReasonNoMatch, ReasonLeafMismatch, ReasonTANotInChain, ReasonNoCertificate:
 		// RFC 8460 §4.3.2.1: none of the TLSA records were found valid
 		// for the presented certificate.
-		return ResultTLSAInvalid
+		return tlsrpt.ResultTLSAInvalid
 	case ReasonMXLookupBogus, ReasonMXLookupFailed,
 		ReasonAddressLookupBogus, ReasonAddressLookupFailed,
 		ReasonTLSALookupBogus, ReasonTLSALookupFailed:
 		// RFC 8460 §4.3.2.1: no valid records were returned.
-		return ResultDNSSECInvalid
+		return tlsrpt.ResultDNSSECInvalid
 	case ReasonMTASTSPolicyFetch:
-		return ResultSTSPolicyFetchError
+		return tlsrpt.ResultSTSPolicyFetchError
 	case ReasonMTASTSPolicyInvalid:
-		return ResultSTSPolicyInvalid
+		return tlsrpt.ResultSTSPolicyInvalid
 	case ReasonWebPKINotChecked, ReasonWebPKIInvalid:
-		return ResultSTSWebPKIInvalid
+		return tlsrpt.ResultSTSWebPKIInvalid
 	default:
 		// Handshake failures, an MX outside the policy, anything else.
-		return ResultValidationFailure
+		return tlsrpt.ResultValidationFailure
 	}
 }

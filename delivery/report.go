@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // DomainReport is everything daneprobe learned about one recipient domain
@@ -306,10 +307,9 @@ type WebPKI struct {
 	// Failure classifies an invalid chain, as an RFC 8460 result type
 	// ("certificate-expired", "certificate-host-mismatch",
 	// "certificate-not-trusted", or "validation-failure" for anything
-	// else, such as TLS older than 1.2) or the short forms "expired",
-	// "host-mismatch", "not-trusted". mtasts.MXVerdict.Result fits as is.
-	Failure Reason `json:"failure,omitempty"`
-	Detail  string `json:"detail,omitempty"`
+	// else, such as TLS older than 1.2), as mtasts.MXVerdict.Result has it.
+	Failure tlsrpt.ResultType `json:"failure,omitempty"`
+	Detail  string            `json:"detail,omitempty"`
 }
 
 // MTASTSReport holds the MTA-STS facts and the domain-level verdict.
@@ -373,7 +373,7 @@ type SenderOutcome struct {
 type Failure struct {
 	// ResultType is the RFC 8460 §4.3 result type, such as
 	// "starttls-not-supported" or "tlsa-invalid".
-	ResultType string `json:"result_type"`
+	ResultType tlsrpt.ResultType `json:"result_type"`
 	// Policy is the policy that the failure breaks: "dane", "mta-sts" or
 	// "dnssec" (a DNS failure that affects every sender).
 	Policy string `json:"policy"`

@@ -59,7 +59,7 @@ func TestCertificateOf(t *testing.T) {
 		t.Errorf("validity %v %v", c.NotBefore, c.NotAfter)
 	}
 	// The SPKI digest is what a "3 1 1" record for this key carries.
-	if ok, _ := Usable(TLSARecord{Usage: 3, Selector: 1, MatchingType: 1, Data: c.SPKISHA256}); !ok {
+	if why, _ := usability(TLSARecord{Usage: 3, Selector: 1, MatchingType: 1, Data: c.SPKISHA256}); why != "" {
 		t.Error("a 3 1 1 record of the SPKI digest is not usable")
 	}
 }

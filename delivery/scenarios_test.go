@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 var update = flag.Bool("update", false, "rewrite the fixtures in testdata/delivery")
@@ -89,7 +90,7 @@ type scenario struct {
 	daneVia  string
 	stsAct   Action
 	bothAct  Action
-	failures []string // RFC 8460 result types, in order
+	failures []tlsrpt.ResultType // RFC 8460 result types, in order
 }
 
 // scenarios are the representative reports: the fixtures under
@@ -135,7 +136,7 @@ func scenarios() []scenario {
 		m.AAAA = &Lookup{DNSSEC: dnssec.Secure}
 		r.MX = []MXReport{m}
 		add(scenario{name: "tlsa-mismatch", report: r, status: StatusCritical, dane: DANEFailed,
-			daneAct: Defer, stsAct: DeliverOpportunistic, bothAct: Defer, failures: []string{ResultTLSAInvalid}})
+			daneAct: Defer, stsAct: DeliverOpportunistic, bothAct: Defer, failures: []tlsrpt.ResultType{tlsrpt.ResultTLSAInvalid}})
 	}
 	{ // Secure TLSA records, but the server offers no STARTTLS: a downgrade (RFC 7672 §2.2.3).
 		r := base("nostarttls.example", secure())
@@ -145,13 +146,13 @@ func scenarios() []scenario {
 		m.AAAA = &Lookup{DNSSEC: dnssec.Secure}
 		r.MX = []MXReport{m}
 		add(scenario{name: "no-starttls-with-tlsa", report: r, status: StatusCritical, dane: DANEFailed,
-			daneAct: Defer, stsAct: DeliverOpportunistic, bothAct: Defer, failures: []string{ResultSTARTTLSNotSupported}})
+			daneAct: Defer, stsAct: DeliverOpportunistic, bothAct: Defer, failures: []tlsrpt.ResultType{tlsrpt.ResultSTARTTLSNotSupported}})
 	}
 	{ // The MX RRset's signature expired: every sender defers (RFC 7672 §2.1.1).
 		r := base("bogus.example", bogus("RRSIG MX bogus.example. expired on 2026-11-20"))
 		r.TLSRPT = nil
 		add(scenario{name: "bogus-dnssec", report: r, status: StatusCritical, dane: DANEFailed,
-			daneAct: Defer, stsAct: Defer, bothAct: Defer, failures: []string{ResultDNSSECInvalid}})
+			daneAct: Defer, stsAct: Defer, bothAct: Defer, failures: []tlsrpt.ResultType{tlsrpt.ResultDNSSECInvalid}})
 	}
 	{ // Unsigned zone protected by MTA-STS enforce.
 		r := base("sts-enforce.example", insecure())
@@ -176,14 +177,14 @@ func scenarios() []scenario {
 		a1.WebPKI = webpkiOK()
 		a2 := probe("198.51.100.11", h2)
 		a2.Chain[0] = cert("mail.hosting.example", "Test CA R1", "mail.hosting.example")
-		a2.WebPKI = &WebPKI{Failure: "host-mismatch", Detail: "certificate is valid for mail.hosting.example"}
+		a2.WebPKI = &WebPKI{Failure: tlsrpt.ResultCertificateHostMismatch, Detail: "certificate is valid for mail.hosting.example"}
 		m1, m2 := mxHost(h1, 10, insecure(), nil, a1), mxHost(h2, 20, insecure(), nil, a2)
 		m1.PolicyMatch, m2.PolicyMatch = true, true
 		r.MX = []MXReport{m1, m2}
 		r.MTASTS = MTASTSReport{Record: "v=STSv1; id=7", ID: "7", Mode: "testing", MaxAge: 86400, Patterns: []string{"*.sts-testing.example"}}
 		add(scenario{name: "mta-sts-testing", report: r, status: StatusWarning, dane: DANENone,
 			daneAct: DeliverOpportunistic, daneVia: h1, stsAct: DeliverAuthenticated, bothAct: DeliverAuthenticated,
-			failures: []string{ResultCertificateHostMismatch}})
+			failures: []tlsrpt.ResultType{tlsrpt.ResultCertificateHostMismatch}})
 	}
 	{ // Null MX (RFC 7505).
 		r := base("nullmx.example", secure())
@@ -206,7 +207,7 @@ func scenarios() []scenario {
 		r.MX = []MXReport{m1, m2}
 		add(scenario{name: "partial", report: r, status: StatusWarning, dane: DANEPartial,
 			daneAct: DeliverAuthenticated, daneVia: h1, stsAct: DeliverOpportunistic, bothAct: DeliverAuthenticated,
-			failures: []string{ResultTLSAInvalid}})
+			failures: []tlsrpt.ResultType{tlsrpt.ResultTLSAInvalid}})
 	}
 	{ // The backup's TLSA lookup fails (SERVFAIL): CRITICAL even though the primary works.
 		r := base("tlsa-servfail.example", secure())
@@ -221,7 +222,7 @@ func scenarios() []scenario {
 		r.MX = []MXReport{m1, m2}
 		add(scenario{name: "tlsa-lookup-failure", report: r, status: StatusCritical, dane: DANEPartial,
 			daneAct: DeliverAuthenticated, daneVia: h1, stsAct: DeliverOpportunistic, bothAct: DeliverAuthenticated,
-			failures: []string{ResultDNSSECInvalid}})
+			failures: []tlsrpt.ResultType{tlsrpt.ResultDNSSECInvalid}})
 	}
 	{ // Only PKIX-EE(1) records: TLS mandatory, unauthenticated (RFC 7672 §3.1).
 		r := base("unusable.example", secure())
@@ -309,7 +310,7 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("outcomes dane %s via %q, mta-sts %s, both %s; want %s via %q, %s, %s",
 					o.DANE.Action, o.DANE.Via, o.MTASTS.Action, o.Both.Action, sc.daneAct, sc.daneVia, sc.stsAct, sc.bothAct)
 			}
-			var types []string
+			var types []tlsrpt.ResultType
 			for _, f := range r.Failures {
 				types = append(types, f.ResultType)
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 func TestExitCodeAndLabel(t *testing.T) {
@@ -178,7 +179,7 @@ func TestFindings(t *testing.T) {
 	r = verifiedDomain(cur, cur, next)
 	r.MTASTS = MTASTSReport{Record: "v=STSv1; id=1", FetchError: "HTTP 404"}
 	Decide(r)
-	if len(r.Failures) != 1 || r.Failures[0].ResultType != ResultSTSPolicyFetchError || r.Status != StatusWarning {
+	if len(r.Failures) != 1 || r.Failures[0].ResultType != tlsrpt.ResultSTSPolicyFetchError || r.Status != StatusWarning {
 		t.Errorf("fetch error: failures %+v status %s", r.Failures, r.Status)
 	}
 }

@@ -76,24 +76,9 @@ func insecure(r Reason, format string, a ...any) verdict {
 	return verdict{sec: Insecure, reason: r, why: fmt.Sprintf(format, a...)}
 }
 
-// rank orders statuses from best to worst for combining: the result of a
-// chain is its weakest link.
-func rank(s Security) int {
-	switch s {
-	case Secure:
-		return 0
-	case Insecure:
-		return 1
-	case Indeterminate:
-		return 2
-	default:
-		return 3
-	}
-}
-
 // worse returns whichever of a and b is weaker (a on a tie).
 func worse(a, b verdict) verdict {
-	if rank(b.sec) > rank(a.sec) {
+	if Weakest(a.sec, b.sec) != a.sec {
 		return b
 	}
 	return a

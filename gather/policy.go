@@ -131,7 +131,7 @@ func (g *gathering) applyMTASTS(sts *stsFacts, hosts []*hostFacts) {
 			}, mtasts.VerifyOptions{Roots: g.c.Roots, Now: g.now})
 			m.Addresses[i].WebPKI = &delivery.WebPKI{
 				Valid:   v.Outcome == mtasts.OutcomePass,
-				Failure: delivery.Reason(v.Result),
+				Failure: v.Result,
 				Detail:  v.Detail,
 			}
 		}

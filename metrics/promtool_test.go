@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // promtool returns the path of Prometheus's promtool. Without it the test
@@ -115,7 +116,7 @@ func sampleReports() []delivery.DomainReport {
 		},
 		{
 			Domain: "bad\xff.example", Status: delivery.StatusCritical, DANE: delivery.DANEFailed,
-			Failures: []delivery.Failure{{ResultType: delivery.ResultTLSAInvalid}},
+			Failures: []delivery.Failure{{ResultType: tlsrpt.ResultTLSAInvalid}},
 			MX: []delivery.MXReport{{Host: "mx.bad.example", Addresses: []delivery.AddressReport{
 				{IP: "192.0.2.9", DANE: delivery.AddressFailed, DANEReason: delivery.ReasonNoMatch},
 			}}},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/names"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // Checker evaluates the MTA-STS and TLS-RPT set-up of a domain. Resolver
@@ -176,7 +177,7 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 			add(pr.Severity, code, "policy %s", pr)
 		}
 		if !p.Valid() {
-			add(SeverityError, "policy-invalid", "the policy is invalid, so senders ignore it and report %s: %s", ResultSTSPolicyInvalid, firstError(p.Problems))
+			add(SeverityError, "policy-invalid", "the policy is invalid, so senders ignore it and report %s: %s", tlsrpt.ResultSTSPolicyInvalid, firstError(p.Problems))
 		} else {
 			if rec.Status == StatusValid {
 				rep.Mode = p.Mode

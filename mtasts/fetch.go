@@ -19,6 +19,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/names"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // MaxPolicySize is the largest policy body a sender accepts (RFC 8461
@@ -121,14 +122,14 @@ type FetchResult struct {
 
 // Result returns the RFC 8460 result type senders report for the fetch
 // failure, or "" when the fetch succeeded.
-func (r *FetchResult) Result() ResultType {
+func (r *FetchResult) Result() tlsrpt.ResultType {
 	switch r.Failure {
 	case FetchOK:
 		return ""
 	case FetchCertificate:
-		return ResultSTSWebPKIInvalid
+		return tlsrpt.ResultSTSWebPKIInvalid
 	default:
-		return ResultSTSPolicyFetchError
+		return tlsrpt.ResultSTSPolicyFetchError
 	}
 }
 
@@ -276,6 +277,13 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 	// RFC 8461 §3.3: at most 64 KiB; read no further.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPolicySize+1))
 	r.Size = len(body)
+	if err == nil && ctx.Err() != nil {
+		// A body still arriving at the deadline is a timeout, even when
+		// the read happened to end cleanly (a server that gives up at the
+		// same moment can end its response early): what was read is not
+		// known to be the whole policy.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return f.classify(fail, err, nil)
 	}
@@ -381,9 +389,10 @@ func (f *Fetcher) resolve(ctx context.Context, host string) ([]string, dnssec.Se
 			problems = append(problems, fmt.Sprintf("%s lookup %s: %v", dns.TypeToString[qt], host, err))
 			continue
 		}
-		if !seen || weaker(res.Security, sec) {
+		if !seen {
 			sec = res.Security
 		}
+		sec = dnssec.Weakest(sec, res.Security)
 		seen = true
 		if res.Security == dnssec.Bogus {
 			problems = append(problems, fmt.Sprintf("%s lookup %s: DNSSEC bogus (%s)", dns.TypeToString[qt], host, res.Reason))
@@ -408,20 +417,4 @@ func (f *Fetcher) resolve(ctx context.Context, host string) ([]string, dnssec.Se
 		return nil, sec, errors.New(strings.Join(problems, "; "))
 	}
 	return addrs, sec, nil
-}
-
-// weaker reports whether a is a weaker DNSSEC status than b.
-func weaker(a, b dnssec.Security) bool {
-	rank := func(s dnssec.Security) int {
-		switch s {
-		case dnssec.Secure:
-			return 3
-		case dnssec.Insecure:
-			return 2
-		case dnssec.Indeterminate:
-			return 1
-		}
-		return 0
-	}
-	return rank(a) < rank(b)
 }

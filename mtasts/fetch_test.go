@@ -14,6 +14,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/mtasts"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // startWorld starts the HTTPS test world with a DNS script serving its
@@ -37,20 +38,20 @@ func TestFetchScenarios(t *testing.T) {
 	tests := []struct {
 		scenario string
 		failure  mtasts.FetchFailure
-		result   mtasts.ResultType
+		result   tlsrpt.ResultType
 		detail   string
 	}{
 		{"enforce", mtasts.FetchOK, "", ""},
 		{"crlf", mtasts.FetchOK, "", ""},
 		{"charset", mtasts.FetchOK, "", ""}, // media type parameters are ignored
 		{"exact", mtasts.FetchOK, "", ""},   // exactly 64 KiB is allowed
-		{"redirect", mtasts.FetchRedirect, mtasts.ResultSTSPolicyFetchError, "never follow"},
-		{"notfound", mtasts.FetchStatus, mtasts.ResultSTSPolicyFetchError, "HTTP 404"},
-		{"oversized", mtasts.FetchTooLarge, mtasts.ResultSTSPolicyFetchError, "65536"},
-		{"htmltype", mtasts.FetchContentType, mtasts.ResultSTSPolicyFetchError, "text/html"},
-		{"wrongname", mtasts.FetchCertificate, mtasts.ResultSTSWebPKIInvalid, "mta-sts.wrongname.sts.test"},
-		{"expired", mtasts.FetchCertificate, mtasts.ResultSTSWebPKIInvalid, "expired"},
-		{"nohost", mtasts.FetchNoAddress, mtasts.ResultSTSPolicyFetchError, "no A or AAAA"},
+		{"redirect", mtasts.FetchRedirect, tlsrpt.ResultSTSPolicyFetchError, "never follow"},
+		{"notfound", mtasts.FetchStatus, tlsrpt.ResultSTSPolicyFetchError, "HTTP 404"},
+		{"oversized", mtasts.FetchTooLarge, tlsrpt.ResultSTSPolicyFetchError, "65536"},
+		{"htmltype", mtasts.FetchContentType, tlsrpt.ResultSTSPolicyFetchError, "text/html"},
+		{"wrongname", mtasts.FetchCertificate, tlsrpt.ResultSTSWebPKIInvalid, "mta-sts.wrongname.sts.test"},
+		{"expired", mtasts.FetchCertificate, tlsrpt.ResultSTSWebPKIInvalid, "expired"},
+		{"nohost", mtasts.FetchNoAddress, tlsrpt.ResultSTSPolicyFetchError, "no A or AAAA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {

@@ -5,24 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 	"strings"
 	"time"
-)
-
-// ResultType is a failure code from the TLS-RPT result types of RFC 8460
-// §4.3, so that daneprobe says what the domain's TLS reports would say.
-type ResultType string
-
-// Result types used by this package (RFC 8460 §4.3.1 and §4.3.2).
-const (
-	ResultSTARTTLSNotSupported    ResultType = "starttls-not-supported"
-	ResultCertificateHostMismatch ResultType = "certificate-host-mismatch"
-	ResultCertificateExpired      ResultType = "certificate-expired"
-	ResultCertificateNotTrusted   ResultType = "certificate-not-trusted"
-	ResultValidationFailure       ResultType = "validation-failure"
-	ResultSTSPolicyFetchError     ResultType = "sts-policy-fetch-error"
-	ResultSTSPolicyInvalid        ResultType = "sts-policy-invalid"
-	ResultSTSWebPKIInvalid        ResultType = "sts-webpki-invalid"
 )
 
 // Outcome is the per-MX MTA-STS verdict word of daneprobe's output.
@@ -84,7 +69,7 @@ type MXVerdict struct {
 	Matched bool    `json:"matched"`
 	Outcome Outcome `json:"outcome"`
 	// Result is the RFC 8460 result type of a failure; empty on pass.
-	Result ResultType `json:"result,omitempty"`
+	Result tlsrpt.ResultType `json:"result,omitempty"`
 	// Detail explains a failure in one sentence.
 	Detail string `json:"detail,omitempty"`
 	// Enforced is true when a failure stops delivery to this MX (mode
@@ -130,28 +115,28 @@ func EvaluateMX(p *Policy, f MXFacts, opts VerifyOptions) MXVerdict {
 }
 
 // mxFailure returns the first reason the MX fails the policy, or "".
-func mxFailure(p *Policy, f MXFacts, matched bool, opts VerifyOptions) (ResultType, string) {
+func mxFailure(p *Policy, f MXFacts, matched bool, opts VerifyOptions) (tlsrpt.ResultType, string) {
 	// RFC 8461 §4.1: the MX host must match a policy pattern.
 	if !matched {
-		return ResultValidationFailure, fmt.Sprintf("MX host %s matches none of the policy's mx patterns (%s)", f.MX, strings.Join(p.MX, ", "))
+		return tlsrpt.ResultValidationFailure, fmt.Sprintf("MX host %s matches none of the policy's mx patterns (%s)", f.MX, strings.Join(p.MX, ", "))
 	}
 	// RFC 8461 §5: the host must support STARTTLS.
 	if !f.STARTTLS {
 		if f.Err != nil {
-			return ResultValidationFailure, fmt.Sprintf("the SMTP session failed before STARTTLS: %v", f.Err)
+			return tlsrpt.ResultValidationFailure, fmt.Sprintf("the SMTP session failed before STARTTLS: %v", f.Err)
 		}
-		return ResultSTARTTLSNotSupported, "the server does not offer STARTTLS"
+		return tlsrpt.ResultSTARTTLSNotSupported, "the server does not offer STARTTLS"
 	}
 	if f.TLSVersion == 0 || len(f.Chain) == 0 {
 		why := "no certificate was presented"
 		if f.Err != nil {
 			why = f.Err.Error()
 		}
-		return ResultValidationFailure, "the TLS handshake did not complete: " + why
+		return tlsrpt.ResultValidationFailure, "the TLS handshake did not complete: " + why
 	}
 	// RFC 8461 §4.2 (and RFC 8461 §5 via RFC 8446/5246): TLS 1.2 or newer.
 	if f.TLSVersion < tls.VersionTLS12 {
-		return ResultValidationFailure, fmt.Sprintf("negotiated %s; MTA-STS requires TLS 1.2 or newer", tls.VersionName(f.TLSVersion))
+		return tlsrpt.ResultValidationFailure, fmt.Sprintf("negotiated %s; MTA-STS requires TLS 1.2 or newer", tls.VersionName(f.TLSVersion))
 	}
 	// RFC 8461 §4.2: the certificate must be valid under the WebPKI, with
 	// a SAN DNS-ID matching the MX host name.
@@ -160,7 +145,7 @@ func mxFailure(p *Policy, f MXFacts, matched bool, opts VerifyOptions) (ResultTy
 
 // verifyWebPKI checks a presented chain for host and classifies a failure
 // into the RFC 8460 certificate result types.
-func verifyWebPKI(chain []*x509.Certificate, host string, opts VerifyOptions) (ResultType, string) {
+func verifyWebPKI(chain []*x509.Certificate, host string, opts VerifyOptions) (tlsrpt.ResultType, string) {
 	host = strings.TrimSuffix(host, ".")
 	inter := x509.NewCertPool()
 	for _, c := range chain[1:] {
@@ -185,18 +170,18 @@ func verifyWebPKI(chain []*x509.Certificate, host string, opts VerifyOptions) (R
 
 // classifyCertError maps an x509 verification error onto the RFC 8460
 // §4.3.1 result types.
-func classifyCertError(err error) (ResultType, string) {
+func classifyCertError(err error) (tlsrpt.ResultType, string) {
 	var he x509.HostnameError
 	var ie x509.CertificateInvalidError
 	var ue x509.UnknownAuthorityError
 	switch {
 	case errors.As(err, &he):
-		return ResultCertificateHostMismatch, err.Error()
+		return tlsrpt.ResultCertificateHostMismatch, err.Error()
 	case errors.As(err, &ie) && ie.Reason == x509.Expired:
-		return ResultCertificateExpired, err.Error()
+		return tlsrpt.ResultCertificateExpired, err.Error()
 	case errors.As(err, &ue):
-		return ResultCertificateNotTrusted, err.Error()
+		return tlsrpt.ResultCertificateNotTrusted, err.Error()
 	default:
-		return ResultValidationFailure, err.Error()
+		return tlsrpt.ResultValidationFailure, err.Error()
 	}
 }

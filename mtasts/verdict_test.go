@@ -10,6 +10,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/mtasts"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // testChains issues the certificates the verdict table needs.
@@ -77,7 +78,7 @@ func TestEvaluateMX(t *testing.T) {
 		policy  *mtasts.Policy
 		facts   mtasts.MXFacts
 		outcome mtasts.Outcome
-		result  mtasts.ResultType
+		result  tlsrpt.ResultType
 		deliver bool
 		note    string
 	}{
@@ -88,21 +89,21 @@ func TestEvaluateMX(t *testing.T) {
 		{"enforce pass TLS 1.2", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.TLSVersion = tls.VersionTLS12 }), mtasts.OutcomePass, "", true, ""},
 		{"enforce pass via intermediate", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.viaInter }), mtasts.OutcomePass, "", true, ""},
 		{"enforce pass, MX with trailing dot", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.MX = "MX1.example.test." }), mtasts.OutcomePass, "", true, ""},
-		{"enforce, MX not in policy", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.MX = "mx9.example.test" }), mtasts.OutcomeFail, mtasts.ResultValidationFailure, false, ""},
-		{"testing, MX not in policy", policy(mtasts.ModeTesting), with(func(f *mtasts.MXFacts) { f.MX = "mx9.example.test" }), mtasts.OutcomeFail, mtasts.ResultValidationFailure, true, ""},
-		{"enforce, no STARTTLS", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.STARTTLS, f.TLSVersion, f.Chain = false, 0, nil }), mtasts.OutcomeFail, mtasts.ResultSTARTTLSNotSupported, false, ""},
-		{"testing, no STARTTLS", policy(mtasts.ModeTesting), with(func(f *mtasts.MXFacts) { f.STARTTLS, f.TLSVersion, f.Chain = false, 0, nil }), mtasts.OutcomeFail, mtasts.ResultSTARTTLSNotSupported, true, ""},
-		{"enforce, unreachable", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.STARTTLS, f.Err = false, errors.New("connection refused") }), mtasts.OutcomeFail, mtasts.ResultValidationFailure, false, ""},
-		{"enforce, handshake failed", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.TLSVersion, f.Chain, f.Err = 0, nil, errors.New("handshake failure") }), mtasts.OutcomeFail, mtasts.ResultValidationFailure, false, ""},
-		{"enforce, TLS 1.1", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.TLSVersion = tls.VersionTLS11 }), mtasts.OutcomeFail, mtasts.ResultValidationFailure, false, ""},
-		{"enforce, wrong name", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.wrongName }), mtasts.OutcomeFail, mtasts.ResultCertificateHostMismatch, false, ""},
-		{"enforce, expired", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.expired }), mtasts.OutcomeFail, mtasts.ResultCertificateExpired, false, ""},
-		{"enforce, untrusted", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.other }), mtasts.OutcomeFail, mtasts.ResultCertificateNotTrusted, false, ""},
-		{"enforce, intermediate missing", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.viaInter[:1] }), mtasts.OutcomeFail, mtasts.ResultCertificateNotTrusted, false, ""},
-		{"testing, expired", policy(mtasts.ModeTesting), with(func(f *mtasts.MXFacts) { f.Chain = c.expired }), mtasts.OutcomeFail, mtasts.ResultCertificateExpired, true, ""},
-		{"wildcard pattern", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.MX = "a.backup.example.test"; f.Chain = c.wrongName }), mtasts.OutcomeFail, mtasts.ResultCertificateHostMismatch, false, ""},
+		{"enforce, MX not in policy", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.MX = "mx9.example.test" }), mtasts.OutcomeFail, tlsrpt.ResultValidationFailure, false, ""},
+		{"testing, MX not in policy", policy(mtasts.ModeTesting), with(func(f *mtasts.MXFacts) { f.MX = "mx9.example.test" }), mtasts.OutcomeFail, tlsrpt.ResultValidationFailure, true, ""},
+		{"enforce, no STARTTLS", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.STARTTLS, f.TLSVersion, f.Chain = false, 0, nil }), mtasts.OutcomeFail, tlsrpt.ResultSTARTTLSNotSupported, false, ""},
+		{"testing, no STARTTLS", policy(mtasts.ModeTesting), with(func(f *mtasts.MXFacts) { f.STARTTLS, f.TLSVersion, f.Chain = false, 0, nil }), mtasts.OutcomeFail, tlsrpt.ResultSTARTTLSNotSupported, true, ""},
+		{"enforce, unreachable", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.STARTTLS, f.Err = false, errors.New("connection refused") }), mtasts.OutcomeFail, tlsrpt.ResultValidationFailure, false, ""},
+		{"enforce, handshake failed", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.TLSVersion, f.Chain, f.Err = 0, nil, errors.New("handshake failure") }), mtasts.OutcomeFail, tlsrpt.ResultValidationFailure, false, ""},
+		{"enforce, TLS 1.1", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.TLSVersion = tls.VersionTLS11 }), mtasts.OutcomeFail, tlsrpt.ResultValidationFailure, false, ""},
+		{"enforce, wrong name", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.wrongName }), mtasts.OutcomeFail, tlsrpt.ResultCertificateHostMismatch, false, ""},
+		{"enforce, expired", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.expired }), mtasts.OutcomeFail, tlsrpt.ResultCertificateExpired, false, ""},
+		{"enforce, untrusted", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.other }), mtasts.OutcomeFail, tlsrpt.ResultCertificateNotTrusted, false, ""},
+		{"enforce, intermediate missing", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.viaInter[:1] }), mtasts.OutcomeFail, tlsrpt.ResultCertificateNotTrusted, false, ""},
+		{"testing, expired", policy(mtasts.ModeTesting), with(func(f *mtasts.MXFacts) { f.Chain = c.expired }), mtasts.OutcomeFail, tlsrpt.ResultCertificateExpired, true, ""},
+		{"wildcard pattern", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.MX = "a.backup.example.test"; f.Chain = c.wrongName }), mtasts.OutcomeFail, tlsrpt.ResultCertificateHostMismatch, false, ""},
 		{"DANE failed beats STS pass", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.DANE = mtasts.DANEFailed }), mtasts.OutcomePass, "", false, "takes precedence"},
-		{"DANE verified governs", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.other; f.DANE = mtasts.DANEVerified }), mtasts.OutcomeFail, mtasts.ResultCertificateNotTrusted, true, "takes precedence"},
+		{"DANE verified governs", policy(mtasts.ModeEnforce), with(func(f *mtasts.MXFacts) { f.Chain = c.other; f.DANE = mtasts.DANEVerified }), mtasts.OutcomeFail, tlsrpt.ResultCertificateNotTrusted, true, "takes precedence"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

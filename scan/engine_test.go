@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // fakeReport makes a decided-looking report whose verdicts depend on the
@@ -28,7 +29,7 @@ func fakeReport(d string) *delivery.DomainReport {
 	case strings.HasPrefix(d, "defer"):
 		r.Status, r.DANE = delivery.StatusCritical, delivery.DANEFailed
 		r.Outcome.DANE = delivery.SenderOutcome{Action: delivery.Defer, Reason: "no MX authenticates"}
-		r.Failures = []delivery.Failure{{ResultType: delivery.ResultValidationFailure, Policy: delivery.PolicyDANE, Reason: delivery.ReasonNoMatch, Detail: "no record matches"}}
+		r.Failures = []delivery.Failure{{ResultType: tlsrpt.ResultValidationFailure, Policy: delivery.PolicyDANE, Reason: delivery.ReasonNoMatch, Detail: "no record matches"}}
 	case strings.HasPrefix(d, "sts"):
 		r.Status, r.DANE = delivery.StatusCritical, delivery.DANENone
 		r.Outcome.DANE = delivery.SenderOutcome{Action: delivery.DeliverOpportunistic}

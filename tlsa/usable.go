@@ -25,7 +25,13 @@ const (
 	ReasonDigestAgility   = "digest-agility"        // a stronger digest exists for this usage and selector
 )
 
-// usability says whether a record is usable for SMTP and, if not, why.
+// Usability says whether a record is usable for SMTP: it returns an empty
+// reason for a usable record, else one of the Reason codes above (never
+// ReasonDigestAgility, which depends on the rest of the set) and a sentence
+// for the administrator. It is the one place daneprobe decides TLSA
+// usability (RFC 7672 §3.1, RFC 7671 §4.1).
+func Usability(r Record) (reason, detail string) { return usability(r) }
+
 func usability(r Record) (reason, detail string) {
 	switch {
 	case r.Invalid != "":
