@@ -199,9 +199,12 @@ func (w *HTTPSWorld) serve(rw http.ResponseWriter, r *http.Request) {
 			}
 			select {
 			case <-r.Context().Done():
-				return
+				// Abort, never end the response cleanly: a clean return
+				// would send the last chunk, and a client still reading
+				// would get a short body that looks complete.
+				panic(http.ErrAbortHandler)
 			case <-w.done:
-				return
+				panic(http.ErrAbortHandler)
 			case <-time.After(s.Trickle):
 			}
 		}
