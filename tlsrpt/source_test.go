@@ -3,9 +3,10 @@ package tlsrpt
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,9 +160,6 @@ func TestReadHostile(t *testing.T) {
 			rd := &Reader{}
 			if tc.stdin != nil {
 				rd.Stdin = tc.stdin()
-				if c, ok := rd.Stdin.(io.Closer); ok {
-					t.Cleanup(func() { c.Close() })
-				}
 			}
 			if tc.name == "1 M failure-details within the size bound" {
 				rd.Limits.MaxReportBytes = 200 << 20
@@ -233,20 +231,34 @@ func (r repeatReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// manyDetails streams a report with n failure-details.
-func manyDetails(n int) *io.PipeReader {
-	pr, pw := io.Pipe()
-	go func() {
-		zw := io.Writer(pw)
-		fmt.Fprint(zw, `{"organization-name":"Many","report-id":"many","policies":[{"policy":{"policy-type":"sts","policy-domain":"a.example"},"summary":{"total-successful-session-count":0,"total-failure-session-count":1},"failure-details":[`)
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				fmt.Fprint(zw, ",")
-			}
-			fmt.Fprintf(zw, `{"result-type":"validation-failure","failed-session-count":1}`)
-		}
-		fmt.Fprint(zw, `]}]}`)
-		pw.Close()
-	}()
-	return pr
+// manyDetails is a report with n failure-details (about 60 bytes each).
+func manyDetails(n int) io.Reader {
+	head := `{"organization-name":"Many","report-id":"many","policies":[{"policy":{"policy-type":"sts","policy-domain":"a.example"},"summary":{"total-successful-session-count":0,"total-failure-session-count":1},"failure-details":[`
+	detail := `{"result-type":"validation-failure","failed-session-count":1},`
+	body := strings.Repeat(detail, n)
+	return strings.NewReader(head + body[:len(body)-1] + `]}]}`)
 }
+
+// TestReadBoundsPerInput: a gzip stream over its compressed bound, and an
+// mbox message over the message bound, are refused one by one.
+func TestReadBoundsPerInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	noise := make([]byte, 4096)
+	for i := range noise {
+		noise[i] = byte(rng.Uint32()) // incompressible
+	}
+	gz := gzipped(t, `{"policies":[],"x":"`+base64Enc(noise)+`"}`)
+	got := readAll(t, &Reader{Limits: Limits{MaxCompressedBytes: 1000}, Stdin: bytes.NewReader(gz)}, "-")
+	if len(got) != 1 || !errors.Is(got[0].Err, ErrTooLarge) {
+		t.Errorf("gzip: %q %v", sources(got), got[0].Err)
+	}
+
+	big := "From a@b Thu Dec  3 07:00:00 2026\nSubject: big\n\n" + strings.Repeat("x", 5000) + "\n\n"
+	small := "From c@d Thu Dec  3 07:00:00 2026\nContent-Type: application/tlsrpt+json\n\n" + smallReport + "\n"
+	got = readAll(t, &Reader{Limits: Limits{MaxMessageBytes: 4096}, Stdin: strings.NewReader(big + small)}, "-")
+	if len(got) != 2 || !errors.Is(got[0].Err, ErrTooLarge) || got[1].Err != nil || got[1].Report.ID != "m1" {
+		t.Errorf("mbox: %q", sources(got))
+	}
+}
+
+func base64Enc(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
