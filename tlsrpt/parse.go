@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/daneprobe/daneprobe/names"
 )
 
 // Errors of Parse and of reading inputs; each is wrapped with details.
@@ -538,10 +540,9 @@ func (p *parser) time(f map[string]any, name string) time.Time {
 	return time.Time{}
 }
 
-// hostName normalises a host or domain name: lower case, no trailing dot.
-func hostName(s string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
-}
+// hostName is the form in which host and domain names of reports are
+// kept and compared (names.Fold): lower case, A-labels, no trailing dot.
+func hostName(s string) string { return names.Fold(s) }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence.
 func clip(s string, n int) string {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
@@ -25,8 +26,8 @@ type CheckFunc func(ctx context.Context, domain string) *delivery.DomainReport
 // reported failures for, the most failed sessions first and at most max
 // of them (DefaultMaxDomains when max <= 0), and records per failure
 // group whether it reproduces (tlsrpt.Summary.ApplyRecheck). The failures
-// of domains past the bound, or not reached before ctx ended, are
-// undetermined and say why.
+// of domains past the bound, of policy domains that are not domain names,
+// or not reached before ctx ended, are undetermined and say why.
 func Run(ctx context.Context, s *tlsrpt.Summary, check CheckFunc, max int) {
 	if max <= 0 {
 		max = DefaultMaxDomains
@@ -36,6 +37,8 @@ func Run(ctx context.Context, s *tlsrpt.Summary, check CheckFunc, max int) {
 		switch {
 		case i >= max:
 			res = tlsrpt.CheckResult{NotChecked: fmt.Sprintf("not checked again: at most %d domains are checked in one run", max)}
+		case !isDomain(domain):
+			res = tlsrpt.CheckResult{NotChecked: fmt.Sprintf("not checked again: %q is not a domain name", domain)}
 		case ctx.Err() != nil:
 			res = tlsrpt.CheckResult{Incomplete: "interrupted before this domain was checked"}
 		default:
@@ -68,6 +71,13 @@ func Result(r *delivery.DomainReport) tlsrpt.CheckResult {
 		})
 	}
 	return res
+}
+
+// isDomain reports whether a policy domain from a report is a mail domain
+// that can be checked (names.ParseDomain): reports are untrusted.
+func isDomain(d string) bool {
+	_, err := names.ParseDomain(d)
+	return err == nil
 }
 
 // policyType names delivery's policy of a failure with the policy type

@@ -30,9 +30,12 @@ func TestResult(t *testing.T) {
 }
 
 // TestRunBound: at most max domains are checked, the most failed first;
-// the rest are undetermined without being a local fault.
+// the rest, and a policy domain that is not a domain name, are
+// undetermined without being a local fault.
 func TestRunBound(t *testing.T) {
 	s := tlsrpt.NewSummarizer()
+	s.Add(tlsrpt.Input{Report: &tlsrpt.Report{ID: "bad", Policies: []tlsrpt.Policy{{Type: tlsrpt.PolicySTS, Domain: "not a domain", Failed: 9,
+		Details: []tlsrpt.FailureDetail{{Result: tlsrpt.ResultSTARTTLSNotSupported, Sessions: 9}}}}}})
 	for i := 1; i <= 4; i++ {
 		s.Add(tlsrpt.Input{Report: &tlsrpt.Report{ID: fmt.Sprint(i), Policies: []tlsrpt.Policy{{Type: tlsrpt.PolicySTS, Domain: fmt.Sprintf("d%d.example", i), Failed: int64(i),
 			Details: []tlsrpt.FailureDetail{{Result: tlsrpt.ResultSTARTTLSNotSupported, ReceivingMX: "mx", Sessions: int64(i)}}}}}})
@@ -43,7 +46,7 @@ func TestRunBound(t *testing.T) {
 		checked = append(checked, d)
 		return &delivery.DomainReport{Domain: d}
 	}
-	Run(context.Background(), &sum, check, 2)
+	Run(context.Background(), &sum, check, 3)
 	if fmt.Sprint(checked) != "[d4.example d3.example]" {
 		t.Errorf("checked %v", checked)
 	}
@@ -53,7 +56,7 @@ func TestRunBound(t *testing.T) {
 	for _, d := range sum.Domains {
 		rc := d.Failures[0].Recheck
 		want := tlsrpt.NotReproduced
-		if d.Domain == "d1.example" || d.Domain == "d2.example" {
+		if d.Domain == "d1.example" || d.Domain == "d2.example" || d.Domain == "not a domain" {
 			want = tlsrpt.Undetermined
 		}
 		if rc == nil || rc.Verdict != want || rc.Incomplete {
