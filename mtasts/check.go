@@ -68,11 +68,11 @@ type Report struct {
 	Mode Mode `json:"effective_mode"`
 	// MX lists the domain's MX hosts by preference, and MXSecurity the
 	// DNSSEC status of the MX lookup.
-	MX         []MXHost        `json:"mx"`
-	MXSecurity dnssec.Security `json:"mx_dnssec"`
-	TLSRPT     *TLSRPTResult   `json:"tlsrpt"`
-	Findings   []Finding       `json:"findings"`
-	Status     Status          `json:"status"`
+	MX         []MXHost             `json:"mx"`
+	MXSecurity dnssec.Security      `json:"mx_dnssec"`
+	TLSRPT     *tlsrpt.RecordResult `json:"tlsrpt"`
+	Findings   []Finding            `json:"findings"`
+	Status     Status               `json:"status"`
 }
 
 // Check evaluates domain: the _mta-sts TXT record, the policy fetch and
@@ -118,7 +118,7 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 	}
 	rep.MX, rep.MXSecurity = c.lookupMX(ctx, domain, add)
 	c.lookupDANE(ctx, rep, add)
-	rep.TLSRPT = LookupTLSRPT(ctx, c.Resolver, domain)
+	rep.TLSRPT = tlsrpt.LookupRecord(ctx, c.Resolver, domain)
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("check MTA-STS for %s: %w", domain, err)
 	}

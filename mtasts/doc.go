@@ -46,15 +46,17 @@
 // tells senders where to send daily reports of TLS failures, using the
 // result types of RFC 8460 §4.3 (starttls-not-supported,
 // certificate-expired, sts-policy-fetch-error and so on). This package uses
-// the same result types as its failure codes, so what daneprobe prints is
-// what the domain's TLS reports would say.
+// the same result types (tlsrpt.ResultType) as its failure codes, so what
+// daneprobe prints is what the domain's TLS reports would say. The record
+// itself is read by package tlsrpt (tlsrpt.LookupRecord); both records
+// share one grammar.
 //
 // # Using the package
 //
 // Checker.Check runs the whole evaluation of one domain (TXT record,
 // policy fetch and parse, MX matching, TLS-RPT record, consistency
 // findings). The steps are also available on their own: LookupRecord and
-// ParseRecord, Fetcher.Fetch, ParsePolicy, MatchMX, LookupTLSRPT and
-// ParseTLSRPT. EvaluateMX is the per-MX verdict, a pure function over the
+// ParseRecord, Fetcher.Fetch, ParsePolicy and MatchMX. EvaluateMX is the
+// per-MX verdict, a pure function over the
 // facts an SMTP probe gathered.
 package mtasts

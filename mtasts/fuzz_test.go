@@ -69,30 +69,6 @@ func FuzzParsePolicy(f *testing.F) {
 	})
 }
 
-func FuzzParseTLSRPT(f *testing.F) {
-	for _, s := range []string{"v=TLSRPTv1; rua=mailto:a@example.com", "v=TLSRPTv1;rua=https://r.example/x,mailto:b@c", "v=TLSRPTv1; rua=mailto:%zz"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, txt string) {
-		rec, err := mtasts.ParseTLSRPT(txt)
-		if err != nil {
-			if !errors.Is(err, mtasts.ErrRecordSyntax) {
-				t.Fatalf("error %v does not wrap ErrRecordSyntax", err)
-			}
-			return
-		}
-		if len(rec.RUA) == 0 {
-			t.Fatalf("accepted %q without rua", txt)
-		}
-		for _, u := range rec.RUA {
-			l := strings.ToLower(u)
-			if !strings.HasPrefix(l, "mailto:") && !strings.HasPrefix(l, "https:") {
-				t.Fatalf("accepted URI %q", u)
-			}
-		}
-	})
-}
-
 func FuzzMatchMX(f *testing.F) {
 	f.Add("*.example.com", "mx.example.com")
 	f.Add("mx.xn--bcher-kva.example", "mx.bücher.example.")

@@ -203,21 +203,6 @@ func TestFetchIDN(t *testing.T) {
 	}
 }
 
-// TestLookupTLSRPTVersionPrefix: RFC 8460 §3 keeps only records that
-// begin with "v=TLSRPTv1;"; a "v=TLSRPTv10" record is another version.
-func TestLookupTLSRPTVersionPrefix(t *testing.T) {
-	z := mustZoneDNS(
-		`_smtp._tls.future.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@future.test"`,
-		`_smtp._tls.future.test. 300 IN TXT "v=TLSRPTv10; rua=mailto:x@future.test"`,
-		`_smtp._tls.wsp.test. 300 IN TXT "v=TLSRPTv1 ;rua=mailto:tlsrpt@wsp.test"`,
-	)
-	for domain, want := range map[string]mtasts.RecordStatus{"future.test": mtasts.StatusValid, "wsp.test": mtasts.StatusValid} {
-		if r := mtasts.LookupTLSRPT(context.Background(), z, domain); r.Status != want {
-			t.Errorf("%s: status %s (%s), records %q; want %s", domain, r.Status, r.Problem, r.Records, want)
-		}
-	}
-}
-
 // TestPolicyWildcardUnderTLD: "*.com" follows the pattern grammar of
 // RFC 8461 §3.2, so senders apply the policy: a warning, not an error.
 func TestPolicyWildcardUnderTLD(t *testing.T) {

@@ -3,94 +3,35 @@ package mtasts
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/internal/txtrec"
 	"github.com/daneprobe/daneprobe/names"
 )
 
 // RecordStatus says what a TXT lookup found, after discarding the records
-// of other protocols.
-type RecordStatus string
+// of other protocols. TLS-RPT records (package tlsrpt) share it.
+type RecordStatus = txtrec.Status
 
 // Record statuses. They appear in JSON output and stay stable.
 const (
 	// StatusValid: exactly one record of the protocol, and it parses.
-	StatusValid RecordStatus = "valid"
+	StatusValid = txtrec.StatusValid
 	// StatusNone: no record of the protocol (NXDOMAIN, NODATA, or only
 	// TXT records of other kinds).
-	StatusNone RecordStatus = "none"
+	StatusNone = txtrec.StatusNone
 	// StatusSeveral: more than one record of the protocol; senders treat
-	// the domain as having none (RFC 8461 §3.1, RFC 8460 §3).
-	StatusSeveral RecordStatus = "several"
+	// the domain as having none (RFC 8461 §3.1).
+	StatusSeveral = txtrec.StatusSeveral
 	// StatusMalformed: exactly one record, but it violates the grammar;
 	// senders treat the domain as having none.
-	StatusMalformed RecordStatus = "malformed"
+	StatusMalformed = txtrec.StatusMalformed
 	// StatusLookupFailed: the DNS lookup failed (timeout, SERVFAIL, bogus
 	// DNSSEC), so the answer is unknown.
-	StatusLookupFailed RecordStatus = "lookup-failed"
+	StatusLookupFailed = txtrec.StatusLookupFailed
 )
-
-// txtAnswer is the outcome of one TXT lookup, with the facts every TXT
-// based record reports.
-type txtAnswer struct {
-	Name      string
-	Canonical string
-	CNAMEs    []string
-	Security  dnssec.Security
-	Texts     []string // every TXT RRset member, strings concatenated
-	Failed    string   // why the lookup failed; empty on success
-}
-
-// lookupTXT resolves the TXT RRset at name. The resolver has already
-// followed any CNAME chain; the TXT records read are those owned by the
-// canonical name (RFC 8461 §3.1 allows the record to be a CNAME).
-func lookupTXT(ctx context.Context, lk dnssec.Lookuper, name string) txtAnswer {
-	a := txtAnswer{Name: name, Canonical: name}
-	res, err := lk.Lookup(ctx, name, dns.TypeTXT)
-	if err != nil {
-		a.Failed = fmt.Sprintf("TXT lookup %s: %v", name, err)
-		return a
-	}
-	a.Security = res.Security
-	if res.Canonical != "" {
-		a.Canonical = res.Canonical
-	}
-	if res.Security == dnssec.Bogus {
-		// A validating resolver would answer SERVFAIL; a sender cannot
-		// know the record.
-		a.Failed = fmt.Sprintf("TXT lookup %s: DNSSEC bogus (%s)", name, res.Reason)
-		return a
-	}
-	switch res.Rcode {
-	case dns.RcodeSuccess, dns.RcodeNameError:
-	default:
-		a.Failed = fmt.Sprintf("TXT lookup %s: %s", name, rcodeName(res.Rcode))
-		return a
-	}
-	for _, rr := range res.Answer {
-		switch rr := rr.(type) {
-		case *dns.CNAME:
-			a.CNAMEs = append(a.CNAMEs, rr.Hdr.Name+" -> "+rr.Target)
-		case *dns.TXT:
-			if strings.EqualFold(rr.Hdr.Name, a.Canonical) {
-				// RFC 8461 §3.1, RFC 8460 §3: the strings of one TXT
-				// record are concatenated without separators.
-				a.Texts = append(a.Texts, strings.Join(rr.Txt, ""))
-			}
-		}
-	}
-	return a
-}
-
-func rcodeName(rc int) string {
-	if s, ok := dns.RcodeToString[rc]; ok {
-		return s
-	}
-	return fmt.Sprintf("rcode %d", rc)
-}
 
 // RecordResult is what LookupRecord found at _mta-sts.DOMAIN.
 type RecordResult struct {
@@ -120,7 +61,7 @@ type RecordResult struct {
 // failures, is in the result's Status and Problem.
 func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *RecordResult {
 	name := "_mta-sts." + dns.Fqdn(names.Fold(domain))
-	a := lookupTXT(ctx, lk, name)
+	a := txtrec.Lookup(ctx, lk, name)
 	r := &RecordResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
 	if a.Failed != "" {
 		r.Status, r.Problem = StatusLookupFailed, a.Failed
@@ -160,15 +101,11 @@ func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *Recor
 // allows white space before the ";", and a bare "v=STSv1" is a version 1
 // record without fields (malformed). A longer token such as "v=STSv10"
 // is another version and is discarded like any other TXT record.
-func isSTSRecord(t string) bool { return hasVersionTag(t, stsVersion) }
+func isSTSRecord(t string) bool { return txtrec.HasVersion(t, stsVersion) }
 
-// hasVersionTag reports whether t begins with the version tag followed
-// by the field delimiter (*WSP ";") or the end of the record.
-func hasVersionTag(t, version string) bool {
-	rest, ok := strings.CutPrefix(t, version)
-	if !ok {
-		return false
+func rcodeName(rc int) string {
+	if s, ok := dns.RcodeToString[rc]; ok {
+		return s
 	}
-	rest = strings.TrimLeft(rest, " \t")
-	return rest == "" || rest[0] == ';'
+	return fmt.Sprintf("rcode %d", rc)
 }

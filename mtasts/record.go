@@ -1,25 +1,20 @@
 package mtasts
 
 import (
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
+
+	"github.com/daneprobe/daneprobe/internal/txtrec"
 )
 
-// ErrRecordSyntax is wrapped by the errors ParseRecord and ParseTLSRPT
-// return for records that do not follow their grammar.
-var ErrRecordSyntax = errors.New("record syntax error")
+// ErrRecordSyntax is wrapped by the errors ParseRecord returns for
+// records that do not follow their grammar (and by tlsrpt.ParseRecord:
+// both share the grammar).
+var ErrRecordSyntax = txtrec.ErrSyntax
 
 // Field is one key=value pair of a TXT record, or one key: value line of
 // a policy, that the specification does not define (an extension). Such
 // fields are ignored by senders and reported as notes.
-type Field struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-	// Line is the policy line number (1-based); zero for TXT records.
-	Line int `json:"line,omitempty"`
-}
+type Field = txtrec.Field
 
 // Record is a parsed _mta-sts TXT record (RFC 8461 §3.1).
 type Record struct {
@@ -41,7 +36,7 @@ const stsVersion = "v=STSv1"
 // the record does not follow the grammar of RFC 8461 §3.1; senders then
 // treat the domain as having no MTA-STS policy.
 func ParseRecord(txt string) (*Record, error) {
-	fields, err := splitTXTFields(txt, stsVersion)
+	fields, err := txtrec.Split(txt, stsVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -70,51 +65,6 @@ func ParseRecord(txt string) (*Record, error) {
 	return rec, nil
 }
 
-// splitTXTFields checks that txt starts with version followed by ";" and
-// splits the rest into key=value fields separated by ";" with optional
-// white space around the separators (the field-delim of RFC 8461 §3.1
-// and RFC 8460 §3). A trailing ";" is allowed. Field names and values are
-// checked against the extension grammar shared by both RFCs.
-//
-// Values of the keys in free are not checked here: their own grammar
-// (such as the URI list of rua) is checked by the caller.
-func splitTXTFields(txt, version string, free ...string) ([]Field, error) {
-	parts := strings.Split(txt, ";")
-	if strings.TrimRight(parts[0], " \t") != version {
-		return nil, fmt.Errorf("%w: record must start with %q, got %q", ErrRecordSyntax, version+";", clip(parts[0]))
-	}
-	if len(parts) == 1 {
-		return nil, fmt.Errorf("%w: nothing follows %q", ErrRecordSyntax, version)
-	}
-	var fields []Field
-	for i, p := range parts[1:] {
-		p = strings.Trim(p, " \t")
-		if p == "" {
-			if i == len(parts)-2 {
-				break // the optional trailing ";"
-			}
-			return nil, fmt.Errorf("%w: empty field between two \";\"", ErrRecordSyntax)
-		}
-		key, value, ok := strings.Cut(p, "=")
-		if !ok {
-			return nil, fmt.Errorf("%w: field %q has no \"=\"", ErrRecordSyntax, clip(p))
-		}
-		key = strings.TrimRight(key, " \t")
-		value = strings.TrimLeft(value, " \t")
-		if !validExtName(key) {
-			return nil, fmt.Errorf("%w: invalid field name %q", ErrRecordSyntax, clip(key))
-		}
-		if !slices.Contains(free, key) && !validExtValue(value) {
-			return nil, fmt.Errorf("%w: field %s has an invalid value %q (empty, or contains white space, \"=\" or control characters)", ErrRecordSyntax, key, clip(value))
-		}
-		fields = append(fields, Field{Key: key, Value: value})
-	}
-	if len(fields) == 0 {
-		return nil, fmt.Errorf("%w: nothing follows %q", ErrRecordSyntax, version)
-	}
-	return fields, nil
-}
-
 func validID(s string) bool {
 	if len(s) < 1 || len(s) > 32 {
 		return false
@@ -127,39 +77,9 @@ func validID(s string) bool {
 	return true
 }
 
-// validExtName implements (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" /
-// "."), the extension name of RFC 8461 §3.1 and §3.2 and RFC 8460 §3.
-func validExtName(s string) bool {
-	if len(s) < 1 || len(s) > 32 || !isAlnum(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if !isAlnum(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
+func validExtName(s string) bool { return txtrec.ValidExtName(s) }
 
-// validExtValue implements 1*(%x21-3A / %x3C / %x3E-7E): visible ASCII
-// except ";" and "=".
-func validExtValue(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c > 0x7e || c == ';' || c == '=' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
+func isAlnum(c byte) bool { return txtrec.IsAlnum(c) }
 
 // clip shortens s for error messages so hostile input cannot flood them.
 func clip(s string) string {

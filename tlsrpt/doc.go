@@ -13,6 +13,10 @@
 // uses the same words for the failures it finds itself, so that what it
 // says can be compared with what senders report.
 //
+// The record: LookupRecord finds and ParseRecord reads the one
+// "v=TLSRPTv1" record at _smtp._tls.DOMAIN (RFC 8460 §3), with the rua
+// destinations checked (mailto: with one address, or https:).
+//
 // Reading reports: a Reader reads files, directories, Maildirs, mbox files,
 // e-mail messages (RFC 8460 §5.3, MIME parsed by go-message), gzip and
 // plain JSON, and yields each report (Parse) or the reason an input gave

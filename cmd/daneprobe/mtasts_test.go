@@ -13,6 +13,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/mtasts"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // mtastsWorld starts the HTTPS policy server and a DNS world serving its
@@ -214,7 +215,7 @@ func TestMTASTSHelp(t *testing.T) {
 // sequences, as a hostile policy host could serve.
 func TestMTASTSTerminalSafe(t *testing.T) {
 	pol, _ := mtasts.ParsePolicy([]byte("version: STSv1\nmode: enforce\x1b]0;pwned\x07\nmx: \x1b[2Jmx.example\u202e\nmax_age: 86400\n"))
-	rep := &mtasts.Report{Domain: "evil.test", Record: &mtasts.RecordResult{}, TLSRPT: &mtasts.TLSRPTResult{}, Policy: pol,
+	rep := &mtasts.Report{Domain: "evil.test", Record: &mtasts.RecordResult{}, TLSRPT: &tlsrpt.RecordResult{}, Policy: pol,
 		Fetch: &mtasts.FetchResult{URL: "https://mta-sts.evil.test/.well-known/mta-sts.txt", Detail: "x"}}
 	var out bytes.Buffer
 	printMTASTS(&out, rep)

@@ -1,4 +1,4 @@
-package mtasts
+package tlsrpt
 
 import (
 	"context"
@@ -10,30 +10,37 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/internal/txtrec"
 	"github.com/daneprobe/daneprobe/names"
 )
 
-// TLSRPTRecord is a parsed _smtp._tls TXT record (RFC 8460 §3).
-type TLSRPTRecord struct {
+// Record is a parsed _smtp._tls TXT record (RFC 8460 §3): where senders
+// send their TLS reports for the domain.
+type Record struct {
 	// RUA lists the report destinations in record order.
 	RUA []string `json:"rua"`
 	// Extensions are fields other than v and rua; senders ignore them.
-	Extensions []Field `json:"extensions,omitempty"`
+	Extensions []txtrec.Field `json:"extensions,omitempty"`
 }
 
-// tlsrptVersion is the version tag RFC 8460 §3 defines.
-const tlsrptVersion = "v=TLSRPTv1"
+// recordVersion is the version tag RFC 8460 §3 defines.
+const recordVersion = "v=TLSRPTv1"
 
-// ParseTLSRPT parses the text of one TLS-RPT record, its strings already
+// ErrRecordSyntax is wrapped by the errors ParseRecord returns. It is
+// the error of the MTA-STS record parser too (mtasts.ErrRecordSyntax):
+// both records share one grammar.
+var ErrRecordSyntax = txtrec.ErrSyntax
+
+// ParseRecord parses the text of one TLS-RPT record, its strings already
 // concatenated. It returns an error wrapping ErrRecordSyntax that names
 // the first problem: a wrong version, a missing rua, or a report URI
 // that is neither a valid mailto: nor a valid https: URI.
-func ParseTLSRPT(txt string) (*TLSRPTRecord, error) {
-	fields, err := splitTXTFields(txt, tlsrptVersion, "rua")
+func ParseRecord(txt string) (*Record, error) {
+	fields, err := txtrec.Split(txt, recordVersion, "rua")
 	if err != nil {
 		return nil, err
 	}
-	rec := &TLSRPTRecord{}
+	rec := &Record{}
 	seenRUA := false
 	for _, f := range fields {
 		if f.Key != "rua" {
@@ -48,7 +55,7 @@ func ParseTLSRPT(txt string) (*TLSRPTRecord, error) {
 		for _, u := range strings.Split(f.Value, ",") {
 			u = strings.Trim(u, " \t")
 			if msg := checkReportURI(u); msg != "" {
-				return nil, fmt.Errorf("%w: rua URI %q: %s", ErrRecordSyntax, clip(u), msg)
+				return nil, fmt.Errorf("%w: rua URI %q: %s", ErrRecordSyntax, txtrec.Clip(u), msg)
 			}
 			rec.RUA = append(rec.RUA, u)
 		}
@@ -83,7 +90,7 @@ func checkReportURI(u string) string {
 		}
 		a, err := mail.ParseAddress(addr)
 		if err != nil || a.Address != addr || !strings.Contains(addr, "@") {
-			return "mailto: address " + clip(addr) + " is not a valid mail address"
+			return "mailto: address " + txtrec.Clip(addr) + " is not a valid mail address"
 		}
 		return ""
 	case "https":
@@ -98,49 +105,63 @@ func checkReportURI(u string) string {
 	}
 }
 
-// TLSRPTResult is what LookupTLSRPT found at _smtp._tls.DOMAIN.
-type TLSRPTResult struct {
-	Name      string          `json:"name"`
-	Canonical string          `json:"canonical"`
-	CNAMEs    []string        `json:"cnames,omitempty"`
-	Security  dnssec.Security `json:"dnssec"`
-	Status    RecordStatus    `json:"status"`
-	Records   []string        `json:"records,omitempty"`
-	Record    *TLSRPTRecord   `json:"record,omitempty"`
-	Problem   string          `json:"problem,omitempty"`
+// RecordStatus says what the lookup found: "valid", "none", "several",
+// "malformed" or "lookup-failed", the statuses of the MTA-STS record too
+// (mtasts.RecordStatus).
+type RecordStatus = txtrec.Status
+
+// RecordResult is what LookupRecord found at _smtp._tls.DOMAIN.
+type RecordResult struct {
+	// Name is the queried name, _smtp._tls.DOMAIN. (fully qualified).
+	Name string `json:"name"`
+	// Canonical is the owner of the TXT records after CNAMEs.
+	Canonical string `json:"canonical"`
+	// CNAMEs lists the CNAME links followed ("owner -> target").
+	CNAMEs []string `json:"cnames,omitempty"`
+	// Security is the DNSSEC status of the answer, a fact: TLS-RPT does
+	// not require DNSSEC.
+	Security dnssec.Security `json:"dnssec"`
+	Status   RecordStatus    `json:"status"`
+	// Records holds every TLS-RPT record text found (those starting with
+	// "v=TLSRPTv1").
+	Records []string `json:"records,omitempty"`
+	// Record is the parsed record when Status is "valid".
+	Record *Record `json:"record,omitempty"`
+	// Problem explains a status other than valid or none.
+	Problem string `json:"problem,omitempty"`
 }
 
-// LookupTLSRPT looks up and parses the TLS-RPT record of domain (RFC 8460
+// LookupRecord looks up and parses the TLS-RPT record of domain (RFC 8460
 // §3). It never returns nil; DNS failures are reported in the result.
-func LookupTLSRPT(ctx context.Context, lk dnssec.Lookuper, domain string) *TLSRPTResult {
+func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *RecordResult {
 	name := "_smtp._tls." + dns.Fqdn(names.Fold(domain))
-	a := lookupTXT(ctx, lk, name)
-	r := &TLSRPTResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
+	a := txtrec.Lookup(ctx, lk, name)
+	r := &RecordResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
 	if a.Failed != "" {
-		r.Status, r.Problem = StatusLookupFailed, a.Failed
+		r.Status, r.Problem = txtrec.StatusLookupFailed, a.Failed
 		return r
 	}
 	for _, t := range a.Texts {
 		// RFC 8460 §3: records not beginning with "v=TLSRPTv1;" are
 		// discarded ("v=TLSRPTv10" is another version); exactly one must
 		// remain.
-		if hasVersionTag(t, tlsrptVersion) {
+		if txtrec.HasVersion(t, recordVersion) {
 			r.Records = append(r.Records, t)
 		}
 	}
 	switch len(r.Records) {
 	case 0:
-		r.Status = StatusNone
+		r.Status = txtrec.StatusNone
 	case 1:
-		rec, err := ParseTLSRPT(r.Records[0])
+		rec, err := ParseRecord(r.Records[0])
 		if err != nil {
-			r.Status, r.Problem = StatusMalformed, err.Error()
+			r.Status, r.Problem = txtrec.StatusMalformed, err.Error()
 			return r
 		}
-		r.Status, r.Record = StatusValid, rec
+		r.Status, r.Record = txtrec.StatusValid, rec
 	default:
-		r.Status = StatusSeveral
-		r.Problem = fmt.Sprintf("%d records start with %q; senders require exactly one and send no reports", len(r.Records), tlsrptVersion)
+		r.Status = txtrec.StatusSeveral
+		r.Problem = fmt.Sprintf("%d records start with %q; senders require exactly one and send no reports", len(r.Records), recordVersion)
 	}
 	return r
 }
