@@ -83,8 +83,14 @@ func (s *session) message(name string, data []byte, depth int) {
 			s.fail(src, err)
 			return nil
 		}
-		if kind == kindJSON && sniff(body) == kindGzip {
+		// The content decides when the label is wrong either way.
+		switch {
+		case kind == kindJSON && sniff(body) == kindGzip:
 			kind = kindGzip
+			note = joinNote(note, "a gzip report labelled as JSON")
+		case kind == kindGzip && sniff(body) == kindJSON:
+			kind = kindJSON
+			note = joinNote(note, "a plain JSON report labelled as gzip")
 		}
 		if kind == kindMessage { // text body or octet-stream: only if it looks like a report
 			switch sniff(body) {
@@ -173,4 +179,12 @@ func partKind(ct, file string, top bool) (int, string) {
 		return kindMessage, fmt.Sprintf("report sent as %s", ct)
 	}
 	return -1, ""
+}
+
+// joinNote adds b to the note a.
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
