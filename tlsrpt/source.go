@@ -333,15 +333,23 @@ func (s *session) mbox(name string, br *bufio.Reader) {
 		s.message(src, msg.Bytes(), 0)
 	}
 	var line []byte
+	cut := false // the start of this line was dropped (too long)
 	for !s.stop() {
 		chunk, err := br.ReadSlice('\n')
 		line = append(line, chunk...)
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if int64(len(line)) > s.lim.MaxMessageBytes {
-				tooBig = true
+				tooBig, cut = true, true
+				msg.Reset()
 				line = line[:0]
 			}
 			continue
+		}
+		if cut {
+			// The tail of an over-long line is neither a From line nor
+			// empty.
+			cut, blank = false, false
+			line = line[:0]
 		}
 		if len(line) > 0 {
 			if blank && bytes.HasPrefix(line, []byte("From ")) {

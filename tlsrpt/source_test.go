@@ -259,6 +259,14 @@ func TestReadBoundsPerInput(t *testing.T) {
 	if len(got) != 2 || !errors.Is(got[0].Err, ErrTooLarge) || got[1].Err != nil || got[1].Report.ID != "m1" {
 		t.Errorf("mbox: %q", sources(got))
 	}
+
+	// A line longer than the bound makes its message too large, and the
+	// next message is read.
+	long := "From a@b Thu Dec  3 07:00:00 2026\nSubject: long\n\n\n" + strings.Repeat("y", 200<<10) + "\n\n"
+	got = readAll(t, &Reader{Limits: Limits{MaxMessageBytes: 100 << 10}, Stdin: strings.NewReader(long + small)}, "-")
+	if len(got) != 2 || !errors.Is(got[0].Err, ErrTooLarge) || got[1].Err != nil {
+		t.Errorf("long line: %q", sources(got))
+	}
 }
 
 func base64Enc(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
