@@ -13,8 +13,10 @@
 // in three phases, so that the sequential round trips stay few:
 //
 //  1. the MX lookup, and at the same time the lookups that do not depend
-//     on it: the _mta-sts TXT record and then the policy, the _smtp._tls
-//     TLS-RPT record, the SPF and DMARC records;
+//     on it: the _mta-sts TXT record and then, when it is valid, the
+//     policy (package mtasts, step by step), the _smtp._tls TLS-RPT record
+//     (package tlsrpt), the SPF and DMARC records; nothing in this phase
+//     looks up the MX set or TLSA records a second time;
 //  2. every MX host at once (at most Parallel at a time): its A, AAAA and
 //     TLSA records at _PORT._tcp.HOST (the TLSA query goes out with the
 //     address queries, and its answer is used only when the addresses are

@@ -14,6 +14,7 @@ import (
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/mtasts"
 	"github.com/daneprobe/daneprobe/tlsa"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // stsFacts is what the MTA-STS check found that the per-address
@@ -23,77 +24,81 @@ type stsFacts struct {
 	policy *mtasts.Policy
 }
 
-// mtasts runs the MTA-STS and TLS-RPT check of the domain (RFC 8461 §3,
-// RFC 8460 §3) and fills in r.MTASTS and r.TLSRPT.
+// mtasts gathers the MTA-STS and TLS-RPT facts of the domain step by step
+// and fills in r.MTASTS and r.TLSRPT: the _mta-sts record and, only when
+// it is valid (senders fetch nothing otherwise, RFC 8461 §3.1, §3.3), the
+// policy fetch and parse; the TLS-RPT record (RFC 8460 §3) at the same
+// time. It asks the DNS nothing else: the MX hosts and their TLSA records
+// are the rest of the check's.
 func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 	c := g.c
-	f := &mtasts.Fetcher{
-		Resolver: c.Resolver,
-		Roots:    c.Roots,
-		Port:     c.PolicyPort,
-		Timeout:  c.timeout(),
-		Now:      c.Now,
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.tlsrpt(ctx, name)
+	}()
+	defer func() { <-done }()
+
+	facts := &stsFacts{}
+	s := &g.r.MTASTS
+	rec := mtasts.LookupRecord(ctx, c.Resolver, name)
+	switch rec.Status {
+	case mtasts.StatusValid:
+		s.Record = rec.Records[0]
+		s.ID = rec.Record.ID
+	case mtasts.StatusSeveral, mtasts.StatusMalformed:
+		// RFC 8461 §3.1: senders treat the domain as having no policy;
+		// the administrator wants to hear about it.
+		g.advise(delivery.Finding{
+			Code: "mta-sts-record-" + string(rec.Status), Severity: delivery.SeverityWarning,
+			Detail: "the _mta-sts TXT record is unusable, so senders apply no MTA-STS policy: " + rec.Problem,
+		})
+		return facts
+	default:
+		return facts
 	}
+	f := &mtasts.Fetcher{Resolver: c.Resolver, Roots: c.Roots, Port: c.PolicyPort, Timeout: c.timeout(), Now: c.Now}
 	if c.Dial != nil {
 		f.Dial = func(ctx context.Context, network, address string) (net.Conn, error) {
 			return c.Dial(ctx, network, address)
 		}
 	}
-	rep, err := (&mtasts.Checker{Resolver: c.Resolver, Fetcher: f}).Check(ctx, name)
-	facts := &stsFacts{}
-	if err != nil || rep == nil {
-		return facts // only a cancelled context; Check reports it
-	}
-	s := &g.r.MTASTS
-	if rec := rep.Record; rec != nil {
-		switch rec.Status {
-		case mtasts.StatusValid:
-			s.Record = rec.Records[0]
-			if rec.Record != nil {
-				s.ID = rec.Record.ID
-			}
-		case mtasts.StatusSeveral, mtasts.StatusMalformed:
-			// RFC 8461 §3.1: senders treat the domain as having no
-			// policy; the administrator wants to hear about it.
-			g.advise(delivery.Finding{
-				Code: "mta-sts-record-" + string(rec.Status), Severity: delivery.SeverityWarning,
-				Detail: "the _mta-sts TXT record is unusable, so senders apply no MTA-STS policy: " + rec.Problem,
-			})
+	fetch, err := f.Fetch(ctx, name)
+	if err != nil {
+		s.FetchError = string(fetch.Failure)
+		if fetch.Detail != "" {
+			s.FetchError += ": " + fetch.Detail
 		}
+		return facts
 	}
-	if s.Record != "" {
-		switch {
-		case rep.Fetch != nil && rep.Fetch.Failure != mtasts.FetchOK:
-			s.FetchError = string(rep.Fetch.Failure)
-			if rep.Fetch.Detail != "" {
-				s.FetchError += ": " + rep.Fetch.Detail
-			}
-		case rep.Policy != nil:
-			p := rep.Policy
-			facts.policy = p
-			s.Mode, s.MaxAge, s.Patterns = string(p.Mode), p.MaxAge, p.MX
-			if !p.Valid() {
-				s.PolicyError = "invalid policy"
-				for _, pr := range p.Problems {
-					if pr.Severity == mtasts.SeverityError {
-						s.PolicyError = pr.String()
-						break
-					}
-				}
+	// An invalid policy is kept: its problems are the administrator's
+	// diagnosis, and Decide applies no policy for it.
+	p, _ := mtasts.ParsePolicy(fetch.Body)
+	facts.policy = p
+	s.Mode, s.MaxAge, s.Patterns = string(p.Mode), p.MaxAge, p.MX
+	if !p.Valid() {
+		s.PolicyError = "invalid policy"
+		for _, pr := range p.Problems {
+			if pr.Severity == mtasts.SeverityError {
+				s.PolicyError = pr.String()
+				break
 			}
 		}
-	}
-	if tr := rep.TLSRPT; tr != nil {
-		p := &delivery.Posture{Found: tr.Status == mtasts.StatusValid, DNSSEC: tr.Security, Error: tr.Problem}
-		if len(tr.Records) > 0 {
-			p.Record = tr.Records[0]
-		}
-		if tr.Record != nil {
-			p.RUA = tr.Record.RUA
-		}
-		g.r.TLSRPT = p
 	}
 	return facts
+}
+
+// tlsrpt looks up the TLS-RPT record (RFC 8460 §3) into r.TLSRPT.
+func (g *gathering) tlsrpt(ctx context.Context, name string) {
+	tr := tlsrpt.LookupRecord(ctx, g.c.Resolver, name)
+	p := &delivery.Posture{Found: tr.Status == mtasts.StatusValid, DNSSEC: tr.Security, Error: tr.Problem}
+	if len(tr.Records) > 0 {
+		p.Record = tr.Records[0]
+	}
+	if tr.Record != nil {
+		p.RUA = tr.Record.RUA
+	}
+	g.r.TLSRPT = p
 }
 
 // advise records a remark for Decide to merge into Warnings or Notes.
@@ -104,13 +109,10 @@ func (g *gathering) advise(f delivery.Finding) {
 }
 
 // applyMTASTS fills each MX host's policy match and each address's WebPKI
-// fact, once both the policy and the probes are in.
-//
-// RFC 8461 §4.1-§4.2: the MX host must match a policy pattern, and its
-// certificate must be valid under the WebPKI for the MX host name (TLS 1.2
-// or newer). The certificate check is mtasts.EvaluateMX's, run with the
-// host as its own pattern so that it judges the certificate alone; Decide
-// applies the real policy's mode and patterns.
+// fact, once both the policy and the probes are in: RFC 8461 §4.1, the MX
+// host must match a policy pattern, and §4.2, its TLS session must be TLS
+// 1.2 or newer with a certificate valid under the WebPKI for the MX host
+// name. Decide applies the policy's mode.
 func (g *gathering) applyMTASTS(sts *stsFacts, hosts []*hostFacts) {
 	for _, h := range hosts {
 		if h == nil {
@@ -120,20 +122,13 @@ func (g *gathering) applyMTASTS(sts *stsFacts, hosts []*hostFacts) {
 		if sts != nil && sts.policy != nil {
 			_, m.PolicyMatch = sts.policy.Match(m.Host)
 		}
-		self := &mtasts.Policy{Version: "STSv1", Mode: mtasts.ModeEnforce, MaxAge: 86400, MX: []string{m.Host}}
 		for i := range m.Addresses {
 			pf := h.probes[i]
 			if len(pf.chain) == 0 || m.Addresses[i].TLSVersion == "" {
 				continue
 			}
-			v := mtasts.EvaluateMX(self, mtasts.MXFacts{
-				MX: m.Host, STARTTLS: true, TLSVersion: pf.tlsVersion, Chain: pf.chain,
-			}, mtasts.VerifyOptions{Roots: g.c.Roots, Now: g.now})
-			m.Addresses[i].WebPKI = &delivery.WebPKI{
-				Valid:   v.Outcome == mtasts.OutcomePass,
-				Failure: v.Result,
-				Detail:  v.Detail,
-			}
+			rt, detail := mtasts.VerifyMXTLS(m.Host, pf.tlsVersion, pf.chain, mtasts.VerifyOptions{Roots: g.c.Roots, Now: g.now})
+			m.Addresses[i].WebPKI = &delivery.WebPKI{Valid: rt == "", Failure: rt, Detail: detail}
 		}
 	}
 }

@@ -20,6 +20,10 @@ import (
 type Checker struct {
 	Resolver dnssec.Lookuper
 	Fetcher  *Fetcher
+	// Port is the SMTP port whose TLSA records (_PORT._tcp.HOST) say that
+	// DANE applies to an MX host; 0 means 25. Other ports are for test
+	// setups.
+	Port int
 }
 
 // Status is the overall verdict of a Report, mapped by the CLI onto the
@@ -49,7 +53,7 @@ type MXHost struct {
 	Pattern    string `json:"pattern,omitempty"`
 	Matched    bool   `json:"matched"`
 	// DANE is true when the host has DNSSEC-validated TLSA records at
-	// _25._tcp.HOST: DANE then applies to it and takes precedence over
+	// _PORT._tcp.HOST (Checker.Port): DANE then applies to it and takes precedence over
 	// MTA-STS (RFC 8461 §2). The TLSA records themselves are judged by
 	// the DANE check, not here.
 	DANE bool `json:"dane"`
@@ -273,7 +277,11 @@ func (c *Checker) lookupDANE(ctx context.Context, rep *Report, add func(Severity
 	var hosts []string
 	for i := range rep.MX {
 		m := &rep.MX[i]
-		res, err := c.Resolver.Lookup(ctx, "_25._tcp."+dns.Fqdn(m.Host), dns.TypeTLSA)
+		port := c.Port
+		if port == 0 {
+			port = 25
+		}
+		res, err := c.Resolver.Lookup(ctx, fmt.Sprintf("_%d._tcp.%s", port, dns.Fqdn(m.Host)), dns.TypeTLSA)
 		if err != nil || res.Security != dnssec.Secure {
 			continue
 		}

@@ -56,7 +56,8 @@
 // Checker.Check runs the whole evaluation of one domain (TXT record,
 // policy fetch and parse, MX matching, TLS-RPT record, consistency
 // findings). The steps are also available on their own: LookupRecord and
-// ParseRecord, Fetcher.Fetch, ParsePolicy and MatchMX. EvaluateMX is the
-// per-MX verdict, a pure function over the
+// ParseRecord, Fetcher.Fetch, ParsePolicy, MatchMX and VerifyMXTLS (the
+// WebPKI check of an MX host's TLS session); daneprobe check calls them
+// one by one. EvaluateMX is the per-MX verdict, a pure function over the
 // facts an SMTP probe gathered.
 package mtasts

@@ -134,13 +134,27 @@ func mxFailure(p *Policy, f MXFacts, matched bool, opts VerifyOptions) (tlsrpt.R
 		}
 		return tlsrpt.ResultValidationFailure, "the TLS handshake did not complete: " + why
 	}
+	return VerifyMXTLS(f.MX, f.TLSVersion, f.Chain, opts)
+}
+
+// VerifyMXTLS judges an established TLS session with the MX host as
+// MTA-STS requires (RFC 8461 §4.2): TLS 1.2 or newer, and a chain (leaf
+// first) valid under the WebPKI roots of opts with a DNS-ID matching host.
+// It returns "" when the session passes, else the RFC 8460 result type a
+// sender would report (certificate-host-mismatch, certificate-expired,
+// certificate-not-trusted, or validation-failure for anything else) and a
+// sentence. It does no I/O.
+func VerifyMXTLS(host string, tlsVersion uint16, chain []*x509.Certificate, opts VerifyOptions) (tlsrpt.ResultType, string) {
 	// RFC 8461 §4.2 (and RFC 8461 §5 via RFC 8446/5246): TLS 1.2 or newer.
-	if f.TLSVersion < tls.VersionTLS12 {
-		return tlsrpt.ResultValidationFailure, fmt.Sprintf("negotiated %s; MTA-STS requires TLS 1.2 or newer", tls.VersionName(f.TLSVersion))
+	if tlsVersion < tls.VersionTLS12 {
+		return tlsrpt.ResultValidationFailure, fmt.Sprintf("negotiated %s; MTA-STS requires TLS 1.2 or newer", tls.VersionName(tlsVersion))
+	}
+	if len(chain) == 0 || chain[0] == nil {
+		return tlsrpt.ResultValidationFailure, "no certificate was presented"
 	}
 	// RFC 8461 §4.2: the certificate must be valid under the WebPKI, with
 	// a SAN DNS-ID matching the MX host name.
-	return verifyWebPKI(f.Chain, f.MX, opts)
+	return verifyWebPKI(chain, host, opts)
 }
 
 // verifyWebPKI checks a presented chain for host and classifies a failure

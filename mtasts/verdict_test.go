@@ -131,3 +131,32 @@ func TestEvaluateMXClock(t *testing.T) {
 		t.Errorf("injected clock ignored: %+v", v)
 	}
 }
+
+// TestVerifyMXTLS: the WebPKI verifier gather uses on its own (RFC 8461
+// §4.2), without a policy.
+func TestVerifyMXTLS(t *testing.T) {
+	c := newTestChains(t)
+	opts := mtasts.VerifyOptions{Roots: c.roots}
+	for _, tc := range []struct {
+		name    string
+		host    string
+		version uint16
+		chain   []*x509.Certificate
+		want    tlsrpt.ResultType
+	}{
+		{"valid", "mx1.example.test", tls.VersionTLS13, c.good, ""},
+		{"valid, trailing dot", "mx1.example.test.", tls.VersionTLS12, c.good, ""},
+		{"via intermediate", "mx1.example.test", tls.VersionTLS13, c.viaInter, ""},
+		{"TLS 1.1", "mx1.example.test", tls.VersionTLS11, c.good, tlsrpt.ResultValidationFailure},
+		{"no chain", "mx1.example.test", tls.VersionTLS13, nil, tlsrpt.ResultValidationFailure},
+		{"wrong name", "mx1.example.test", tls.VersionTLS13, c.wrongName, tlsrpt.ResultCertificateHostMismatch},
+		{"expired", "mx1.example.test", tls.VersionTLS13, c.expired, tlsrpt.ResultCertificateExpired},
+		{"untrusted", "mx1.example.test", tls.VersionTLS13, c.other, tlsrpt.ResultCertificateNotTrusted},
+		{"intermediate missing", "mx1.example.test", tls.VersionTLS13, c.viaInter[:1], tlsrpt.ResultCertificateNotTrusted},
+	} {
+		got, detail := mtasts.VerifyMXTLS(tc.host, tc.version, tc.chain, opts)
+		if got != tc.want || (got != "") != (detail != "") {
+			t.Errorf("%s: %q %q, want %q", tc.name, got, detail, tc.want)
+		}
+	}
+}
