@@ -441,6 +441,14 @@ type Timings struct {
 	MTASTS Seconds `json:"mta_sts"`
 	// Queries is the number of upstream DNS queries sent.
 	Queries int `json:"dns_queries"`
+	// Speculative is the number of lookups started before the answer
+	// naming them was validated (A, AAAA and TLSA of the hosts of the MX
+	// answer, at most gather.MaxSpeculativeHosts hosts); Discarded is
+	// how many of them were not used because the validated MX RRset was
+	// not usable or did not name the host. Speculation changes timing
+	// only, never a verdict.
+	Speculative int `json:"speculative_lookups,omitempty"`
+	Discarded   int `json:"speculative_discarded,omitempty"`
 }
 
 // Seconds is a duration that encodes in JSON as a number of seconds with

@@ -103,9 +103,12 @@ type certSummarizer interface {
 // those facts call for.
 //
 // The flow keeps sequential round trips to a minimum: the MX lookup runs
-// together with the MTA-STS, TLS-RPT, SPF and DMARC lookups; once the MX
-// set is known every MX host is gathered in parallel (A, AAAA and TLSA at
-// the host name at once, then the SMTP probes of every address).
+// together with the MTA-STS, TLS-RPT, SPF and DMARC lookups; the A, AAAA
+// and TLSA lookups of the MX hosts start as soon as the MX answer arrives,
+// while its chain of trust is fetched, and are used only once the MX RRset
+// is validated (at most MaxSpeculativeHosts hosts; the rest start then);
+// every MX host is gathered in parallel, then the SMTP probes of every
+// address.
 func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainReport {
 	now := c.now()
 	start := time.Now()
@@ -151,10 +154,17 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 		g.posture(ctx, name)
 	}()
 
-	if err := g.mxSet(ctx, name); err != nil {
+	// The MX hosts' lookups start as soon as the MX answer arrives, while
+	// it is validated; they are used only for the hosts of the validated
+	// MX RRset (speculate.go).
+	g.spec = g.speculate(ctx, name)
+	err = g.mxSet(ctx, name)
+	g.spec.close()
+	if err != nil {
 		// No upstream answered: a problem on the checking side, not a
 		// finding about the domain.
 		side.Wait()
+		r.Timings.Speculative, r.Timings.Discarded = g.spec.finish()
 		notChecked(r, "the MX lookup failed: "+err.Error())
 		r.Timings.Total = delivery.Seconds(time.Since(start))
 		r.Timings.Queries = int(c.queries() - q0)
@@ -181,6 +191,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	g.applyMTASTS(sts, hosts)
 	g.rolloverAdvice(hosts)
 
+	r.Timings.Speculative, r.Timings.Discarded = g.spec.finish()
 	r.Timings.DNS = delivery.Seconds(g.dnsDone())
 	r.Timings.SMTP = delivery.Seconds(g.smtpWall())
 	r.Timings.Total = delivery.Seconds(time.Since(start))
@@ -216,7 +227,8 @@ type gathering struct {
 
 	start    time.Time
 	prober   Prober
-	mxSecure bool // set before the hosts are gathered
+	mxSecure bool         // set before the hosts are gathered
+	spec     *speculation // the MX hosts' lookups started early; nil without
 
 	mu         sync.Mutex
 	lastDNS    time.Time

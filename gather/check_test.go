@@ -200,7 +200,10 @@ func TestCheckRoundTrips(t *testing.T) {
 		t.Errorf("check took %s = %.1f D (%s without delay), want at most %s (timings %+v)",
 			got, float64(got)/float64(d), base, limit, r.Timings)
 	}
-	if r.Timings.DNS.Duration() < 3*d || r.Timings.SMTP.Duration() < 5*d {
+	// The MX hosts' lookups start with the MX answer (speculate.go), so
+	// the DNS phase can take as little as two delays: only check that the
+	// delay applied.
+	if r.Timings.DNS.Duration() < d || r.Timings.SMTP.Duration() < 5*d {
 		t.Errorf("timings %+v: the delay was not applied", r.Timings)
 	}
 }

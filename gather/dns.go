@@ -122,17 +122,23 @@ func (g *gathering) hostDNS(ctx context.Context, h *hostFacts) {
 		aRes, aaaaRes, tr *dnssec.Result
 		aErr, aaaaErr, te error
 	)
-	if !c.IPv6Only {
+	// m is a host of the validated, usable MX RRset: its speculative
+	// lookups, if any, may be used (speculate.go).
+	if sp := g.spec.take(ctx, m.Host); sp != nil {
+		aRes, aErr, aaaaRes, aaaaErr, tr, te = sp.a, sp.aErr, sp.aaaa, sp.aaaaErr, sp.tlsa, sp.tEr
+	} else {
+		if !c.IPv6Only {
+			wg.Add(1)
+			go func() { defer wg.Done(); aRes, aErr = c.Resolver.Lookup(ctx, fq, dns.TypeA) }()
+		}
+		if !c.IPv4Only {
+			wg.Add(1)
+			go func() { defer wg.Done(); aaaaRes, aaaaErr = c.Resolver.Lookup(ctx, fq, dns.TypeAAAA) }()
+		}
 		wg.Add(1)
-		go func() { defer wg.Done(); aRes, aErr = c.Resolver.Lookup(ctx, fq, dns.TypeA) }()
+		go func() { defer wg.Done(); tr, te = c.Resolver.Lookup(ctx, owner, dns.TypeTLSA) }()
+		wg.Wait()
 	}
-	if !c.IPv4Only {
-		wg.Add(1)
-		go func() { defer wg.Done(); aaaaRes, aaaaErr = c.Resolver.Lookup(ctx, fq, dns.TypeAAAA) }()
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); tr, te = c.Resolver.Lookup(ctx, owner, dns.TypeTLSA) }()
-	wg.Wait()
 
 	var v4, v6 []netip.Addr
 	canonical := ""
