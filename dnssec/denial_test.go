@@ -76,8 +76,8 @@ func TestAnswerTTLCappedByExpiry(t *testing.T) {
 	}
 }
 
-// TestNSECProofEdges pins down proof rules the review checked and found
-// right: a wildcard expansion of a name that exists has no covering
+// TestNSECProofEdges pins down denial-of-existence proof rules that are
+// easy to get wrong: a wildcard expansion of a name that exists has no covering
 // NSEC; NODATA needs an NSEC whose owner is the name, not one covering
 // it; no proof may use names below a delegation NSEC (RFC 6840 §4.1),
 // nor deny data at the child apex with the parent's NSEC (RFC 6840 §4.4).
