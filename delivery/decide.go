@@ -214,14 +214,14 @@ func describeLookupFailure(l Lookup) string {
 	switch {
 	case l.Error != "":
 		return "failed: " + l.Error
-	case l.DNSSEC == dnssec.Bogus && l.Why != "":
-		return "is bogus: " + l.Why
+	case l.DNSSEC == dnssec.Bogus && l.Detail != "":
+		return "is bogus: " + l.Detail
 	case l.DNSSEC == dnssec.Bogus && l.Reason != "":
 		return "is bogus (" + string(l.Reason) + ")"
 	case l.DNSSEC == dnssec.Bogus:
 		return "is bogus"
-	case l.Why != "":
-		return "is indeterminate: " + l.Why
+	case l.Detail != "":
+		return "is indeterminate: " + l.Detail
 	default:
 		return "is indeterminate"
 	}

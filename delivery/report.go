@@ -116,10 +116,10 @@ const (
 type Lookup struct {
 	// DNSSEC is the validation status of the answer. Fact.
 	DNSSEC dnssec.Security `json:"dnssec"`
-	// Reason and Why explain a status other than Secure (from
+	// Reason and Detail explain a status other than Secure (from
 	// dnssec.Result). Facts.
 	Reason dnssec.Reason `json:"reason,omitempty"`
-	Why    string        `json:"why,omitempty"`
+	Detail string        `json:"why,omitempty"`
 	// NXDomain reports that the name does not exist (RCODE 3). Fact.
 	NXDomain bool `json:"nxdomain,omitempty"`
 	// Error is set when the lookup failed: an I/O error, a timeout, or a
@@ -491,7 +491,7 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 func LookupOf(res *dnssec.Result, err error) Lookup {
 	var l Lookup
 	if res != nil {
-		l.DNSSEC, l.Reason, l.Why = res.Security, res.Reason, res.Why
+		l.DNSSEC, l.Reason, l.Detail = res.Security, res.Reason, res.Detail
 		switch res.Rcode {
 		case dns.RcodeSuccess:
 		case dns.RcodeNameError:

@@ -23,8 +23,8 @@ func TestLookupOf(t *testing.T) {
 	}{
 		{"secure data", &dnssec.Result{Security: dnssec.Secure}, nil, Lookup{DNSSEC: dnssec.Secure}},
 		{"secure NXDOMAIN", &dnssec.Result{Security: dnssec.Secure, Rcode: dns.RcodeNameError}, nil, Lookup{DNSSEC: dnssec.Secure, NXDomain: true}},
-		{"bogus", &dnssec.Result{Security: dnssec.Bogus, Reason: dnssec.ReasonSignatureExpired, Why: "expired"}, nil,
-			Lookup{DNSSEC: dnssec.Bogus, Reason: dnssec.ReasonSignatureExpired, Why: "expired"}},
+		{"bogus", &dnssec.Result{Security: dnssec.Bogus, Reason: dnssec.ReasonSignatureExpired, Detail: "expired"}, nil,
+			Lookup{DNSSEC: dnssec.Bogus, Reason: dnssec.ReasonSignatureExpired, Detail: "expired"}},
 		{"SERVFAIL", &dnssec.Result{Security: dnssec.Indeterminate, Rcode: dns.RcodeServerFailure}, nil, Lookup{Error: "response code SERVFAIL"}},
 		{"odd rcode", &dnssec.Result{Rcode: 4000}, nil, Lookup{Error: "response code 4000"}},
 		{"I/O error", nil, errors.New("i/o timeout"), Lookup{Error: "i/o timeout"}},

@@ -30,7 +30,7 @@ func insecure() *Lookup {
 	return &Lookup{DNSSEC: dnssec.Insecure, Reason: dnssec.ReasonUnsignedDelegation}
 }
 func bogus(why string) *Lookup {
-	return &Lookup{DNSSEC: dnssec.Bogus, Reason: dnssec.ReasonSignatureExpired, Why: why}
+	return &Lookup{DNSSEC: dnssec.Bogus, Reason: dnssec.ReasonSignatureExpired, Detail: why}
 }
 
 func cert(subject, issuer string, dnsNames ...string) Certificate {

@@ -38,7 +38,7 @@ func TestDeepUnsignedNameBounded(t *testing.T) {
 			name := deepName(tc.labels, tc.zone)
 			res := lookup(t, r, name, dns.TypeA)
 			if res.Security != tc.sec {
-				t.Fatalf("%s: %s/%s (%s)", name, res.Security, res.Reason, res.Why)
+				t.Fatalf("%s: %s/%s (%s)", name, res.Security, res.Reason, res.Detail)
 			}
 			if q := r.Queries(); q > 40 {
 				t.Errorf("%d upstream queries for a %d-label name, want at most 40", q, tc.labels)
@@ -57,7 +57,7 @@ func TestDeepStrippedNameBounded(t *testing.T) {
 	r := newResolver(t, w, nil)
 	res := lookup(t, r, deepName(100, "deepstrip.test."), dns.TypeA)
 	if res.Security != dnssec.Bogus {
-		t.Fatalf("%s/%s (%s)", res.Security, res.Reason, res.Why)
+		t.Fatalf("%s/%s (%s)", res.Security, res.Reason, res.Detail)
 	}
 	if q := r.Queries(); q > 80 {
 		t.Errorf("%d upstream queries, want at most 80", q)

@@ -37,7 +37,7 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Resu
 	if err != nil {
 		if errors.Is(err, errUpstreamStrips) {
 			v := stripsVerdict(err)
-			res.Security, res.Reason, res.Why = v.sec, v.reason, v.why
+			res.Security, res.Reason, res.Detail = v.sec, v.reason, v.why
 			if msg != nil {
 				res.Rcode = msg.Rcode
 				for _, rr := range msg.Answer {
@@ -48,15 +48,15 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Resu
 			}
 			return res, nil
 		}
-		res.Security, res.Reason, res.Why = Indeterminate, ReasonUpstreamError, err.Error()
+		res.Security, res.Reason, res.Detail = Indeterminate, ReasonUpstreamError, err.Error()
 		return res, fmt.Errorf("lookup %s %s: %w", qname, dns.TypeToString[qtype], err)
 	}
 	v := st.validate(ctx, msg, res)
 	if ctx.Err() != nil {
-		res.Security, res.Reason, res.Why = Indeterminate, ReasonUpstreamError, ctx.Err().Error()
+		res.Security, res.Reason, res.Detail = Indeterminate, ReasonUpstreamError, ctx.Err().Error()
 		return res, fmt.Errorf("lookup %s %s: %w", qname, dns.TypeToString[qtype], ctx.Err())
 	}
-	res.Security, res.Reason, res.Why = v.sec, v.reason, v.why
+	res.Security, res.Reason, res.Detail = v.sec, v.reason, v.why
 	res.Warnings = st.warnings
 	res.Chain = st.links
 	if st.minTTL >= 0 {
@@ -64,7 +64,7 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Resu
 	}
 	if st.limitHit() && res.Security != Bogus {
 		res.Security, res.Reason = Bogus, ReasonResourceLimit
-		res.Why = fmt.Sprintf("more than %d signature verifications needed", r.cfg.Limits.VerificationsPerLookup)
+		res.Detail = fmt.Sprintf("more than %d signature verifications needed", r.cfg.Limits.VerificationsPerLookup)
 	}
 	r.storeAnswer(key, res, now)
 	return res.clone(), nil

@@ -46,17 +46,17 @@ func TestUpstreamFaults(t *testing.T) {
 			w := startWorld(t, tc.opts)
 			res := lookup(t, newResolver(t, w, nil), tc.qname, dns.TypeA)
 			if res.Security != dnssec.Indeterminate || res.Reason != tc.reason {
-				t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Why)
+				t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Detail)
 			}
-			if tc.reason == dnssec.ReasonUpstreamStripsDNSSEC && !strings.Contains(res.Why, "--resolver") {
-				t.Errorf("no advice in %q", res.Why)
+			if tc.reason == dnssec.ReasonUpstreamStripsDNSSEC && !strings.Contains(res.Detail, "--resolver") {
+				t.Errorf("no advice in %q", res.Detail)
 			}
 		})
 	}
 	t.Run("ignore-cd still validates good data", func(t *testing.T) {
 		w := startWorld(t, testworld.DNSOptions{IgnoreCD: true})
 		if res := lookup(t, newResolver(t, w, nil), "www.alg13.test.", dns.TypeA); res.Security != dnssec.Secure {
-			t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Why)
+			t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Detail)
 		}
 	})
 }
@@ -76,7 +76,7 @@ func TestFailover(t *testing.T) {
 		c.Timeout = 200 * time.Millisecond
 	})
 	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Secure {
-		t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Why)
+		t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Detail)
 	}
 	// No upstream at all: an error wrapping ErrNoUpstream and an
 	// Indeterminate result.
@@ -100,7 +100,7 @@ func TestTruncationFallsBackToTCP(t *testing.T) {
 	w := startWorld(t, testworld.DNSOptions{Zones: []testworld.ZoneSpec{{Origin: "large.test.", Records: recs}}})
 	res := lookup(t, newResolver(t, w, nil), "big.large.test.", dns.TypeTXT)
 	if res.Security != dnssec.Secure || len(res.Answer) != 40 {
-		t.Fatalf("got %s/%s with %d records (%s)", res.Security, res.Reason, len(res.Answer), res.Why)
+		t.Fatalf("got %s/%s with %d records (%s)", res.Security, res.Reason, len(res.Answer), res.Detail)
 	}
 }
 
@@ -114,7 +114,7 @@ func TestCNAMEChainLimit(t *testing.T) {
 	w := startWorld(t, testworld.DNSOptions{Zones: []testworld.ZoneSpec{{Origin: "chain.test.", Records: recs}}})
 	r := newResolver(t, w, nil)
 	if res := lookup(t, r, "c0.chain.test.", dns.TypeA); res.Security != dnssec.Bogus || res.Reason != dnssec.ReasonCNAMEChainTooLong {
-		t.Fatalf("long chain: %s/%s (%s)", res.Security, res.Reason, res.Why)
+		t.Fatalf("long chain: %s/%s (%s)", res.Security, res.Reason, res.Detail)
 	}
 	res := lookup(t, r, "c5.chain.test.", dns.TypeA)
 	if res.Security != dnssec.Secure || res.Canonical != "c14.chain.test." || len(res.Answer) != 10 {
@@ -292,7 +292,7 @@ func TestRetryOnLoss(t *testing.T) {
 		c.Timeout = 600 * time.Millisecond
 	})
 	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Secure {
-		t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Why)
+		t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Detail)
 	}
 }
 
@@ -315,11 +315,11 @@ func TestDNSKEYAnchor(t *testing.T) {
 	}
 	r := newResolver(t, w, func(c *dnssec.Config) { c.TrustAnchors = []dns.RR{ksk} })
 	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Secure {
-		t.Fatalf("DNSKEY anchor: %s/%s (%s)", res.Security, res.Reason, res.Why)
+		t.Fatalf("DNSKEY anchor: %s/%s (%s)", res.Security, res.Reason, res.Detail)
 	}
 	r = newResolver(t, w, func(c *dnssec.Config) { c.TrustAnchors = nil }) // the IANA anchors
 	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Bogus || res.Reason != dnssec.ReasonDSMismatch {
-		t.Fatalf("IANA anchors against a private root: %s/%s (%s)", res.Security, res.Reason, res.Why)
+		t.Fatalf("IANA anchors against a private root: %s/%s (%s)", res.Security, res.Reason, res.Detail)
 	}
 }
 
@@ -347,10 +347,10 @@ func TestOptOutDenials(t *testing.T) {
 	w := startWorld(t, testworld.DNSOptions{})
 	r := newResolver(t, w, nil)
 	if res := lookup(t, r, "nope.optout.test.", dns.TypeA); res.Security != dnssec.Insecure || res.Rcode != dns.RcodeNameError {
-		t.Errorf("NXDOMAIN under opt-out: %s/%s rcode %d (%s)", res.Security, res.Reason, res.Rcode, res.Why)
+		t.Errorf("NXDOMAIN under opt-out: %s/%s rcode %d (%s)", res.Security, res.Reason, res.Rcode, res.Detail)
 	}
 	if res := lookup(t, r, "www.optout.test.", dns.TypeAAAA); res.Security != dnssec.Secure || res.Rcode != dns.RcodeSuccess {
-		t.Errorf("NODATA at an existing name: %s/%s (%s)", res.Security, res.Reason, res.Why)
+		t.Errorf("NODATA at an existing name: %s/%s (%s)", res.Security, res.Reason, res.Detail)
 	}
 }
 
@@ -376,7 +376,7 @@ func TestInsecureLinkEndsValidation(t *testing.T) {
 	for _, name := range []string{"to-bogus.plain.test.", "to-secure.plain.test."} {
 		res := lookup(t, r, name, dns.TypeA)
 		if res.Security != dnssec.Insecure || len(res.Answer) != 2 {
-			t.Errorf("%s: %s/%s with %d records (%s)", name, res.Security, res.Reason, len(res.Answer), res.Why)
+			t.Errorf("%s: %s/%s with %d records (%s)", name, res.Security, res.Reason, len(res.Answer), res.Detail)
 		}
 	}
 	// The other way round: a secure link into a bogus zone stays Bogus.

@@ -117,10 +117,10 @@ type Result struct {
 	// Security is the status of the answer as a whole: the weakest link
 	// of the CNAME chain and the final RRset or denial.
 	Security Security
-	// Reason and Why explain Security: a stable code and one sentence for
+	// Reason and Detail explain Security: a stable code and one sentence for
 	// people. Both are empty for a plain Secure answer.
 	Reason Reason
-	Why    string
+	Detail string
 	// Warnings are remarks that do not change the status, such as a SHA-1
 	// algorithm in the chain or NSEC3 iterations that other validators
 	// would reject.

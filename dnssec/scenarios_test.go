@@ -56,7 +56,7 @@ func TestScenarios(t *testing.T) {
 			}
 			if got := res.Security.String(); got != sc.Security || string(res.Reason) != sc.Reason || res.Rcode != sc.Rcode {
 				t.Errorf("%s %s: got %s/%q rcode %s (%s), want %s/%q rcode %s (%s)",
-					sc.Qname, dns.TypeToString[sc.Qtype], got, res.Reason, dns.RcodeToString[res.Rcode], res.Why,
+					sc.Qname, dns.TypeToString[sc.Qtype], got, res.Reason, dns.RcodeToString[res.Rcode], res.Detail,
 					sc.Security, sc.Reason, dns.RcodeToString[sc.Rcode], sc.Note)
 			}
 			if d := time.Since(start); d > time.Second {

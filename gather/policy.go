@@ -51,7 +51,7 @@ func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 		// the administrator wants to hear about it.
 		g.advise(delivery.Finding{
 			Code: "mta-sts-record-" + string(rec.Status), Severity: delivery.SeverityWarning,
-			Detail: "the _mta-sts TXT record is unusable, so senders apply no MTA-STS policy: " + rec.Problem,
+			Detail: "the _mta-sts TXT record is unusable, so senders apply no MTA-STS policy: " + rec.Detail,
 		})
 		return facts
 	default:
@@ -91,7 +91,7 @@ func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 // tlsrpt looks up the TLS-RPT record (RFC 8460 §3) into r.TLSRPT.
 func (g *gathering) tlsrpt(ctx context.Context, name string) {
 	tr := tlsrpt.LookupRecord(ctx, g.c.Resolver, name)
-	p := &delivery.Posture{Found: tr.Status == mtasts.StatusValid, DNSSEC: tr.Security, Error: tr.Problem}
+	p := &delivery.Posture{Found: tr.Status == mtasts.StatusValid, DNSSEC: tr.Security, Error: tr.Detail}
 	if len(tr.Records) > 0 {
 		p.Record = tr.Records[0]
 	}

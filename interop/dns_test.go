@@ -82,10 +82,10 @@ func testDNS(t *testing.T, w *world) {
 				t.Errorf("daneprobe lookup: %v", a.resErr)
 			} else {
 				if a.res.Security != c.want {
-					t.Errorf("daneprobe: %s (%s: %s), want %s", a.res.Security, a.res.Reason, a.res.Why, c.want)
+					t.Errorf("daneprobe: %s (%s: %s), want %s", a.res.Security, a.res.Reason, a.res.Detail, c.want)
 				}
 				if c.reason != "" && a.res.Reason != c.reason {
-					t.Errorf("daneprobe: reason %s (%s), want %s", a.res.Reason, a.res.Why, c.reason)
+					t.Errorf("daneprobe: reason %s (%s), want %s", a.res.Reason, a.res.Detail, c.reason)
 				}
 				if c.want != dnssec.Bogus && a.res.Rcode != c.rcode {
 					t.Errorf("daneprobe: rcode %s, want %s", dns.RcodeToString[a.res.Rcode], dns.RcodeToString[c.rcode])

@@ -41,8 +41,8 @@ const (
 type Finding struct {
 	Severity Severity `json:"severity"`
 	// Code is a stable identifier, such as "policy-unreachable".
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code   string `json:"code"`
+	Detail string `json:"message"`
 }
 
 // MXHost is one MX record of the domain with its match against the
@@ -103,7 +103,7 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 	}
 	rep := &Report{Domain: domain, Mode: ModeNone}
 	add := func(sev Severity, code, format string, a ...any) {
-		rep.Findings = append(rep.Findings, Finding{Severity: sev, Code: code, Message: fmt.Sprintf(format, a...)})
+		rep.Findings = append(rep.Findings, Finding{Severity: sev, Code: code, Detail: fmt.Sprintf(format, a...)})
 	}
 
 	rep.Record = LookupRecord(ctx, c.Resolver, domain)
@@ -138,11 +138,11 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 			add(SeverityWarning, "no-mta-sts", "%s has no MTA-STS record: the domain does not publish MTA-STS", rec.Name)
 		}
 	case StatusSeveral:
-		add(SeverityError, "several-records", "%s", rec.Problem)
+		add(SeverityError, "several-records", "%s", rec.Detail)
 	case StatusMalformed:
-		add(SeverityError, "malformed-record", "the MTA-STS record is malformed, so senders treat the domain as having no MTA-STS: %s", rec.Problem)
+		add(SeverityError, "malformed-record", "the MTA-STS record is malformed, so senders treat the domain as having no MTA-STS: %s", rec.Detail)
 	case StatusLookupFailed:
-		add(SeverityError, "record-lookup-failed", "%s", rec.Problem)
+		add(SeverityError, "record-lookup-failed", "%s", rec.Detail)
 	}
 	for _, o := range rec.Others {
 		if strings.Contains(strings.ToLower(o), "stsv1") {
@@ -235,7 +235,7 @@ func (c *Checker) tlsrptFindings(rep *Report, add func(Severity, string, string,
 			add(SeverityNote, "no-tlsrpt", "%s has no TLS-RPT record, so senders send no reports of MTA-STS failures", t.Name)
 		}
 	case StatusSeveral, StatusMalformed, StatusLookupFailed:
-		add(SeverityWarning, "tlsrpt-invalid", "TLS-RPT record: %s", t.Problem)
+		add(SeverityWarning, "tlsrpt-invalid", "TLS-RPT record: %s", t.Detail)
 	}
 }
 

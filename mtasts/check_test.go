@@ -234,7 +234,7 @@ func TestCheckDANEPrecedence(t *testing.T) {
 func findingMessage(r *mtasts.Report, code string) string {
 	for _, f := range r.Findings {
 		if f.Code == code {
-			return f.Message
+			return f.Detail
 		}
 	}
 	return ""

@@ -37,7 +37,7 @@ func TestLookupRecordVersionPrefix(t *testing.T) {
 	for _, tt := range tests {
 		r := mtasts.LookupRecord(context.Background(), z, tt.domain)
 		if r.Status != tt.status || len(r.Others) != tt.others {
-			t.Errorf("%s: status %s, others %q, problem %q; want %s with %d others", tt.domain, r.Status, r.Others, r.Problem, tt.status, tt.others)
+			t.Errorf("%s: status %s, others %q, problem %q; want %s with %d others", tt.domain, r.Status, r.Others, r.Detail, tt.status, tt.others)
 		}
 	}
 }

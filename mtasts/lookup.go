@@ -52,19 +52,19 @@ type RecordResult struct {
 	Others  []string `json:"others,omitempty"`
 	// Record is the parsed record when Status is StatusValid.
 	Record *Record `json:"record,omitempty"`
-	// Problem explains a status other than valid or none.
-	Problem string `json:"problem,omitempty"`
+	// Detail explains a status other than valid or none.
+	Detail string `json:"problem,omitempty"`
 }
 
 // LookupRecord looks up and parses the MTA-STS TXT record of domain
 // (RFC 8461 §3.1). It never returns nil; the outcome, including DNS
-// failures, is in the result's Status and Problem.
+// failures, is in the result's Status and Detail.
 func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *RecordResult {
 	name := "_mta-sts." + dns.Fqdn(names.Fold(domain))
 	a := txtrec.Lookup(ctx, lk, name)
 	r := &RecordResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
 	if a.Failed != "" {
-		r.Status, r.Problem = StatusLookupFailed, a.Failed
+		r.Status, r.Detail = StatusLookupFailed, a.Failed
 		return r
 	}
 	for _, t := range a.Texts {
@@ -84,13 +84,13 @@ func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *Recor
 	case 1:
 		rec, err := ParseRecord(r.Records[0])
 		if err != nil {
-			r.Status, r.Problem = StatusMalformed, err.Error()
+			r.Status, r.Detail = StatusMalformed, err.Error()
 			return r
 		}
 		r.Status, r.Record = StatusValid, rec
 	default:
 		r.Status = StatusSeveral
-		r.Problem = fmt.Sprintf("%d records start with %q; senders require exactly one and treat the domain as having no MTA-STS", len(r.Records), stsVersion)
+		r.Detail = fmt.Sprintf("%d records start with %q; senders require exactly one and treat the domain as having no MTA-STS", len(r.Records), stsVersion)
 	}
 	return r
 }

@@ -44,14 +44,14 @@ type Problem struct {
 	// example a missing field).
 	Line     int      `json:"line"`
 	Severity Severity `json:"severity"`
-	Message  string   `json:"message"`
+	Detail   string   `json:"message"`
 }
 
 func (p Problem) String() string {
 	if p.Line == 0 {
-		return fmt.Sprintf("%s: %s", p.Severity, p.Message)
+		return fmt.Sprintf("%s: %s", p.Severity, p.Detail)
 	}
-	return fmt.Sprintf("line %d: %s: %s", p.Line, p.Severity, p.Message)
+	return fmt.Sprintf("line %d: %s: %s", p.Line, p.Severity, p.Detail)
 }
 
 // Policy is a parsed MTA-STS policy file (RFC 8461 §3.2).
@@ -99,7 +99,7 @@ func ParsePolicy(body []byte) (*Policy, error) {
 			return
 		}
 		kept[sev]++
-		p.Problems = append(p.Problems, Problem{Line: line, Severity: sev, Message: fmt.Sprintf(format, a...)})
+		p.Problems = append(p.Problems, Problem{Line: line, Severity: sev, Detail: fmt.Sprintf(format, a...)})
 	}
 	if !utf8.Valid(body) {
 		add(0, SeverityError, "the file is not valid UTF-8 text")
@@ -209,7 +209,7 @@ func ParsePolicy(body []byte) (*Policy, error) {
 	}
 	sortProblems(p.Problems)
 	if n := len(p.Problems) - maxProblems + dropped; n > 0 {
-		p.Problems = append(p.Problems[:min(maxProblems, len(p.Problems))], Problem{Severity: SeverityNote, Message: fmt.Sprintf("%d further problems not shown", n)})
+		p.Problems = append(p.Problems[:min(maxProblems, len(p.Problems))], Problem{Severity: SeverityNote, Detail: fmt.Sprintf("%d further problems not shown", n)})
 	}
 	if !p.Valid() {
 		return p, fmt.Errorf("%w: %s", ErrPolicyInvalid, firstError(p.Problems))

@@ -128,7 +128,7 @@ func TestParsePolicy(t *testing.T) {
 				return
 			}
 			for _, pr := range p.Problems {
-				if pr.Line == tt.want.line && pr.Severity == tt.want.sev && strings.Contains(pr.Message, tt.want.text) {
+				if pr.Line == tt.want.line && pr.Severity == tt.want.sev && strings.Contains(pr.Detail, tt.want.text) {
 					return
 				}
 			}
@@ -161,7 +161,7 @@ func TestParsePolicyProblemCap(t *testing.T) {
 		t.Errorf("%d problems kept, want at most 201", len(p.Problems))
 	}
 	// The whole-file errors survive the cap, and the rest is counted.
-	if p.Problems[0].Message != "the version field is missing" || !strings.Contains(p.Problems[len(p.Problems)-1].Message, "further problems not shown") {
+	if p.Problems[0].Detail != "the version field is missing" || !strings.Contains(p.Problems[len(p.Problems)-1].Detail, "further problems not shown") {
 		t.Errorf("first %v, last %v", p.Problems[0], p.Problems[len(p.Problems)-1])
 	}
 }

@@ -91,8 +91,8 @@ func TestLookupRecord(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := mtasts.LookupRecord(context.Background(), z, tt.domain)
-		if r.Status != tt.status || len(r.CNAMEs) != tt.cnames || !strings.Contains(r.Problem, tt.problem) {
-			t.Errorf("%s: status %s, cnames %v, problem %q; want %s, %d cnames, problem with %q", tt.domain, r.Status, r.CNAMEs, r.Problem, tt.status, tt.cnames, tt.problem)
+		if r.Status != tt.status || len(r.CNAMEs) != tt.cnames || !strings.Contains(r.Detail, tt.problem) {
+			t.Errorf("%s: status %s, cnames %v, problem %q; want %s, %d cnames, problem with %q", tt.domain, r.Status, r.CNAMEs, r.Detail, tt.status, tt.cnames, tt.problem)
 			continue
 		}
 		if tt.id != "" && (r.Record == nil || r.Record.ID != tt.id) {

@@ -66,7 +66,7 @@ func TestEvaluateMX(t *testing.T) {
 	policy := func(mode mtasts.Mode) *mtasts.Policy {
 		return &mtasts.Policy{Version: "STSv1", Mode: mode, MaxAge: 86400, MX: []string{"mx1.example.test", "*.backup.example.test"}}
 	}
-	invalid := &mtasts.Policy{Mode: mtasts.ModeEnforce, MX: []string{"mx1.example.test"}, Problems: []mtasts.Problem{{Severity: mtasts.SeverityError, Message: "broken"}}}
+	invalid := &mtasts.Policy{Mode: mtasts.ModeEnforce, MX: []string{"mx1.example.test"}, Problems: []mtasts.Problem{{Severity: mtasts.SeverityError, Detail: "broken"}}}
 	ok := mtasts.MXFacts{MX: "mx1.example.test", STARTTLS: true, TLSVersion: tls.VersionTLS13, Chain: c.good}
 	with := func(f func(*mtasts.MXFacts)) mtasts.MXFacts {
 		g := ok

@@ -30,7 +30,7 @@ func ExampleWriteNagios() {
 func ExampleWriteText() {
 	r := delivery.DomainReport{
 		Domain:   "example.net",
-		MXLookup: delivery.Lookup{DNSSEC: dnssec.Bogus, Why: "RRSIG MX example.net. expired"},
+		MXLookup: delivery.Lookup{DNSSEC: dnssec.Bogus, Detail: "RRSIG MX example.net. expired"},
 	}
 	delivery.Decide(&r)
 	if err := report.WriteText(os.Stdout, []delivery.DomainReport{r}, false); err != nil {

@@ -326,7 +326,7 @@ func TestSchemaDocumentsEveryField(t *testing.T) {
 		MX: []delivery.MXReport{{Canonical: "x", Addresses: []delivery.AddressReport{{
 			Error: "x", ErrorStage: "connect", Match: &delivery.Match{Detail: "x", Record: &delivery.TLSARecord{}},
 			WebPKI: &delivery.WebPKI{Failure: "x", Detail: "x"}, DANEReason: "x", MTASTSReason: "x",
-		}}, TLSA: &delivery.TLSAReport{Lookup: delivery.Lookup{NXDomain: true, Error: "x", Why: "x", Reason: "x"}}}},
+		}}, TLSA: &delivery.TLSAReport{Lookup: delivery.Lookup{NXDomain: true, Error: "x", Detail: "x", Reason: "x"}}}},
 		MTASTS: delivery.MTASTSReport{FetchError: "x", PolicyError: "x"},
 	}
 	reports = append(reports, extra)

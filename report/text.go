@@ -332,8 +332,8 @@ func lookupDetail(l delivery.Lookup) string {
 	switch {
 	case l.Error != "":
 		return " (" + l.Error + ")"
-	case l.Why != "":
-		return " (" + l.Why + ")"
+	case l.Detail != "":
+		return " (" + l.Detail + ")"
 	case l.Reason != "":
 		return " (" + string(l.Reason) + ")"
 	}

@@ -213,7 +213,7 @@ func (t *textWriter) tlsrptDomain(d *tlsrpt.DomainSummary) {
 			case tlsrpt.NotReproduced:
 				code = ansiGreen
 			}
-			t.line("      recheck: %s: %s", t.paint(code, string(rc.Verdict)), rc.Why)
+			t.line("      recheck: %s: %s", t.paint(code, string(rc.Verdict)), rc.Detail)
 		}
 	}
 }

@@ -55,8 +55,8 @@ type Recheck struct {
 	// Incomplete is set when the verdict is undetermined because the
 	// check could not finish for a reason on the checking side.
 	Incomplete bool `json:"incomplete,omitempty"`
-	// Why says it in one sentence for people.
-	Why string `json:"why"`
+	// Detail says it in one sentence for people.
+	Detail string `json:"why"`
 	// OnlyFrom lists the organisations that reported the failure when
 	// others reported sessions to the same domain and type without it:
 	// a failure seen only from some senders. Empty otherwise.
@@ -104,11 +104,11 @@ func RecheckGroup(pt PolicyType, g FailureGroup, orgs []string, res CheckResult)
 		where += " (" + strings.Join(g.ReceivingIPs, ", ") + ")"
 	}
 	if res.NotChecked != "" {
-		return Recheck{Verdict: Undetermined, Why: res.NotChecked}
+		return Recheck{Verdict: Undetermined, Detail: res.NotChecked}
 	}
 	want := ReproducedBy(g.Result)
 	if len(want) == 0 {
-		return Recheck{Verdict: Undetermined, Why: fmt.Sprintf("%q is not an RFC 8460 result type; daneprobe cannot check it", string(g.Result))}
+		return Recheck{Verdict: Undetermined, Detail: fmt.Sprintf("%q is not an RFC 8460 result type; daneprobe cannot check it", string(g.Result))}
 	}
 	var match []Finding
 	for _, f := range res.Findings {
@@ -127,21 +127,21 @@ func RecheckGroup(pt PolicyType, g FailureGroup, orgs []string, res CheckResult)
 		match = append(match, f)
 	}
 	if len(match) > 0 {
-		return Recheck{Verdict: Reproduces, Why: "still failing at " + where + ": " + match[0].Detail, Matching: match}
+		return Recheck{Verdict: Reproduces, Detail: "still failing at " + where + ": " + match[0].Detail, Matching: match}
 	}
 	// A check cut short may have missed the failure: only what it found
 	// counts.
 	if res.Incomplete != "" {
-		return Recheck{Verdict: Undetermined, Incomplete: true, Why: "the check did not finish: " + res.Incomplete}
+		return Recheck{Verdict: Undetermined, Incomplete: true, Detail: "the check did not finish: " + res.Incomplete}
 	}
 	r := Recheck{Verdict: NotReproduced}
 	if len(g.Organizations) < len(orgs) {
 		r.OnlyFrom = g.Organizations
-		r.Why = fmt.Sprintf("no %s at %s now; reported only by %s (%d of %d organisations reporting on this domain): a problem of those senders, or fixed since",
+		r.Detail = fmt.Sprintf("no %s at %s now; reported only by %s (%d of %d organisations reporting on this domain): a problem of those senders, or fixed since",
 			g.Result, where, strings.Join(g.Organizations, ", "), len(g.Organizations), len(orgs))
 		return r
 	}
-	r.Why = fmt.Sprintf("no %s at %s now: fixed since the reports", g.Result, where)
+	r.Detail = fmt.Sprintf("no %s at %s now: fixed since the reports", g.Result, where)
 	return r
 }
 

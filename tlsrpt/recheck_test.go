@@ -54,7 +54,7 @@ func TestRecheckGroup(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := RecheckGroup(tc.pt, tc.g, tc.orgs, tc.res)
-			if got.Verdict != tc.want || !strings.Contains(got.Why, tc.why) || got.Incomplete != tc.incomplete {
+			if got.Verdict != tc.want || !strings.Contains(got.Detail, tc.why) || got.Incomplete != tc.incomplete {
 				t.Errorf("got %+v, want %s %q incomplete %v", got, tc.want, tc.why, tc.incomplete)
 			}
 			if (got.Verdict == Reproduces) != (len(got.Matching) > 0) {

@@ -127,8 +127,8 @@ type RecordResult struct {
 	Records []string `json:"records,omitempty"`
 	// Record is the parsed record when Status is "valid".
 	Record *Record `json:"record,omitempty"`
-	// Problem explains a status other than valid or none.
-	Problem string `json:"problem,omitempty"`
+	// Detail explains a status other than valid or none.
+	Detail string `json:"problem,omitempty"`
 }
 
 // LookupRecord looks up and parses the TLS-RPT record of domain (RFC 8460
@@ -138,7 +138,7 @@ func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *Recor
 	a := txtrec.Lookup(ctx, lk, name)
 	r := &RecordResult{Name: name, Canonical: a.Canonical, CNAMEs: a.CNAMEs, Security: a.Security}
 	if a.Failed != "" {
-		r.Status, r.Problem = txtrec.StatusLookupFailed, a.Failed
+		r.Status, r.Detail = txtrec.StatusLookupFailed, a.Failed
 		return r
 	}
 	for _, t := range a.Texts {
@@ -155,13 +155,13 @@ func LookupRecord(ctx context.Context, lk dnssec.Lookuper, domain string) *Recor
 	case 1:
 		rec, err := ParseRecord(r.Records[0])
 		if err != nil {
-			r.Status, r.Problem = txtrec.StatusMalformed, err.Error()
+			r.Status, r.Detail = txtrec.StatusMalformed, err.Error()
 			return r
 		}
 		r.Status, r.Record = txtrec.StatusValid, rec
 	default:
 		r.Status = txtrec.StatusSeveral
-		r.Problem = fmt.Sprintf("%d records start with %q; senders require exactly one and send no reports", len(r.Records), recordVersion)
+		r.Detail = fmt.Sprintf("%d records start with %q; senders require exactly one and send no reports", len(r.Records), recordVersion)
 	}
 	return r
 }

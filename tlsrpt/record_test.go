@@ -108,9 +108,9 @@ func TestLookupRecord(t *testing.T) {
 	} {
 		r := tlsrpt.LookupRecord(context.Background(), z, domain)
 		if r.Status != want {
-			t.Errorf("%s: status %s (%s), want %s", domain, r.Status, r.Problem, want)
+			t.Errorf("%s: status %s (%s), want %s", domain, r.Status, r.Detail, want)
 		}
-		if want != txtStatusValid && want != txtStatusNone && r.Problem == "" {
+		if want != txtStatusValid && want != txtStatusNone && r.Detail == "" {
 			t.Errorf("%s: no problem text", domain)
 		}
 	}
@@ -129,7 +129,7 @@ func TestLookupRecordVersionPrefix(t *testing.T) {
 	)
 	for domain, want := range map[string]tlsrpt.RecordStatus{"future.test": txtStatusValid, "wsp.test": txtStatusValid} {
 		if r := tlsrpt.LookupRecord(context.Background(), z, domain); r.Status != want {
-			t.Errorf("%s: status %s (%s), records %q; want %s", domain, r.Status, r.Problem, r.Records, want)
+			t.Errorf("%s: status %s (%s), records %q; want %s", domain, r.Status, r.Detail, r.Records, want)
 		}
 	}
 }

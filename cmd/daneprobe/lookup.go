@@ -116,8 +116,8 @@ func statusLine(res *dnssec.Result) string {
 	if res.Reason != "" {
 		s += " (" + string(res.Reason) + ")"
 	}
-	if res.Why != "" {
-		s += ": " + res.Why
+	if res.Detail != "" {
+		s += ": " + res.Detail
 	}
 	return s
 }
@@ -189,7 +189,7 @@ type lookupJSON struct {
 	// uses for the same verdict ("dnssec" in check, scan and mtasts).
 	DNSSEC   dnssec.Security    `json:"dnssec"`
 	Reason   string             `json:"reason"`
-	Why      string             `json:"why,omitempty"`
+	Detail   string             `json:"why,omitempty"`
 	Answer   []string           `json:"answer"`
 	Warnings []string           `json:"warnings,omitempty"`
 	TTL      int64              `json:"ttl"`
@@ -204,7 +204,7 @@ func writeLookupJSON(w io.Writer, res *dnssec.Result, trace bool) error {
 		Security: res.Security,
 		DNSSEC:   res.Security,
 		Reason:   string(res.Reason),
-		Why:      res.Why,
+		Detail:   res.Detail,
 		Answer:   []string{},
 		Warnings: res.Warnings,
 		TTL:      int64(res.TTL / time.Second),

@@ -178,8 +178,8 @@ func printMTASTS(w io.Writer, r *mtasts.Report) {
 	for _, t := range rec.Records {
 		p("  %q", t)
 	}
-	if rec.Problem != "" {
-		p("  problem: %s", rec.Problem)
+	if rec.Detail != "" {
+		p("  problem: %s", rec.Detail)
 	}
 	p("")
 	if f := r.Fetch; f != nil {
@@ -233,14 +233,14 @@ func printMTASTS(w io.Writer, r *mtasts.Report) {
 	if t.Record != nil {
 		p("  rua: %s", strings.Join(t.Record.RUA, ", "))
 	}
-	if t.Problem != "" {
-		p("  problem: %s", t.Problem)
+	if t.Detail != "" {
+		p("  problem: %s", t.Detail)
 	}
 	if len(r.Findings) > 0 {
 		p("")
 		p("Findings:")
 		for _, f := range r.Findings {
-			p("  %s [%s] %s", f.Severity, f.Code, f.Message)
+			p("  %s [%s] %s", f.Severity, f.Code, f.Detail)
 		}
 	}
 }

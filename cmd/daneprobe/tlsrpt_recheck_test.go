@@ -53,7 +53,7 @@ func TestTLSRPTRecheck(t *testing.T) {
 				MX      string `json:"receiving_mx"`
 				Recheck *struct {
 					Verdict  string   `json:"verdict"`
-					Why      string   `json:"why"`
+					Detail   string   `json:"why"`
 					OnlyFrom []string `json:"only_from"`
 					Matching []struct {
 						Result string `json:"result_type"`
@@ -78,12 +78,12 @@ func TestTLSRPTRecheck(t *testing.T) {
 			verdicts[f.MX] = f.Recheck.Verdict
 			switch f.MX {
 			case "mx2." + wrong:
-				if len(f.Recheck.Matching) != 1 || f.Recheck.Matching[0].Result != "certificate-host-mismatch" || !strings.Contains(f.Recheck.Why, "does not name mx2."+wrong) {
+				if len(f.Recheck.Matching) != 1 || f.Recheck.Matching[0].Result != "certificate-host-mismatch" || !strings.Contains(f.Recheck.Detail, "does not name mx2."+wrong) {
 					t.Errorf("mx2: %+v", f.Recheck)
 				}
 			case "mx1." + wrong:
 				if strings.Join(f.Recheck.OnlyFrom, ",") != "Microsoft Corporation" {
-					t.Errorf("mx1: only from %q: %s", f.Recheck.OnlyFrom, f.Recheck.Why)
+					t.Errorf("mx1: only from %q: %s", f.Recheck.OnlyFrom, f.Recheck.Detail)
 				}
 			}
 		}
