@@ -192,6 +192,8 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	g.rolloverAdvice(hosts)
 
 	r.Timings.Speculative, r.Timings.Discarded = g.spec.finish()
+	r.Timings.Speculative += g.specMade
+	r.Timings.Discarded += g.specWasted
 	r.Timings.DNS = delivery.Seconds(g.dnsDone())
 	r.Timings.SMTP = delivery.Seconds(g.smtpWall())
 	r.Timings.Total = delivery.Seconds(time.Since(start))
@@ -206,6 +208,15 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	}
 	delivery.Decide(r)
 	return r
+}
+
+// countSpeculation adds to the speculative lookups made and wasted
+// outside the MX speculation.
+func (g *gathering) countSpeculation(made, wasted int) {
+	g.mu.Lock()
+	g.specMade += made
+	g.specWasted += wasted
+	g.mu.Unlock()
 }
 
 // notChecked ends a check that could not start: nothing was looked up,
@@ -231,6 +242,8 @@ type gathering struct {
 	spec     *speculation // the MX hosts' lookups started early; nil without
 
 	mu         sync.Mutex
+	specMade   int // speculative lookups outside g.spec (the policy host's)
+	specWasted int // and how many of them were not used
 	lastDNS    time.Time
 	firstProbe time.Time
 	lastProbe  time.Time

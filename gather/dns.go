@@ -124,7 +124,8 @@ func (g *gathering) hostDNS(ctx context.Context, h *hostFacts) {
 	)
 	// m is a host of the validated, usable MX RRset: its speculative
 	// lookups, if any, may be used (speculate.go).
-	if sp := g.spec.take(ctx, m.Host); sp != nil {
+	sp := g.spec.take(ctx, m.Host)
+	if sp != nil {
 		aRes, aErr, aaaaRes, aaaaErr, tr, te = sp.a, sp.aErr, sp.aaaa, sp.aaaaErr, sp.tlsa, sp.tEr
 	} else {
 		if !c.IPv6Only {
@@ -176,7 +177,15 @@ func (g *gathering) hostDNS(ctx context.Context, h *hostFacts) {
 	var rrs []*dns.TLSA
 	if m.Canonical != "" {
 		eOwner := tlsa.Owner(m.Canonical, c.port())
-		er, ee := c.Resolver.Lookup(ctx, eOwner, dns.TypeTLSA)
+		var er *dnssec.Result
+		var ee error
+		if sp != nil && sp.expanded == m.Canonical && (sp.expTLSA != nil || sp.expErr != nil) {
+			// Started as soon as the unvalidated answer showed the CNAME;
+			// the validated answer expands to the same name.
+			er, ee = sp.expTLSA, sp.expErr
+		} else {
+			er, ee = c.Resolver.Lookup(ctx, eOwner, dns.TypeTLSA)
+		}
 		el := delivery.LookupOf(er, ee)
 		switch {
 		case !el.Usable():

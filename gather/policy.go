@@ -41,7 +41,16 @@ func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 
 	facts := &stsFacts{}
 	s := &g.r.MTASTS
+	// The policy host's lookups start with the unvalidated record (only
+	// to warm the cache; speculate.go); the fetch still waits for the
+	// validated record.
+	var warm *policyWarm
+	warmed := make(chan struct{})
+	go func() { defer close(warmed); warm = g.speculatePolicy(ctx, name) }()
 	rec := mtasts.LookupRecord(ctx, c.Resolver, name)
+	<-warmed
+	made := warm.wait()
+	g.countSpeculation(made, 0)
 	switch rec.Status {
 	case mtasts.StatusValid:
 		s.Record = rec.Records[0]
@@ -53,8 +62,10 @@ func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 			Code: "mta-sts-record-" + string(rec.Status), Severity: delivery.SeverityWarning,
 			Detail: "the _mta-sts TXT record is unusable, so senders apply no MTA-STS policy: " + rec.Detail,
 		})
+		g.countSpeculation(0, made)
 		return facts
 	default:
+		g.countSpeculation(0, made)
 		return facts
 	}
 	f := &mtasts.Fetcher{Resolver: c.Resolver, Roots: c.Roots, Port: c.PolicyPort, Timeout: c.timeout(), Now: c.Now}

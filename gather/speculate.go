@@ -36,6 +36,13 @@ type hostLookups struct {
 	n                  int // lookups started
 	a, aaaa, tlsa      *dnssec.Result
 	aErr, aaaaErr, tEr error
+	// expanded is the host's CNAME target in the unvalidated address
+	// answer, and expTLSA/expErr the TLSA lookup at that name, started
+	// at once (RFC 7672 §2.2.3 looks there first); used only when the
+	// validated address answer expands to the same name.
+	expanded string
+	expTLSA  *dnssec.Result
+	expErr   error
 }
 
 // speculation is the MX-answer speculation of one check (RFC 7672 §2.2
@@ -142,9 +149,55 @@ func (s *speculation) start(g *gathering, host string) bool {
 		run(func() { h.aaaa, h.aaaaErr = c.Resolver.Lookup(s.ctx, fq, dns.TypeAAAA) })
 	}
 	run(func() { h.tlsa, h.tEr = c.Resolver.Lookup(s.ctx, tlsa.Owner(host, c.port()), dns.TypeTLSA) })
+	if ef, ok := c.Resolver.(earlyFetcher); ok {
+		qtype := dns.TypeA
+		if c.IPv6Only {
+			qtype = dns.TypeAAAA
+		}
+		run(func() {
+			msg, err := ef.Fetch(s.ctx, fq, qtype)
+			if err != nil || msg == nil {
+				return
+			}
+			target := cnameTarget(msg, fq)
+			if target == "" {
+				return
+			}
+			s.mu.Lock()
+			h.n++
+			s.started++
+			s.mu.Unlock()
+			h.expanded = target
+			h.expTLSA, h.expErr = c.Resolver.Lookup(s.ctx, tlsa.Owner(target, c.port()), dns.TypeTLSA)
+		})
+	}
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); wg.Wait(); close(h.done) }()
 	return true
+}
+
+// cnameTarget follows the CNAME chain from name in msg's answer section
+// (at most 8 links) and returns its end, lower case without the trailing
+// dot; "" when name is not an alias.
+func cnameTarget(msg *dns.Msg, name string) string {
+	cur := strings.ToLower(dns.Fqdn(name))
+	for range 8 {
+		next := ""
+		for _, rr := range msg.Answer {
+			if cn, ok := rr.(*dns.CNAME); ok && strings.ToLower(cn.Hdr.Name) == cur {
+				next = strings.ToLower(dns.Fqdn(cn.Target))
+				break
+			}
+		}
+		if next == "" {
+			break
+		}
+		cur = next
+	}
+	if cur == strings.ToLower(dns.Fqdn(name)) {
+		return ""
+	}
+	return strings.TrimSuffix(cur, ".")
 }
 
 // close ends the speculation's start: called once the validated MX set
@@ -203,4 +256,63 @@ func (s *speculation) finish() (started, discarded int) {
 	defer s.mu.Unlock()
 	s.closed = true
 	return s.started, s.started - s.used
+}
+
+// policyWarm are the lookups of the MTA-STS policy host started before
+// the _mta-sts record is validated (see speculatePolicy).
+type policyWarm struct {
+	wg      sync.WaitGroup
+	started int
+}
+
+// speculatePolicy starts the A and AAAA lookups of mta-sts.<name> the
+// moment the unvalidated _mta-sts TXT answer holds a record that begins
+// with "v=STSv1", while the answer's chain of trust is fetched. RFC 8461
+// §3.3: the policy is fetched only once the record is known to be valid,
+// and that rule stands (gather fetches after mtasts.LookupRecord, as
+// without speculation); the early lookups only warm the resolver's cache,
+// so that the fetcher's own lookups are answered at once. Nil when the
+// resolver cannot hand out early answers. The lookups are ordinary
+// validated ones; the fetcher applies its rules to what they found.
+func (g *gathering) speculatePolicy(ctx context.Context, name string) *policyWarm {
+	ef, ok := g.c.Resolver.(earlyFetcher)
+	if !ok {
+		return nil
+	}
+	p := &policyWarm{}
+	msg, err := ef.Fetch(ctx, "_mta-sts."+dns.Fqdn(name), dns.TypeTXT)
+	if err != nil || msg == nil || !hasSTSRecord(msg) {
+		return p
+	}
+	host := "mta-sts." + dns.Fqdn(name)
+	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		p.started++
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			g.c.Resolver.Lookup(ctx, host, qt) // for the cache
+		}()
+	}
+	return p
+}
+
+// hasSTSRecord reports whether a TXT answer holds a record that begins
+// with "v=STSv1" (RFC 8461 §3.1), whatever else it holds.
+func hasSTSRecord(msg *dns.Msg) bool {
+	for _, rr := range msg.Answer {
+		if t, ok := rr.(*dns.TXT); ok && strings.HasPrefix(strings.Join(t.Txt, ""), "v=STSv1") {
+			return true
+		}
+	}
+	return false
+}
+
+// wait waits for the early lookups (they started before the record's
+// validation ended, so little is left) and returns how many were made.
+func (p *policyWarm) wait() int {
+	if p == nil {
+		return 0
+	}
+	p.wg.Wait()
+	return p.started
 }

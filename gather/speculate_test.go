@@ -2,7 +2,9 @@ package gather
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -19,8 +21,9 @@ import (
 // order in which a cold resolver can deliver them.
 type earlyScript struct {
 	*script
-	// early is the unvalidated MX message Fetch returns.
-	early *dns.Msg
+	// early is the unvalidated MX message Fetch returns, earlyTXT the
+	// _mta-sts TXT one.
+	early, earlyTXT *dns.Msg
 	// holdMX is closed when the validated MX answer may be returned.
 	holdMX chan struct{}
 	// tlsaWant is how many TLSA answers to wait for before releasing MX.
@@ -35,14 +38,17 @@ func (e *earlyScript) Fetch(_ context.Context, name string, qtype uint16) (*dns.
 	e.mu.Lock()
 	e.fetches++
 	e.mu.Unlock()
-	if qtype != dns.TypeMX || e.early == nil {
-		return nil, fmt.Errorf("no early answer for %s", name)
+	switch {
+	case qtype == dns.TypeMX && e.early != nil:
+		return e.early.Copy(), nil
+	case qtype == dns.TypeTXT && e.earlyTXT != nil && strings.HasPrefix(strings.ToLower(name), "_mta-sts."):
+		return e.earlyTXT.Copy(), nil
 	}
-	return e.early.Copy(), nil
+	return nil, fmt.Errorf("no early answer for %s", name)
 }
 
 func (e *earlyScript) Lookup(ctx context.Context, name string, qtype uint16) (*dnssec.Result, error) {
-	if qtype == dns.TypeMX {
+	if qtype == dns.TypeMX && e.holdMX != nil {
 		select {
 		case <-e.holdMX:
 		case <-ctx.Done():
@@ -53,7 +59,7 @@ func (e *earlyScript) Lookup(ctx context.Context, name string, qtype uint16) (*d
 	if qtype == dns.TypeTLSA {
 		e.mu.Lock()
 		e.tlsaDone++
-		if e.tlsaDone == e.tlsaWant {
+		if e.tlsaDone == e.tlsaWant && e.holdMX != nil {
 			close(e.holdMX)
 		}
 		e.mu.Unlock()
@@ -198,5 +204,57 @@ func TestSpeculationBounded(t *testing.T) {
 	// At most the speculative lookups more than without speculation.
 	if n, m := len(e.script.lookups()), len(plain.lookups()); n > m+3*MaxSpeculativeHosts {
 		t.Errorf("%d lookups with speculation, %d without", n, m)
+	}
+}
+
+// TestPolicySpeculation: an unvalidated _mta-sts answer with a v=STSv1
+// record starts the policy host's lookups early; when the validated
+// record is bogus the policy is never fetched (RFC 8461 §3.3 and §3.1:
+// no policy without a valid record), the lookups are counted as
+// discarded, and the verdict is the one without speculation.
+func TestPolicySpeculation(t *testing.T) {
+	for _, sec := range []dnssec.Security{dnssec.Bogus, dnssec.Secure} {
+		t.Run(sec.String(), func(t *testing.T) {
+			setup := func() *script {
+				s := &script{}
+				s.answer(dnssec.Secure, "pol.example", dns.TypeMX, "pol.example. 300 IN MX 10 mx.pol.example.")
+				s.answer(sec, "_mta-sts.pol.example", dns.TypeTXT, `_mta-sts.pol.example. 300 IN TXT "v=STSv1; id=1"`)
+				s.answer(dnssec.Secure, "mta-sts.pol.example", dns.TypeA, "mta-sts.pol.example. 300 IN A 192.0.2.80")
+				return s
+			}
+			var dials sync.Mutex
+			dialed := []string{}
+			dial := func(_ context.Context, _, addr string) (net.Conn, error) {
+				dials.Lock()
+				dialed = append(dialed, addr)
+				dials.Unlock()
+				return nil, errors.New("connection refused (scripted)")
+			}
+			e := &earlyScript{script: setup(), earlyTXT: mxMsg(t, `_mta-sts.pol.example. 300 IN TXT "v=STSv1; id=1"`)}
+			got := (&Checker{Resolver: e, Dial: dial, Timeout: 1e9}).Check(context.Background(), "pol.example")
+			want := scriptedChecker(setup()).Check(context.Background(), "pol.example")
+			if !e.wasAsked("mta-sts.pol.example", dns.TypeA) || !e.wasAsked("mta-sts.pol.example", dns.TypeAAAA) {
+				t.Fatal("the policy host was not looked up early: the test proves nothing")
+			}
+			policyDials := 0
+			for _, a := range dialed {
+				if strings.HasPrefix(a, "192.0.2.80:") {
+					policyDials++
+				}
+			}
+			if sec == dnssec.Bogus {
+				if policyDials != 0 {
+					t.Errorf("the policy host was contacted (%v) although the record is bogus", dialed)
+				}
+				if got.Timings.Discarded != 2 {
+					t.Errorf("discarded %d, want the 2 policy host lookups", got.Timings.Discarded)
+				}
+			} else if policyDials == 0 {
+				t.Errorf("valid record, but no policy fetch (%v)", dialed)
+			}
+			if got.Status != want.Status || got.MTASTS.Result != want.MTASTS.Result || got.MTASTS.FetchError != want.MTASTS.FetchError || got.Outcome != want.Outcome {
+				t.Errorf("with speculation %s %+v %+v\nwithout           %s %+v %+v", got.Status, got.MTASTS, got.Outcome, want.Status, want.MTASTS, want.Outcome)
+			}
+		})
 	}
 }
