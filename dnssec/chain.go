@@ -283,7 +283,7 @@ func fetchVerdict(name string, qtype uint16, f fetched) (verdict, bool) {
 
 func stripsVerdict(err error) verdict {
 	return verdict{sec: Indeterminate, reason: ReasonUpstreamStripsDNSSEC,
-		why: fmt.Sprintf("%v; point --resolver at a DNSSEC-capable resolver (one that returns RRSIG, NSEC and DS records for DO=1, CD=1 queries)", err)}
+		why: fmt.Sprintf("%v; use a DNSSEC-capable upstream resolver (one that returns RRSIG, NSEC and DS records for DO=1, CD=1 queries)", err)}
 }
 
 // validateAnchor validates the trust anchor zone's DNSKEY RRset against

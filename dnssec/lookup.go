@@ -195,7 +195,7 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 		if msg.Rcode != dns.RcodeSuccess && msg.Rcode != dns.RcodeNameError {
 			res.Rcode = msg.Rcode
 			return worse(v, verdict{sec: Indeterminate, reason: ReasonUpstreamError,
-				why: fmt.Sprintf("every upstream answered %s for %s; a resolver that validates and ignores CD=1 answers SERVFAIL for bogus data, so point --resolver at one that honours CD=1 to see why", dns.RcodeToString[msg.Rcode], cur)})
+				why: fmt.Sprintf("every upstream answered %s for %s; a resolver that validates and ignores CD=1 answers SERVFAIL for bogus data, so use an upstream resolver that honours CD=1 to see why", dns.RcodeToString[msg.Rcode], cur)})
 		}
 		res.Rcode = msg.Rcode
 		st.prefetchZones(ctx, chainTargets(msg, cur, res.Type))

@@ -448,7 +448,7 @@ func (s *Summary) writeScanHeader(b *strings.Builder, info ScanInfo) {
 	}
 	b.WriteString("\n")
 	if info.Run.Canceled {
-		fmt.Fprintf(b, "  INTERRUPTED: %d domains cut short were not written; run again with --resume to finish\n", info.Run.Interrupted)
+		fmt.Fprintf(b, "  INTERRUPTED: %d domains cut short were not written; resume the scan from this output to finish\n", info.Run.Interrupted)
 	}
 	if info.Connections > 0 || info.DNSQueries > 0 {
 		per := 0.0
