@@ -48,7 +48,7 @@ func TestUpstreamFaults(t *testing.T) {
 			if res.Security != dnssec.Indeterminate || res.Reason != tc.reason {
 				t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Detail)
 			}
-			if tc.reason == dnssec.ReasonUpstreamStripsDNSSEC && !strings.Contains(res.Detail, "--resolver") {
+			if tc.reason == dnssec.ReasonUpstreamStripsDNSSEC && !strings.Contains(res.Detail, "use a DNSSEC-capable upstream resolver") {
 				t.Errorf("no advice in %q", res.Detail)
 			}
 		})

@@ -119,6 +119,10 @@ func statusLine(res *dnssec.Result) string {
 	if res.Detail != "" {
 		s += ": " + res.Detail
 	}
+	if res.Reason == dnssec.ReasonUpstreamStripsDNSSEC || res.Reason == dnssec.ReasonUpstreamError {
+		// The library says what is wrong; the command says which flag fixes it.
+		s += " (choose another upstream with --resolver)"
+	}
 	return s
 }
 
