@@ -44,7 +44,8 @@ const (
 // strict to the bounds of lim (zero fields take their defaults): a report
 // larger, deeper or with more entries than allowed is an error wrapping
 // ErrTooLarge, ErrTooDeep or ErrTooMany, checked before the JSON is
-// decoded. Input that is not a JSON object with "policies" is an error
+// decoded. Input that is not a JSON object with "policies" (XML, such as
+// a DMARC report mailed to the same address, included) is an error
 // wrapping ErrNotReport.
 func Parse(data []byte, lim Limits) (*Report, error) {
 	lim = lim.withDefaults()
@@ -55,6 +56,9 @@ func Parse(data []byte, lim Limits) (*Report, error) {
 	if rest, ok := bytes.CutPrefix(data, []byte("\xef\xbb\xbf")); ok {
 		data = rest
 		p.note("starts with a byte-order mark")
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '<' {
+		return nil, fmt.Errorf("XML, not JSON (a DMARC aggregate report?): %w", ErrNotReport)
 	}
 	if err := prescan(data, lim); err != nil {
 		return nil, err

@@ -176,6 +176,7 @@ func TestParseLenient(t *testing.T) {
 		}
 	}
 	bad("array", `[1,2]`, Limits{}, ErrNotReport)
+	bad("DMARC XML", "\n<?xml version=\"1.0\"?><feedback></feedback>", Limits{}, ErrNotReport)
 	bad("no policies", `{"organization-name":"O"}`, Limits{}, ErrNotReport)
 	bad("policies a string", `{"policies":"x"}`, Limits{}, ErrNotReport)
 	bad("deep", strings.Repeat("[", 17)+strings.Repeat("]", 17), Limits{}, ErrTooDeep)
