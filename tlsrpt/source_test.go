@@ -111,8 +111,8 @@ func TestReadDirectory(t *testing.T) {
 		}
 		reports++
 	}
-	// 5 JSON files, 2 messages, 2 reports of the mbox, 2 of the Maildir.
-	if reports != 11 || broken != 2 {
+	// 6 JSON files, 2 messages, 2 reports of the mbox, 2 of the Maildir.
+	if reports != 12 || broken != 2 {
 		t.Errorf("%d reports, %d problems:\n%s", reports, broken, strings.Join(sources(got), "\n"))
 	}
 }

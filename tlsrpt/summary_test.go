@@ -30,10 +30,10 @@ func findDomain(s Summary, domain string, pt PolicyType) *DomainSummary {
 // are added up by hand from the fixtures.
 func TestSummaryFixtures(t *testing.T) {
 	s := summarize(t, reportsDir)
-	// 11 inputs with a report, 3 of them a second copy (the .json.gz of
+	// 12 inputs with a report, 3 of them a second copy (the .json.gz of
 	// google.json, Google's mail as .eml and in the mbox, Microsoft's in
 	// the mbox and the Maildir), and the mbox message without a report.
-	if s.Reports != 8 || s.Duplicates != 3 || s.Skipped != 1 {
+	if s.Reports != 9 || s.Duplicates != 3 || s.Skipped != 1 {
 		t.Errorf("reports %d, duplicates %d, skipped %d", s.Reports, s.Duplicates, s.Skipped)
 	}
 	if s.Status != StatusWarning {
@@ -87,13 +87,19 @@ func TestSummaryFixtures(t *testing.T) {
 	if x := findDomain(s, "dane.example", PolicyTLSA); x == nil || x.Successful != 1200 || x.Failed != 0 || x.SuccessRate != 1 {
 		t.Errorf("dane.example %+v", x)
 	}
+	// Microsoft's reports of a policy it could not fetch name neither the
+	// sending MTA nor an MX.
+	if x := findDomain(s, "sts-fetch.example", PolicySTS); x == nil || x.Failed != 3 || len(x.Failures) != 1 || x.Failures[0].MX != "" ||
+		x.Failures[0].Result != ResultSTSPolicyFetchError || x.Failures[0].Senders[0].IP != "(not given)" || len(x.MX) != 0 {
+		t.Errorf("sts-fetch.example %+v", x)
+	}
 	if x := findDomain(s, "other.example", PolicyNoPolicyFound); x == nil || x.Successful != 12 {
 		t.Errorf("other.example %+v", x)
 	}
 	if len(s.Unusual) == 0 || len(s.Problems) != 1 {
 		t.Errorf("unusual %d, problems %+v", len(s.Unusual), s.Problems)
 	}
-	if got := s.FailingDomains(); strings.Join(got, ",") != "company-y.example,mail.example" {
+	if got := s.FailingDomains(); strings.Join(got, ",") != "company-y.example,mail.example,sts-fetch.example" {
 		t.Errorf("failing domains %q", got)
 	}
 }

@@ -47,7 +47,7 @@ func TestTLSRPTGolden(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &v); err != nil {
 		t.Fatal(err)
 	}
-	if v.Status != "warning" || v.Reports != 8 || len(v.Domains) != 4 || v.Domains[1].Domain != "mail.example" || v.Domains[1].Failed != 147 {
+	if v.Status != "warning" || v.Reports != 9 || len(v.Domains) != 5 || v.Domains[1].Domain != "mail.example" || v.Domains[1].Failed != 147 {
 		t.Errorf("JSON %+v", v)
 	}
 	golden(t, filepath.Join(tlsrptFixtures, "golden", "summary.json"), js)
