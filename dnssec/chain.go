@@ -386,11 +386,56 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 		}
 		return cutInfo{kind: kind, v: v, link: link}
 	}
-	// RFC 4035 §5.2 and RFC 6840 §5.2: only DS records with an algorithm
-	// and digest type we support count; if none is left the zone is
-	// treated as unsigned.
-	var usable []*dns.DS
-	algOK := false
+	// Phase 1: which DS records and anchor keys count at all.
+	usable, usableKeys, algOK := st.usableAnchors(dsSet, anchorKeys)
+	if len(usable) == 0 && len(usableKeys) == 0 {
+		if !algOK {
+			return fail(insecure(ReasonUnsupportedAlgorithm, "the %s records for %s use only algorithms this validator does not support", via, zone))
+		}
+		return fail(insecure(ReasonUnsupportedDigest, "the DS records for %s use only digest types this validator does not support", zone))
+	}
+	for _, d := range usable {
+		if d.Algorithm == dns.RSASHA1 || d.Algorithm == dns.RSASHA1NSEC3SHA1 {
+			st.warn(fmt.Sprintf("zone %s is signed with SHA-1 algorithm %d, which RFC 8624 deprecates", zone, d.Algorithm))
+			break
+		}
+	}
+	// Phase 2: the DNSKEY RRset, and which of its keys the anchors name.
+	set := findRRset(groupRRsets(msg.Answer), zone, dns.TypeDNSKEY)
+	if set == nil {
+		if msg.Rcode != dns.RcodeSuccess {
+			return fail(verdict{sec: Indeterminate, reason: ReasonUpstreamError, why: fmt.Sprintf("%s DNSKEY: upstream answered %s", zone, dns.RcodeToString[msg.Rcode])})
+		}
+		return fail(bogus(ReasonNoMatchingDNSKEY, "%s has a DS but no DNSKEY RRset", zone))
+	}
+	zk, matched, ok := matchKeys(zone, set, usable, usableKeys, &link)
+	if !ok {
+		return fail(bogus(ReasonResourceLimit, "matching the %s records of %s to its DNSKEYs needs more than %d digest computations", via, zone, maxDSDigests))
+	}
+	if len(matched) == 0 {
+		return fail(bogus(ReasonDSMismatch, "no DNSKEY of %s matches its %s records", zone, via))
+	}
+	// Phase 3: the DNSKEY RRset must be signed by a key the anchors name.
+	if len(set.sigs) == 0 {
+		return fail(bogus(ReasonMissingRRSIG, "the DNSKEY RRset of %s has no RRSIG", zone))
+	}
+	if !signedBy(set.sigs, matched) {
+		return fail(bogus(ReasonDNSKEYNotSignedByKSK, "the DNSKEY RRset of %s is not signed by a key its %s records name", zone, via))
+	}
+	sr := st.verifyRRset(set, zk, matched)
+	link.Signatures = append(link.Signatures, sr.tried...)
+	if sr.sec != Secure {
+		return fail(sr.verdict)
+	}
+	link.Security = Secure
+	return cutInfo{kind: cutSecure, v: secure, keys: zk, link: link, ttl: sr.ttl}
+}
+
+// usableAnchors returns the DS records and anchor keys validation may use,
+// and whether any of them has an algorithm we support. RFC 4035 §5.2 and
+// RFC 6840 §5.2: only DS records with an algorithm and digest type we
+// support count; if none is left the zone is treated as unsigned.
+func (st *lookupState) usableAnchors(dsSet []*dns.DS, anchorKeys []*dns.DNSKEY) (usable []*dns.DS, usableKeys []*dns.DNSKEY, algOK bool) {
 	for _, d := range dsSet {
 		if st.r.supportedAlgorithm(d.Algorithm) {
 			algOK = true
@@ -409,34 +454,20 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 		}
 		usable = kept
 	}
-	var usableKeys []*dns.DNSKEY
 	for _, k := range anchorKeys {
 		if st.r.supportedAlgorithm(k.Algorithm) {
 			usableKeys = append(usableKeys, k)
 			algOK = true
 		}
 	}
-	if len(usable) == 0 && len(usableKeys) == 0 {
-		if !algOK {
-			return fail(insecure(ReasonUnsupportedAlgorithm, "the %s records for %s use only algorithms this validator does not support", via, zone))
-		}
-		return fail(insecure(ReasonUnsupportedDigest, "the DS records for %s use only digest types this validator does not support", zone))
-	}
-	for _, d := range usable {
-		if d.Algorithm == dns.RSASHA1 || d.Algorithm == dns.RSASHA1NSEC3SHA1 {
-			st.warn(fmt.Sprintf("zone %s is signed with SHA-1 algorithm %d, which RFC 8624 deprecates", zone, d.Algorithm))
-			break
-		}
-	}
-	set := findRRset(groupRRsets(msg.Answer), zone, dns.TypeDNSKEY)
-	if set == nil {
-		if msg.Rcode != dns.RcodeSuccess {
-			return fail(verdict{sec: Indeterminate, reason: ReasonUpstreamError, why: fmt.Sprintf("%s DNSKEY: upstream answered %s", zone, dns.RcodeToString[msg.Rcode])})
-		}
-		return fail(bogus(ReasonNoMatchingDNSKEY, "%s has a DS but no DNSKEY RRset", zone))
-	}
-	zk := &zoneKeys{zone: zone}
-	var matched []*dns.DNSKEY
+	return usable, usableKeys, algOK
+}
+
+// matchKeys collects the zone's DNSKEYs and those a usable DS record or
+// anchor key names, recording each in link. It returns ok false when the
+// DS matching would take more than maxDSDigests digests.
+func matchKeys(zone string, set *rrset, usable []*dns.DS, usableKeys []*dns.DNSKEY, link *ChainLink) (zk *zoneKeys, matched []*dns.DNSKEY, ok bool) {
+	zk = &zoneKeys{zone: zone}
 	digests := 0
 	for _, rr := range set.rrs {
 		k := rr.(*dns.DNSKEY)
@@ -452,7 +483,7 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 			// a handful (a KSK or two per algorithm, a DS or two per
 			// key), so the digests computed per DNSKEY RRset are bounded.
 			if digests++; digests > maxDSDigests {
-				return fail(bogus(ReasonResourceLimit, "matching the %s records of %s to its DNSKEYs needs more than %d digest computations", via, zone, maxDSDigests))
+				return nil, nil, false
 			}
 			if dsMatches(d, k) {
 				m = true
@@ -468,30 +499,20 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 		}
 		link.Keys = append(link.Keys, KeyInfo{Tag: k.KeyTag(), Algorithm: k.Algorithm, Flags: k.Flags, DSMatched: m})
 	}
-	if len(matched) == 0 {
-		return fail(bogus(ReasonDSMismatch, "no DNSKEY of %s matches its %s records", zone, via))
-	}
-	if len(set.sigs) == 0 {
-		return fail(bogus(ReasonMissingRRSIG, "the DNSKEY RRset of %s has no RRSIG", zone))
-	}
-	byMatched := false
-	for _, s := range set.sigs {
-		for _, k := range matched {
+	return zk, matched, true
+}
+
+// signedBy reports whether one of sigs names one of keys (tag and
+// algorithm), so that the RRset is worth verifying with them.
+func signedBy(sigs []*dns.RRSIG, keys []*dns.DNSKEY) bool {
+	for _, s := range sigs {
+		for _, k := range keys {
 			if s.KeyTag == k.KeyTag() && s.Algorithm == k.Algorithm {
-				byMatched = true
+				return true
 			}
 		}
 	}
-	if !byMatched {
-		return fail(bogus(ReasonDNSKEYNotSignedByKSK, "the DNSKEY RRset of %s is not signed by a key its %s records name", zone, via))
-	}
-	sr := st.verifyRRset(set, zk, matched)
-	link.Signatures = append(link.Signatures, sr.tried...)
-	if sr.sec != Secure {
-		return fail(sr.verdict)
-	}
-	link.Security = Secure
-	return cutInfo{kind: cutSecure, v: secure, keys: zk, link: link, ttl: sr.ttl}
+	return false
 }
 
 func hasStrongDigest(ds []*dns.DS) bool {

@@ -148,7 +148,6 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	fetchCtx := ctx
 	fail := func(why FetchFailure, format string, a ...any) (*FetchResult, error) {
 		if ctx.Err() != nil && why != FetchRedirect && why != FetchStatus && why != FetchContentType && why != FetchTooLarge {
 			why = FetchTimeout
@@ -159,11 +158,73 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 		return r, fmt.Errorf("%w: %s: %s: %s", ErrFetch, r.URL, why, r.Detail)
 	}
 
+	// Phase 1: the policy host's addresses, through our resolver.
 	addrs, sec, err := f.resolve(ctx, host)
 	r.Addresses, r.Security = addrs, sec
 	if err != nil {
 		return fail(FetchNoAddress, "%v", err)
 	}
+	// Phase 2: the HTTPS request.
+	resp, connectErrs, err := f.get(ctx, r, addrs)
+	if err != nil {
+		return f.classify(fail, err, connectErrs)
+	}
+	defer resp.Body.Close()
+	// Phase 3: the response, by the rules of RFC 8461 §3.2-§3.3.
+	if rerr := f.readPolicy(ctx, r, resp); rerr != nil {
+		if rerr.err != nil {
+			return f.classify(fail, rerr.err, nil)
+		}
+		return fail(rerr.failure, "%s", rerr.detail)
+	}
+	r.Duration = time.Since(start)
+	return r, nil
+}
+
+// fetchSession is what the transport saw while it dialled and shook
+// hands; its callbacks run on the transport's goroutines.
+type fetchSession struct {
+	mu          sync.Mutex
+	connectErrs []string
+	tlsSeen     *tls.ConnectionState
+}
+
+// get sends the GET request for r.URL to addrs and returns the response,
+// filling in r.Address and the TLS facts. On error it also returns the
+// connection errors met on the way.
+func (f *Fetcher) get(ctx context.Context, r *FetchResult, addrs []string) (*http.Response, []string, error) {
+	sess := &fetchSession{}
+	transport := f.transport(ctx, r, addrs, sess)
+	defer transport.CloseIdleConnections()
+	client := &http.Client{
+		Transport: transport,
+		// RFC 8461 §3.3: senders MUST NOT follow redirects.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build request: %w", err)
+	}
+	// RFC 8461 §3.3: HTTP caching MUST NOT be used; ask intermediaries
+	// not to serve a cached copy either.
+	req.Header.Set("Cache-Control", "no-cache")
+	req.Header.Set("User-Agent", "daneprobe")
+	resp, err := client.Do(req)
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.tlsSeen != nil {
+		r.TLSVersion = tls.VersionName(sess.tlsSeen.Version)
+		if len(sess.tlsSeen.PeerCertificates) > 0 {
+			r.Certificate = describeCert(sess.tlsSeen.PeerCertificates[0])
+		}
+	}
+	return resp, sess.connectErrs, err
+}
+
+// transport is an HTTP transport that connects only to addrs (found by
+// our resolver, never by the system's) and checks the policy host's
+// certificate, recording what it saw in sess and r.Address.
+func (f *Fetcher) transport(fetchCtx context.Context, r *FetchResult, addrs []string, sess *fetchSession) *http.Transport {
 	port := f.Port
 	if port == 0 {
 		port = 443
@@ -176,12 +237,7 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
 	}
-	var (
-		mu          sync.Mutex // the transport dials on its own goroutine
-		connectErrs []string
-		tlsSeen     *tls.ConnectionState
-	)
-	transport := &http.Transport{
+	return &http.Transport{
 		// The host name in the URL is never resolved by the system: the
 		// connection goes to the addresses daneprobe's resolver found.
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -199,13 +255,13 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 				}
 				c, err := dial(dctx, "tcp", target)
 				cancel()
-				mu.Lock()
+				sess.mu.Lock()
 				if err == nil {
 					r.Address = target
 				} else {
-					connectErrs = append(connectErrs, err.Error())
+					sess.connectErrs = append(sess.connectErrs, err.Error())
 				}
-				mu.Unlock()
+				sess.mu.Unlock()
 				if err == nil {
 					return c, nil
 				}
@@ -221,13 +277,13 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 		// itself so that the presented certificate is reported even when
 		// it fails.
 		TLSClientConfig: &tls.Config{
-			ServerName:         host,
+			ServerName:         r.Host,
 			InsecureSkipVerify: true,
 			VerifyConnection: func(cs tls.ConnectionState) error {
-				mu.Lock()
-				tlsSeen = &cs
-				mu.Unlock()
-				return verifyPolicyHost(cs, host, f.Roots, now())
+				sess.mu.Lock()
+				sess.tlsSeen = &cs
+				sess.mu.Unlock()
+				return verifyPolicyHost(cs, r.Host, f.Roots, now())
 			},
 		},
 		Proxy:                  nil,
@@ -236,43 +292,31 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 		MaxResponseHeaderBytes: 64 << 10,
 		ForceAttemptHTTP2:      false,
 	}
-	defer transport.CloseIdleConnections()
-	client := &http.Client{
-		Transport: transport,
-		// RFC 8461 §3.3: senders MUST NOT follow redirects.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// responseError is a fetch failure found in the response, or the error
+// that cut the body short (err, classified like a request error).
+type responseError struct {
+	failure FetchFailure
+	detail  string
+	err     error
+}
+
+// readPolicy applies the rules of RFC 8461 §3.2-§3.3 to the response and
+// reads the body into r.
+func (f *Fetcher) readPolicy(ctx context.Context, r *FetchResult, resp *http.Response) *responseError {
+	bad := func(why FetchFailure, format string, a ...any) *responseError {
+		return &responseError{failure: why, detail: fmt.Sprintf(format, a...)}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
-	if err != nil {
-		return fail(FetchHTTP, "build request: %v", err)
-	}
-	// RFC 8461 §3.3: HTTP caching MUST NOT be used; ask intermediaries
-	// not to serve a cached copy either.
-	req.Header.Set("Cache-Control", "no-cache")
-	req.Header.Set("User-Agent", "daneprobe")
-	resp, err := client.Do(req)
-	mu.Lock()
-	if tlsSeen != nil {
-		r.TLSVersion = tls.VersionName(tlsSeen.Version)
-		if len(tlsSeen.PeerCertificates) > 0 {
-			r.Certificate = describeCert(tlsSeen.PeerCertificates[0])
-		}
-	}
-	errs := connectErrs
-	mu.Unlock()
-	if err != nil {
-		return f.classify(fail, err, errs)
-	}
-	defer resp.Body.Close()
 	r.StatusCode = resp.StatusCode
 	r.ContentType = resp.Header.Get("Content-Type")
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		r.Location = resp.Header.Get("Location")
-		return fail(FetchRedirect, "HTTP %d redirect to %q; senders never follow redirects (RFC 8461 §3.3)", resp.StatusCode, r.Location)
+		return bad(FetchRedirect, "HTTP %d redirect to %q; senders never follow redirects (RFC 8461 §3.3)", resp.StatusCode, r.Location)
 	}
 	// RFC 8461 §3.3: only HTTP 200 is a valid response.
 	if resp.StatusCode != http.StatusOK {
-		return fail(FetchStatus, "HTTP %d %s; only 200 counts", resp.StatusCode, http.StatusText(resp.StatusCode))
+		return bad(FetchStatus, "HTTP %d %s; only 200 counts", resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	// RFC 8461 §3.3: at most 64 KiB; read no further.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPolicySize+1))
@@ -285,10 +329,10 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 		err = ctx.Err()
 	}
 	if err != nil {
-		return f.classify(fail, err, nil)
+		return &responseError{err: err}
 	}
 	if len(body) > MaxPolicySize {
-		return fail(FetchTooLarge, "the body exceeds %d bytes; senders stop reading there", MaxPolicySize)
+		return bad(FetchTooLarge, "the body exceeds %d bytes; senders stop reading there", MaxPolicySize)
 	}
 	// RFC 8461 §3.2: the media type is text/plain; parameters such as
 	// charset are allowed and ignored.
@@ -298,11 +342,10 @@ func (f *Fetcher) Fetch(ctx context.Context, domain string) (*FetchResult, error
 		if got == "" {
 			got = "none"
 		}
-		return fail(FetchContentType, "media type %q is not text/plain; senders that validate it (RFC 8461 §3.2) ignore the policy", got)
+		return bad(FetchContentType, "media type %q is not text/plain; senders that validate it (RFC 8461 §3.2) ignore the policy", got)
 	}
 	r.Body = body
-	r.Duration = time.Since(start)
-	return r, nil
+	return nil
 }
 
 var errConnect = errors.New("no address accepted a connection")

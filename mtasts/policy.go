@@ -87,22 +87,9 @@ func (p *Policy) Valid() bool {
 // ErrPolicyInvalid, is non-nil exactly when a sender would reject the
 // policy (a problem of severity SeverityError).
 func ParsePolicy(body []byte) (*Policy, error) {
-	p := &Policy{}
-	// Keep at most maxProblems of each severity (which is enough for the
-	// first maxProblems after sorting), and count the rest, so a hostile
-	// body costs little.
-	kept := map[Severity]int{}
-	dropped := 0
-	add := func(line int, sev Severity, format string, a ...any) {
-		if line != 0 && kept[sev] >= maxProblems {
-			dropped++
-			return
-		}
-		kept[sev]++
-		p.Problems = append(p.Problems, Problem{Line: line, Severity: sev, Detail: fmt.Sprintf(format, a...)})
-	}
+	pp := &policyParser{p: &Policy{}, kept: map[Severity]int{}, firstLine: map[string]int{}}
 	if !utf8.Valid(body) {
-		add(0, SeverityError, "the file is not valid UTF-8 text")
+		pp.add(0, SeverityError, "the file is not valid UTF-8 text")
 	}
 	// RFC 8461 §3.2: lines end in LF or CRLF (sts-policy-term); the last
 	// terminator is optional.
@@ -110,111 +97,145 @@ func ParsePolicy(body []byte) (*Policy, error) {
 	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
 		lines = lines[:len(lines)-1]
 	}
-	var lf, crlf int
-	firstLine := map[string]int{}
 	for i, raw := range lines {
-		n := i + 1
 		if bytes.HasSuffix(raw, []byte("\r")) {
 			raw = raw[:len(raw)-1]
-			crlf++
+			pp.crlf++
 		} else if i < len(lines)-1 || bytes.HasSuffix(body, []byte("\n")) {
-			lf++
+			pp.lf++
 		}
-		line := string(raw)
-		if strings.TrimSpace(line) == "" {
-			add(n, SeverityNote, "empty line ignored (the grammar has none)")
-			continue
-		}
-		if strings.ContainsRune(line, '\r') {
-			add(n, SeverityError, "stray carriage return inside the line")
-			continue
-		}
-		key, value, ok := strings.Cut(line, ":")
-		if !ok {
-			add(n, SeverityError, "expected \"key: value\", got %q", clip(line))
-			continue
-		}
-		// RFC 8461 §3.2: field-delim = ":" *WSP; values end at the line.
-		value = strings.Trim(value, " \t")
-		if !validExtName(key) {
-			hint := ""
-			if n == 1 && strings.HasPrefix(key, "\ufeff") {
-				hint = "; the file starts with a byte order mark, which senders do not strip"
-			}
-			add(n, SeverityError, "invalid key %q (letters, digits, \"_\", \"-\" and \".\" only, no white space)%s", clip(key), hint)
-			continue
-		}
-		if key != "mx" {
-			if first, dup := firstLine[key]; dup {
-				// RFC 8461 §3.2: for keys other than mx, the first
-				// occurrence is used.
-				add(n, SeverityWarning, "duplicate %q ignored; line %d counts", key, first)
-				continue
-			}
-			firstLine[key] = n
-		}
-		switch key {
-		case "version":
-			p.Version = value
-			if value != "STSv1" {
-				add(n, SeverityError, "version must be \"STSv1\", got %q", clip(value))
-			}
-		case "mode":
-			p.Mode = Mode(value)
-			switch p.Mode {
-			case ModeEnforce, ModeTesting, ModeNone:
-			default:
-				add(n, SeverityError, "mode must be enforce, testing or none, got %q", clip(value))
-			}
-		case "max_age":
-			p.MaxAge = parseMaxAge(n, value, add)
-		case "mx":
-			if msg := checkPattern(value); msg != "" {
-				add(n, SeverityError, "mx %q: %s", clip(value), msg)
-			} else if msg := patternAdvice(value); msg != "" {
-				add(n, SeverityWarning, "mx %q: %s", clip(value), msg)
-			}
-			p.MX = append(p.MX, value)
-		default:
-			// RFC 8461 §3.2: unknown keys are ignored.
-			p.Extensions = append(p.Extensions, Field{Key: key, Value: value, Line: n})
-			hint := ""
-			if k := strings.ToLower(key); k != key && (k == "version" || k == "mode" || k == "max_age" || k == "mx") {
-				hint = fmt.Sprintf(" (keys are case-sensitive: write %q)", k)
-			}
-			add(n, SeverityNote, "unknown key %q ignored%s", clip(key), hint)
-		}
+		pp.line(i+1, string(raw))
 	}
-	switch {
-	case crlf > 0 && lf > 0:
-		p.LineEndings = "mixed"
-		add(0, SeverityNote, "mixes LF and CRLF line endings (allowed)")
-	case crlf > 0:
-		p.LineEndings = "CRLF"
-	default:
-		p.LineEndings = "LF"
-	}
-	if _, ok := firstLine["version"]; !ok {
-		add(0, SeverityError, "the version field is missing")
-	}
-	if _, ok := firstLine["mode"]; !ok {
-		add(0, SeverityError, "the mode field is missing")
-	}
-	if _, ok := firstLine["max_age"]; !ok {
-		add(0, SeverityError, "the max_age field is missing")
-	}
-	// RFC 8461 §3.2: one or more mx fields, except in mode none.
-	if len(p.MX) == 0 && p.Mode != ModeNone {
-		add(0, SeverityError, "no mx field; every mode except none needs at least one")
-	}
-	sortProblems(p.Problems)
-	if n := len(p.Problems) - maxProblems + dropped; n > 0 {
-		p.Problems = append(p.Problems[:min(maxProblems, len(p.Problems))], Problem{Severity: SeverityNote, Detail: fmt.Sprintf("%d further problems not shown", n)})
-	}
+	p := pp.finish()
 	if !p.Valid() {
 		return p, fmt.Errorf("%w: %s", ErrPolicyInvalid, firstError(p.Problems))
 	}
 	return p, nil
+}
+
+// policyParser holds the state of one ParsePolicy call.
+type policyParser struct {
+	p *Policy
+	// kept counts the problems kept per severity: at most maxProblems of
+	// each (enough for the first maxProblems after sorting); dropped
+	// counts the rest, so a hostile body costs little.
+	kept    map[Severity]int
+	dropped int
+	// firstLine is the line of the first occurrence of each key but mx.
+	firstLine map[string]int
+	lf, crlf  int
+}
+
+func (pp *policyParser) add(line int, sev Severity, format string, a ...any) {
+	if line != 0 && pp.kept[sev] >= maxProblems {
+		pp.dropped++
+		return
+	}
+	pp.kept[sev]++
+	pp.p.Problems = append(pp.p.Problems, Problem{Line: line, Severity: sev, Detail: fmt.Sprintf(format, a...)})
+}
+
+// line checks the syntax of line n, without its terminator, and hands a
+// well-formed field to field.
+func (pp *policyParser) line(n int, line string) {
+	if strings.TrimSpace(line) == "" {
+		pp.add(n, SeverityNote, "empty line ignored (the grammar has none)")
+		return
+	}
+	if strings.ContainsRune(line, '\r') {
+		pp.add(n, SeverityError, "stray carriage return inside the line")
+		return
+	}
+	key, value, ok := strings.Cut(line, ":")
+	if !ok {
+		pp.add(n, SeverityError, "expected \"key: value\", got %q", clip(line))
+		return
+	}
+	// RFC 8461 §3.2: field-delim = ":" *WSP; values end at the line.
+	value = strings.Trim(value, " \t")
+	if !validExtName(key) {
+		hint := ""
+		if n == 1 && strings.HasPrefix(key, "\ufeff") {
+			hint = "; the file starts with a byte order mark, which senders do not strip"
+		}
+		pp.add(n, SeverityError, "invalid key %q (letters, digits, \"_\", \"-\" and \".\" only, no white space)%s", clip(key), hint)
+		return
+	}
+	if key != "mx" {
+		if first, dup := pp.firstLine[key]; dup {
+			// RFC 8461 §3.2: for keys other than mx, the first
+			// occurrence is used.
+			pp.add(n, SeverityWarning, "duplicate %q ignored; line %d counts", key, first)
+			return
+		}
+		pp.firstLine[key] = n
+	}
+	pp.field(n, key, value)
+}
+
+// field applies one key: value field of line n (RFC 8461 §3.2).
+func (pp *policyParser) field(n int, key, value string) {
+	p := pp.p
+	switch key {
+	case "version":
+		p.Version = value
+		if value != "STSv1" {
+			pp.add(n, SeverityError, "version must be \"STSv1\", got %q", clip(value))
+		}
+	case "mode":
+		p.Mode = Mode(value)
+		switch p.Mode {
+		case ModeEnforce, ModeTesting, ModeNone:
+		default:
+			pp.add(n, SeverityError, "mode must be enforce, testing or none, got %q", clip(value))
+		}
+	case "max_age":
+		p.MaxAge = parseMaxAge(n, value, pp.add)
+	case "mx":
+		if msg := checkPattern(value); msg != "" {
+			pp.add(n, SeverityError, "mx %q: %s", clip(value), msg)
+		} else if msg := patternAdvice(value); msg != "" {
+			pp.add(n, SeverityWarning, "mx %q: %s", clip(value), msg)
+		}
+		p.MX = append(p.MX, value)
+	default:
+		// RFC 8461 §3.2: unknown keys are ignored.
+		p.Extensions = append(p.Extensions, Field{Key: key, Value: value, Line: n})
+		hint := ""
+		if k := strings.ToLower(key); k != key && (k == "version" || k == "mode" || k == "max_age" || k == "mx") {
+			hint = fmt.Sprintf(" (keys are case-sensitive: write %q)", k)
+		}
+		pp.add(n, SeverityNote, "unknown key %q ignored%s", clip(key), hint)
+	}
+}
+
+// finish checks the file as a whole: line endings, the required fields,
+// and sorts and caps the problems.
+func (pp *policyParser) finish() *Policy {
+	p := pp.p
+	switch {
+	case pp.crlf > 0 && pp.lf > 0:
+		p.LineEndings = "mixed"
+		pp.add(0, SeverityNote, "mixes LF and CRLF line endings (allowed)")
+	case pp.crlf > 0:
+		p.LineEndings = "CRLF"
+	default:
+		p.LineEndings = "LF"
+	}
+	for _, key := range []string{"version", "mode", "max_age"} {
+		if _, ok := pp.firstLine[key]; !ok {
+			pp.add(0, SeverityError, "the %s field is missing", key)
+		}
+	}
+	// RFC 8461 §3.2: one or more mx fields, except in mode none.
+	if len(p.MX) == 0 && p.Mode != ModeNone {
+		pp.add(0, SeverityError, "no mx field; every mode except none needs at least one")
+	}
+	sortProblems(p.Problems)
+	if n := len(p.Problems) - maxProblems + pp.dropped; n > 0 {
+		p.Problems = append(p.Problems[:min(maxProblems, len(p.Problems))], Problem{Severity: SeverityNote, Detail: fmt.Sprintf("%d further problems not shown", n)})
+	}
+	return p
 }
 
 // parseMaxAge checks max_age = 1*10(DIGIT), at most MaxMaxAge (RFC 8461
