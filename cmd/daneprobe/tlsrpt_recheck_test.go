@@ -127,3 +127,36 @@ func TestTLSRPTRecheckLocalFault(t *testing.T) {
 
 // unwrap joins the wrapped lines of text output into words.
 func unwrap(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestTLSRPTRecheckDANE: tlsa-invalid reported under the tlsa policy
+// reproduces at the MX whose TLSA records match nothing, not at a
+// DANE-EE MX that matches.
+func TestTLSRPTRecheckDANE(t *testing.T) {
+	w := startMailWorld(t)
+	dir := t.TempDir()
+	write := func(id, domain string) string {
+		js := fmt.Sprintf(`{"organization-name":"Google Inc.","report-id":%q,"date-range":{"start-datetime":"2026-12-02T00:00:00Z","end-datetime":"2026-12-02T23:59:59Z"},
+"policies":[{"policy":{"policy-type":"tlsa","policy-domain":%q,"policy-string":["3 1 1 00"]},
+"summary":{"total-successful-session-count":0,"total-failure-session-count":4},
+"failure-details":[{"result-type":"tlsa-invalid","sending-mta-ip":"209.85.220.41","receiving-mx-hostname":"mx1.%s","failed-session-count":4}]}]}`, id, domain, domain)
+		path := filepath.Join(dir, id+".json")
+		if err := os.WriteFile(path, []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, tc := range []struct {
+		scenario string
+		code     int
+		verdict  string
+	}{
+		{"tlsa-mismatch", exitCritical, "reproduces"},
+		{"dane-ee", exitWarning, "not-reproduced"},
+	} {
+		domain := tc.scenario + "." + testworld.MailBase
+		code, out, stderr := runTLSRPTCmd(t, append(append([]string{"--recheck"}, w.flags...), write(tc.scenario, domain))...)
+		if first, _, _ := strings.Cut(out, "\n"); code != tc.code || !strings.HasSuffix(first, ": "+tc.verdict) {
+			t.Errorf("%s: exit %d, verdict line %q; stderr %s", tc.scenario, code, first, stderr)
+		}
+	}
+}
