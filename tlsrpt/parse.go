@@ -504,7 +504,9 @@ func (p *parser) ip(f map[string]any, name string) string {
 
 // timeLayouts are the forms of date-time seen in reports: RFC 3339 as
 // RFC 8460 §4.4 requires, then the variants.
-var timeLayouts = []struct {
+//
+// An array, not a slice: a constant table, not package state.
+var timeLayouts = [...]struct {
 	layout string
 	note   string
 }{
