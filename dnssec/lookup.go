@@ -86,7 +86,8 @@ func (r *Resolver) storeAnswer(key string, res *Result, now time.Time) {
 	if ttl <= 0 {
 		return
 	}
-	r.answers.put(key, res.clone(), now.Add(ttl))
+	// res itself is kept: Lookup hands out only clones of it.
+	r.answers.put(key, res, now.Add(ttl))
 }
 
 // clone copies a result so callers may modify it without touching the

@@ -21,14 +21,19 @@ type rrset struct {
 // attaches each RRSIG to the RRset it covers. Order of first appearance
 // is kept. RRSIGs whose RRset is absent get an RRset with no records.
 func groupRRsets(section []dns.RR) []*rrset {
-	var out []*rrset
+	// One allocation for the sets and one for the list: there are at
+	// most as many sets as records, and backing never grows, so the
+	// pointers into it stay valid.
+	backing := make([]rrset, 0, len(section))
+	out := make([]*rrset, 0, len(section))
 	find := func(name string, t uint16) *rrset {
 		for _, s := range out {
 			if s.rrtype == t && s.name == name {
 				return s
 			}
 		}
-		s := &rrset{name: name, rrtype: t}
+		backing = append(backing, rrset{name: name, rrtype: t})
+		s := &backing[len(backing)-1]
 		out = append(out, s)
 		return s
 	}

@@ -109,7 +109,7 @@ func (g *gathering) probe(ctx context.Context, h *hostFacts, i int, addr netip.A
 	// RFC 7672 §3: match the chain against the usable TLSA records, with
 	// the reference identifiers of §3.2.2-§3.2.3 for DANE-TA.
 	if h.recs != nil && a.TLSVersion != "" && len(h.probes[i].chain) > 0 {
-		a.Match = matchOf(tlsa.Verify(h.recs, h.probes[i].chain, tlsa.Options{Names: h.names, Time: g.now}))
+		a.Match = matchOf(tlsa.Verify(h.recs, h.probes[i].chain, tlsa.Options{Names: h.names, Time: g.now, NoChain: true}))
 	}
 }
 

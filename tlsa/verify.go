@@ -182,6 +182,11 @@ type Options struct {
 	IgnoreNames bool
 	// Time is the validation time; the zero value means time.Now().
 	Time time.Time
+	// NoChain leaves Result.Chain empty: the certificate summaries cost
+	// a hundred allocations per chain, and a caller that has its own (a
+	// scan matching one provider's chain for thousands of domains) need
+	// not pay for them on every call.
+	NoChain bool
 }
 
 // MaxChain is the number of presented certificates Verify considers;
@@ -213,7 +218,9 @@ func Verify(records []Record, chain []*x509.Certificate, opts Options) *Result {
 		certs = certs[:MaxChain]
 	}
 	v := &verifier{chain: certs, now: now, opts: opts}
-	res.Chain = v.summaries()
+	if !opts.NoChain {
+		res.Chain = v.summaries()
+	}
 	classify(records, res.Records)
 
 	usable := 0

@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 
 // daneprobeBinary builds cmd/daneprobe once per test run and returns the
 // path of the binary.
-func daneprobeBinary(t *testing.T) string {
+func daneprobeBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		// go test puts $GOROOT/bin first on the test's PATH.
