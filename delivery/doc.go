@@ -31,7 +31,9 @@
 //     unusable; a server that does not offer STARTTLS is treated as a
 //     downgrade attack and skipped (§2.2.3);
 //   - usable records are DANE-TA(2) and DANE-EE(3) with known selector
-//     and matching type (§3.1); if the presented chain matches none of
+//     and matching type (§3.1; package tlsa decides it, with
+//     tlsa.Usability, and its failure codes are the no-match reasons
+//     here); if the presented chain matches none of
 //     them, the sender does not deliver to that server and tries the next
 //     (§3.2); with only unusable records TLS is used unauthenticated.
 //
@@ -52,8 +54,8 @@
 // applies, and an MTA-STS pass never overrides a DANE failure
 // (RFC 8461 §2).
 //
-// Every failure carries its RFC 8460 result type, the words a TLS-RPT
-// report would use. The monitoring Status (OK, WARNING, CRITICAL,
+// Every failure carries its RFC 8460 result type (tlsrpt.ResultType), the
+// words a TLS-RPT report would use. The monitoring Status (OK, WARNING, CRITICAL,
 // UNKNOWN, exit codes 0-3) is documented on Status and in
 // report/SCHEMA.md.
 //
