@@ -11,8 +11,10 @@ import (
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/mtasts"
 	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/smtpprobe"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // Defaults of a Checker whose fields are zero.
@@ -85,7 +87,8 @@ type Checker struct {
 // prober) may also implement Certificate(*x509.Certificate)
 // delivery.Certificate, returning delivery.CertificateOf of each
 // certificate from a memo, so that a certificate presented to thousands
-// of domains is summarised once.
+// of domains is summarised once, and VerifyMXTLS with the signature and
+// answers of mtasts.VerifyMXTLS, likewise.
 type Prober interface {
 	Probe(ctx context.Context, t smtpprobe.Target) (*smtpprobe.Result, error)
 }
@@ -93,6 +96,13 @@ type Prober interface {
 // certSummarizer is the optional memo of a Prober (see Prober).
 type certSummarizer interface {
 	Certificate(c *x509.Certificate) delivery.Certificate
+}
+
+// webPKIMemo is the other optional memo of a Prober that shares results:
+// mtasts.VerifyMXTLS of a shared chain, computed once per host name and
+// chain rather than once per domain (see scan.SharedProber).
+type webPKIMemo interface {
+	VerifyMXTLS(host string, tlsVersion uint16, chain []*x509.Certificate, opts mtasts.VerifyOptions) (tlsrpt.ResultType, string)
 }
 
 // Check gathers the facts about domain, as a sending MTA that enforces

@@ -125,6 +125,10 @@ func (g *gathering) advise(f delivery.Finding) {
 // 1.2 or newer with a certificate valid under the WebPKI for the MX host
 // name. Decide applies the policy's mode.
 func (g *gathering) applyMTASTS(sts *stsFacts, hosts []*hostFacts) {
+	verify := mtasts.VerifyMXTLS
+	if m, ok := g.prober.(webPKIMemo); ok {
+		verify = m.VerifyMXTLS // the same answers, once per shared chain
+	}
 	for _, h := range hosts {
 		if h == nil {
 			continue
@@ -138,7 +142,7 @@ func (g *gathering) applyMTASTS(sts *stsFacts, hosts []*hostFacts) {
 			if len(pf.chain) == 0 || m.Addresses[i].TLSVersion == "" {
 				continue
 			}
-			rt, detail := mtasts.VerifyMXTLS(m.Host, pf.tlsVersion, pf.chain, mtasts.VerifyOptions{Roots: g.c.Roots, Now: g.now})
+			rt, detail := verify(m.Host, pf.tlsVersion, pf.chain, mtasts.VerifyOptions{Roots: g.c.Roots, Now: g.now})
 			m.Addresses[i].WebPKI = &delivery.WebPKI{Valid: rt == "", Failure: rt, Detail: detail}
 		}
 	}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/gather"
+	"github.com/daneprobe/daneprobe/mtasts"
 	"github.com/daneprobe/daneprobe/smtpprobe"
+	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
 // DefaultProbeCacheSize bounds the probe results a SharedProber keeps. A
@@ -69,6 +71,7 @@ type SharedProber struct {
 
 	certMu sync.Mutex
 	certs  map[*x509.Certificate]delivery.Certificate
+	webpki map[webpkiKey]webpkiVerdict
 
 	sessions, shared atomic.Int64
 }
@@ -99,6 +102,69 @@ func (s *SharedProber) Certificate(c *x509.Certificate) delivery.Certificate {
 	sum := delivery.CertificateOf(c)
 	s.certs[c] = sum
 	return sum
+}
+
+// webpkiKey identifies a WebPKI verdict that can be shared: the same
+// host name, TLS version, chain (the certificates of one shared result,
+// by identity), roots, and the validation time on the same side of every
+// certificate's validity window.
+type webpkiKey struct {
+	host    string
+	version uint16
+	leaf    *x509.Certificate
+	n       int
+	roots   *x509.CertPool
+	window  uint64 // per certificate, 2 bits: before, within or after its validity
+}
+
+type webpkiVerdict struct {
+	result tlsrpt.ResultType
+	detail string
+}
+
+// VerifyMXTLS returns mtasts.VerifyMXTLS(host, tlsVersion, chain, opts),
+// computed once per host name and shared chain (an x509 chain
+// verification per domain was 13% of a scan's CPU). A verdict is reused
+// only while the validation time stays on the same side of every
+// presented certificate's NotBefore and NotAfter, so an expiry during the
+// scan is seen; roots are compared by identity. The memo is bounded like
+// the certificate memo.
+func (s *SharedProber) VerifyMXTLS(host string, tlsVersion uint16, chain []*x509.Certificate, opts mtasts.VerifyOptions) (tlsrpt.ResultType, string) {
+	if len(chain) == 0 || chain[0] == nil || len(chain) > 32 {
+		return mtasts.VerifyMXTLS(host, tlsVersion, chain, opts)
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+		opts.Now = now
+	}
+	k := webpkiKey{host: host, version: tlsVersion, leaf: chain[0], n: len(chain), roots: opts.Roots}
+	for i, c := range chain {
+		w := uint64(1)
+		switch {
+		case c == nil:
+			w = 3
+		case now.Before(c.NotBefore):
+			w = 0
+		case now.After(c.NotAfter):
+			w = 2
+		}
+		k.window |= w << (2 * i)
+	}
+	s.certMu.Lock()
+	v, ok := s.webpki[k]
+	s.certMu.Unlock()
+	if ok {
+		return v.result, v.detail
+	}
+	rt, detail := mtasts.VerifyMXTLS(host, tlsVersion, chain, opts)
+	s.certMu.Lock()
+	if s.webpki == nil || len(s.webpki) >= 4*s.size() {
+		s.webpki = make(map[webpkiKey]webpkiVerdict)
+	}
+	s.webpki[k] = webpkiVerdict{rt, detail}
+	s.certMu.Unlock()
+	return rt, detail
 }
 
 // ProbeStats counts a SharedProber's work.
