@@ -37,6 +37,11 @@ func (f *fakeDNS) add(t testing.TB, line string) {
 	if err != nil {
 		t.Fatalf("bad fixture %q: %v", line, err)
 	}
+	f.addRR(rr)
+}
+
+// addRR adds one record as it is.
+func (f *fakeDNS) addRR(rr dns.RR) {
 	h := rr.Header()
 	h.Name = strings.ToLower(h.Name)
 	k := h.Name + "/" + dns.TypeToString[h.Rrtype]
@@ -76,6 +81,17 @@ func (f *fakeDNS) Lookup(ctx context.Context, name string, qtype uint16) (*dnsse
 		res.Rcode = dns.RcodeNameError
 	}
 	return res, nil
+}
+
+// txtRR is a TXT record with rec as one string per 255 octets.
+func txtRR(name, rec string) dns.RR {
+	t := &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 300}}
+	for len(rec) > 255 {
+		t.Txt = append(t.Txt, rec[:255])
+		rec = rec[255:]
+	}
+	t.Txt = append(t.Txt, rec)
+	return t
 }
 
 // txt builds a TXT fixture line, splitting long records into 255-octet
