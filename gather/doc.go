@@ -29,6 +29,21 @@
 //     policy's patterns and each certificate against the WebPKI
 //     (RFC 8461 §4.1-§4.2), and the tlsa package's rollover advice.
 //
+// # Speculation
+//
+// Waiting for each answer's chain of trust before asking what the answer
+// names would cost a round trip per step. With a resolver that hands out
+// answers before validating them (dnssec.Resolver.Fetch, sharing the
+// Lookup's query), the A, AAAA and TLSA lookups of the MX hosts start as
+// soon as the MX answer arrives, the TLSA lookup at a CNAME'd host's
+// target as soon as the address answer shows the CNAME, and the policy
+// host's lookups as soon as the _mta-sts answer holds a v=STSv1 record.
+// They are ordinary validated lookups, bounded (MaxSpeculativeHosts) and
+// counted (DomainReport.Timings), and used only where the validated
+// answers lead: a host of a bogus MX RRset, or one the validated RRset
+// does not name, never reaches a verdict (RFC 7672 §2.1.1), and the
+// policy is fetched only for a validated record (RFC 8461 §3.3).
+//
 // The facts go into a delivery.DomainReport, and delivery.Decide sets
 // every verdict. Gathering never decides: a check that cannot start (a
 // name that is not a domain, no resolver, -4 with -6, no upstream

@@ -43,7 +43,10 @@ const scanHelp = "Checks many recipient domains the way \"daneprobe check\" chec
 	"cache serves the whole scan, so the root and TLD keys are validated once.\n\n" +
 	"Several machines: --shard I/N (0 <= I < N) scans only the domains whose FNV-1a hash of\n" +
 	"the A-label name is I modulo N; N jobs over the same list produce disjoint outputs\n" +
-	"that concatenate into one (a Kubernetes Indexed Job, a Slurm array, GNU parallel).\n\n" +
+	"(a Kubernetes Indexed Job, a Slurm array, GNU parallel). --shard-index-env VAR\n" +
+	"--shard-count N takes I from the environment (JOB_COMPLETION_INDEX in an Indexed Job),\n" +
+	"so every job runs the same command; \"daneprobe report part-*.jsonl\" merges the\n" +
+	"outputs into one summary.\n\n" +
 	"Exit status:\n" +
 	"  0  OK: the scan finished; a DANE-enforcing sender would defer none of the domains\n" +
 	"  1  WARNING: the scan finished, none deferred, but some checks could not complete\n" +
