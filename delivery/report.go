@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/mailauth"
 	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
@@ -72,11 +73,15 @@ type DomainReport struct {
 	// into Warnings or Notes. Fact; not part of the JSON output.
 	Advice []Finding `json:"-"`
 
-	// TLSRPT, SPF and DMARC describe the domain's reporting and
-	// anti-spoofing posture. Facts; nil when not looked up.
-	TLSRPT *Posture `json:"tls_rpt,omitempty"`
-	SPF    *Posture `json:"spf,omitempty"`
-	DMARC  *Posture `json:"dmarc,omitempty"`
+	// TLSRPT describes the domain's TLS reporting; SPF, DMARC, DKIM and
+	// Microsoft365 its mail-authentication posture (package mailauth,
+	// whose findings the gatherer passes on in Advice). Facts; nil when
+	// not looked up (DKIM and Microsoft365 only when asked for).
+	TLSRPT       *Posture        `json:"tls_rpt,omitempty"`
+	SPF          *mailauth.SPF   `json:"spf,omitempty"`
+	DMARC        *mailauth.DMARC `json:"dmarc,omitempty"`
+	DKIM         *mailauth.DKIM  `json:"dkim,omitempty"`
+	Microsoft365 *mailauth.M365  `json:"microsoft365,omitempty"`
 
 	// Timings holds how long the check took. Fact.
 	Timings Timings `json:"timings"`
@@ -411,8 +416,8 @@ const (
 	SeverityWarning
 )
 
-// Posture is a DNS TXT record that describes the domain's reporting or
-// anti-spoofing posture (TLS-RPT, SPF, DMARC).
+// Posture is a DNS TXT record that describes the domain's reporting
+// posture (TLS-RPT).
 type Posture struct {
 	// Found reports that a valid record exists.
 	Found bool `json:"found"`

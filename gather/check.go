@@ -11,6 +11,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/mailauth"
 	"github.com/daneprobe/daneprobe/mtasts"
 	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/smtpprobe"
@@ -77,6 +78,10 @@ type Checker struct {
 	// from Dial, EHLOName and Timeout. "scan" passes one that shares each
 	// (address, port, SNI) session among all the domains pointing at it.
 	Prober Prober
+	// MailAuth, when set, adds the DKIM selectors and the Microsoft 365
+	// readiness to the SPF and DMARC posture every check gathers
+	// (package mailauth).
+	MailAuth *mailauth.Options
 }
 
 // Prober runs one SMTP STARTTLS session to one address. *smtpprobe.Prober
@@ -159,9 +164,10 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 		sts = g.mtasts(ctx, name)
 		r.Timings.MTASTS = delivery.Seconds(time.Since(t0))
 	}()
+	mxDone := make(chan struct{})
 	go func() {
 		defer side.Done()
-		g.posture(ctx, name)
+		g.posture(ctx, name, mxDone)
 	}()
 
 	// The MX hosts' lookups start as soon as the MX answer arrives, while
@@ -169,6 +175,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	// MX RRset (speculate.go).
 	g.spec = g.speculate(ctx, name)
 	err = g.mxSet(ctx, name)
+	close(mxDone)
 	g.spec.close()
 	if err != nil {
 		// No upstream answered: a problem on the checking side, not a

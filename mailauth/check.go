@@ -33,7 +33,8 @@ type Report struct {
 	Microsoft365 *M365  `json:"microsoft365,omitempty"`
 }
 
-// Findings returns every finding of the report, SPF first.
+// Findings returns the warnings and notes of SPF, DMARC and DKIM, in
+// that order; the Microsoft 365 to-do list stays in its own section.
 func (r *Report) Findings() []Finding {
 	var f []Finding
 	if r.SPF != nil {
@@ -44,9 +45,6 @@ func (r *Report) Findings() []Finding {
 	}
 	if r.DKIM != nil {
 		f = append(f, r.DKIM.Findings...)
-	}
-	if r.Microsoft365 != nil {
-		f = append(f, r.Microsoft365.Todo...)
 	}
 	return f
 }

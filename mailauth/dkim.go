@@ -209,12 +209,8 @@ func lookupSelector(ctx context.Context, lk dnssec.Lookuper, domain, sel string)
 	if len(s.CNAME) > 0 {
 		s.Target = s.CNAME[len(s.CNAME)-1]
 	}
-	if res.Security == dnssec.Bogus || res.Security == dnssec.Indeterminate || res.Rcode != dns.RcodeSuccess && res.Rcode != dns.RcodeNameError {
-		s.Status = "error"
-		s.Error = fmt.Sprintf("the lookup is %s (rcode %s)", res.Security, dns.RcodeToString[res.Rcode])
-		if res.Detail != "" {
-			s.Error += ": " + res.Detail
-		}
+	if failed := lookupFailure(res); failed != "" {
+		s.Status, s.Error = "error", "the lookup "+failed
 		return s
 	}
 	var texts []string

@@ -285,9 +285,14 @@ func (d *DMARC) fetch(ctx context.Context, lk dnssec.Lookuper, name string) (str
 		d.Error = fmt.Sprintf("lookup of %s failed: %v", q, err)
 		return "", false
 	}
-	d.DNSSEC = res.Security
-	if res.Security == dnssec.Bogus || res.Security == dnssec.Indeterminate || res.Rcode != dns.RcodeSuccess && res.Rcode != dns.RcodeNameError {
-		d.Error = fmt.Sprintf("lookup of %s is %s (rcode %s)", q, res.Security, dns.RcodeToString[res.Rcode])
+	if d.Source == "" && (d.DNSSEC == dnssec.Indeterminate || name != d.OrgDomain) {
+		// The status shown without a record is that of the domain's
+		// own lookup; a record's is that of the lookup that found it.
+		d.DNSSEC = res.Security
+	}
+	if failed := lookupFailure(res); failed != "" {
+		d.DNSSEC = res.Security
+		d.Error = "lookup of " + q + " " + failed
 		return "", false
 	}
 	var found []string
@@ -302,11 +307,11 @@ func (d *DMARC) fetch(ctx context.Context, lk dnssec.Lookuper, name string) (str
 	case 0:
 		return "", true
 	case 1:
-		d.Source, d.Record = q, found[0]
+		d.Source, d.Record, d.DNSSEC = q, found[0], res.Security
 		return found[0], true
 	}
 	// RFC 7489 §6.6.3: more than one record means no DMARC policy.
-	d.Source, d.Record = q, found[0]
+	d.Source, d.Record, d.DNSSEC = q, found[0], res.Security
 	d.Error = fmt.Sprintf("%s has %d DMARC records; receivers apply no DMARC policy (RFC 7489 §6.6.3)", q, len(found))
 	return "", false
 }
@@ -343,8 +348,8 @@ func reportAuth(ctx context.Context, lk dnssec.Lookuper, domain, org, uri string
 		return a
 	}
 	a.DNSSEC = res.Security
-	if res.Security == dnssec.Bogus || res.Security == dnssec.Indeterminate {
-		a.Error = "the lookup is " + res.Security.String()
+	if failed := lookupFailure(res); failed != "" {
+		a.Error = "the lookup " + failed
 		return a
 	}
 	for _, rr := range res.Answer {
@@ -396,4 +401,23 @@ func dmarcFindings(d *DMARC, domain string, r *DMARCRecord) []Finding {
 		}
 	}
 	return f
+}
+
+// lookupFailure says why an answer cannot be used ("is bogus: ...",
+// "failed: SERVFAIL"), or "" for a usable answer (data, NODATA or
+// NXDOMAIN, secure or insecure).
+func lookupFailure(res *dnssec.Result) string {
+	switch {
+	case res.Security == dnssec.Bogus || res.Security == dnssec.Indeterminate:
+		s := "is " + res.Security.String()
+		if res.Detail != "" {
+			s += ": " + res.Detail
+		} else if res.Reason != "" {
+			s += " (" + string(res.Reason) + ")"
+		}
+		return s
+	case res.Rcode != dns.RcodeSuccess && res.Rcode != dns.RcodeNameError:
+		return "failed: response code " + dns.RcodeToString[res.Rcode]
+	}
+	return ""
 }

@@ -31,3 +31,40 @@ func FuzzParseSPF(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseDMARC: any input parses or errs; a parsed record always has
+// a policy among none, quarantine and reject.
+func FuzzParseDMARC(f *testing.F) {
+	for _, s := range []string{"v=DMARC1; p=reject; rua=mailto:a@x", "v=DMARC1;;;=;p", "V = DMARC1; rua=mailto:a@b!10m", "v=DMARC1; p=none; fo=0:1; rf=afrf; ri=0; psd=u"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseDMARC(s)
+		if err != nil {
+			return
+		}
+		if _, ok := policies[r.Tags["p"]]; !ok || !IsDMARCRecord(s) {
+			t.Fatalf("%q: p=%q", s, r.Tags["p"])
+		}
+	})
+}
+
+// FuzzParseDKIMKey: any input parses or errs with a message; a parsed
+// key has a known type.
+func FuzzParseDKIMKey(f *testing.F) {
+	for _, s := range []string{"v=DKIM1; k=rsa; p=", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAL", "t=y:s; h=sha1; p= AB CD"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseDKIMKey(s)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if k.KeyType != "rsa" && k.KeyType != "ed25519" {
+			t.Fatalf("%q: key type %q", s, k.KeyType)
+		}
+	})
+}

@@ -108,11 +108,8 @@ func (w *spfWalk) lookup(name string, qtype uint16) *dnssec.Result {
 	if err != nil {
 		w.fail(SPFTemperror, "lookup of %s %s failed: %v", name, dns.TypeToString[qtype], err)
 	}
-	if res.Rcode != dns.RcodeSuccess && res.Rcode != dns.RcodeNameError {
-		w.fail(SPFTemperror, "lookup of %s %s: response code %s", name, dns.TypeToString[qtype], dns.RcodeToString[res.Rcode])
-	}
-	if res.Security == dnssec.Bogus || res.Security == dnssec.Indeterminate {
-		w.fail(SPFTemperror, "lookup of %s %s is %s", name, dns.TypeToString[qtype], res.Security)
+	if failed := lookupFailure(res); failed != "" {
+		w.fail(SPFTemperror, "lookup of %s %s %s", name, dns.TypeToString[qtype], failed)
 	}
 	return res
 }

@@ -301,3 +301,13 @@ func hasCode(fs []Finding, code string) bool {
 	}
 	return false
 }
+
+// TestIsSPFRecord: RFC 7208 §4.5, the version section ends at a space or
+// the record's end; moved from gather with the parsing.
+func TestIsSPFRecord(t *testing.T) {
+	for s, want := range map[string]bool{"v=spf1": true, "V=SPF1 -all": true, "v=spf1;-all": false, "v=spf10 -all": false, "google-site-verification=x": false, " v=spf1": false} {
+		if got := IsSPFRecord(s); got != want {
+			t.Errorf("IsSPFRecord(%q) = %v", s, got)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/mailauth"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/report")
@@ -321,8 +322,16 @@ func TestSchemaDocumentsEveryField(t *testing.T) {
 	// The fixtures leave some optional fields empty; fill them in so that
 	// their names are checked too.
 	extra := delivery.DomainReport{
-		SPF:   &delivery.Posture{Policy: "-all", Error: "x", RUA: []string{"x"}},
-		Error: "x",
+		TLSRPT: &delivery.Posture{Policy: "-all", Error: "x", RUA: []string{"x"}},
+		SPF: &mailauth.SPF{Found: true, Record: "x", Policy: "-all", Result: "x", Error: "x",
+			Tree:  &mailauth.SPFNode{Domain: "x", Via: "x", Record: "x", DependsOnSender: []string{"x"}, Error: "x", Children: []*mailauth.SPFNode{{}}},
+			Check: &mailauth.SPFCheck{IP: "x", Sender: "x", Result: "x", Path: []string{"x"}, Reason: "x"}},
+		DMARC: &mailauth.DMARC{Found: true, Record: "x", Source: "x", OrgDomain: "x", Policy: "x", Tags: map[string]string{"p": "x"},
+			RUA: []string{"x"}, RUF: []string{"x"}, External: []mailauth.ReportAuth{{URI: "x", Query: "x", Error: "x"}}, Error: "x"},
+		DKIM: &mailauth.DKIM{Selectors: []mailauth.DKIMSelector{{Selector: "x", Name: "x", Status: "x", CNAME: []string{"x"}, Target: "x",
+			Dangling: true, Record: "x", KeyType: "x", Bits: 1, Revoked: true, Testing: true, Hashes: []string{"x"}, Error: "x"}}},
+		Microsoft365: &mailauth.M365{Detected: []string{"x"}, Todo: []mailauth.Finding{{Code: "x", Detail: "x"}}, Ready: []string{"x"}},
+		Error:        "x",
 		MX: []delivery.MXReport{{Canonical: "x", Addresses: []delivery.AddressReport{{
 			Error: "x", ErrorStage: "connect", Match: &delivery.Match{Detail: "x", Record: &delivery.TLSARecord{}},
 			WebPKI: &delivery.WebPKI{Failure: "x", Detail: "x"}, DANEReason: "x", MTASTSReason: "x",

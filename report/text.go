@@ -126,8 +126,10 @@ func (t *textWriter) domain(r *delivery.DomainReport) {
 	t.findings("warnings:", ansiYellow, r.Warnings)
 	t.findings("notes:", ansiDim, r.Notes)
 	t.posture("TLS-RPT", r.TLSRPT)
-	t.posture("SPF", r.SPF)
-	t.posture("DMARC", r.DMARC)
+	t.spf(r.SPF, false)
+	t.dmarc(r.DMARC, r.Domain)
+	t.dkim(r.DKIM)
+	t.microsoft365(r.Microsoft365)
 	if r.Error != "" && !saidIncomplete(r) {
 		t.line("  %s %s", t.paint(ansiMagenta, "check incomplete:"), r.Error)
 	}

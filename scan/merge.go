@@ -7,6 +7,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/mailauth"
 )
 
 // MergeStats counts what Merger read.
@@ -102,8 +103,8 @@ type reportView struct {
 	Outcome  delivery.Outcomes  `json:"outcome"`
 	Failures []delivery.Failure `json:"failures"`
 	TLSRPT   *delivery.Posture  `json:"tls_rpt"`
-	SPF      *delivery.Posture  `json:"spf"`
-	DMARC    *delivery.Posture  `json:"dmarc"`
+	SPF      *mailauth.SPF      `json:"spf"`
+	DMARC    *mailauth.DMARC    `json:"dmarc"`
 	Error    string             `json:"error"`
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/internal/testworld"
+	"github.com/daneprobe/daneprobe/mailauth"
 )
 
 // TestMergeEqualsScan scans the mail world (every curated scenario plus
@@ -133,12 +134,12 @@ func TestAdoption(t *testing.T) {
 		{"MX lookup error", delivery.DomainReport{MXLookup: delivery.Lookup{DNSSEC: dnssec.Secure, Error: "SERVFAIL"}}, Adoption{}},
 		{"null MX", delivery.DomainReport{NullMX: true, MX: []delivery.MXReport{{TLSA: secureTLSA(true)}}}, Adoption{}},
 		{"policies", delivery.DomainReport{MTASTS: delivery.MTASTSReport{Mode: "enforce"},
-			TLSRPT: &delivery.Posture{Found: true}, SPF: &delivery.Posture{Found: true, Policy: "-all"},
-			DMARC: &delivery.Posture{Found: true, Policy: "reject"}},
+			TLSRPT: &delivery.Posture{Found: true}, SPF: &mailauth.SPF{Found: true, Policy: "-all"},
+			DMARC: &mailauth.DMARC{Found: true, Policy: "reject"}},
 			Adoption{MTASTSEnforce: 1, TLSRPT: 1, SPFFail: 1, DMARCReject: 1}},
 		{"weak policies", delivery.DomainReport{MTASTS: delivery.MTASTSReport{Mode: "testing"},
-			TLSRPT: &delivery.Posture{Found: false}, SPF: &delivery.Posture{Found: true, Policy: "~all"},
-			DMARC: &delivery.Posture{Found: true, Policy: "quarantine"}},
+			TLSRPT: &delivery.Posture{Found: false}, SPF: &mailauth.SPF{Found: true, Policy: "~all"},
+			DMARC: &mailauth.DMARC{Found: true, Policy: "quarantine"}},
 			Adoption{DMARCQuarantine: 1}},
 	}
 	for _, c := range cases {

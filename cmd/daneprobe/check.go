@@ -106,6 +106,8 @@ func checkCommand() *cli.Command {
 		&cli.BoolFlag{Name: "prometheus", Usage: "print the Prometheus text exposition format (for node_exporter's textfile collector)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the domains whose status is not OK (for cron: silence means all is well); ignored with --nagios and --prometheus, which always print"},
 	)
+	flags = append(flags, mailAuthFlags()...)
+	flags = append(flags, &cli.BoolFlag{Name: "mail-auth", Usage: "add DKIM selectors and Microsoft 365 readiness to SPF and DMARC (as the auth command prints them; implied by --dkim-selector)"})
 	return &cli.Command{
 		Name:        "check",
 		Usage:       "say whether mail to domains is protected by DANE and MTA-STS, and what enforcing senders would do",
@@ -175,6 +177,13 @@ func checkConfig(c *cli.Context) (*gather.Checker, error) {
 	}
 	if c.String("at") != "" {
 		ck.Now = res.Now // newResolver parsed and checked --at
+	}
+	if c.Bool("mail-auth") || len(c.StringSlice("dkim-selector")) > 0 {
+		o, err := mailAuthOptions(c)
+		if err != nil {
+			return nil, err
+		}
+		ck.MailAuth = &o
 	}
 	return ck, nil
 }

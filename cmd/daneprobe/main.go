@@ -149,6 +149,7 @@ func commandList() []*cli.Command {
 		lookupCommand(),
 		tlsaCommand(),
 		mtastsCommand(),
+		authCommand(),
 		tlsrptCommand(),
 		demoCommand(),
 	}
