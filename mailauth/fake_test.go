@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -19,6 +20,7 @@ type fakeDNS struct {
 	names    map[string]bool
 	insecure map[string]bool
 	servfail map[string]bool
+	mu       sync.Mutex
 	queries  int
 }
 
@@ -53,6 +55,8 @@ func (f *fakeDNS) addRR(rr dns.RR) {
 }
 
 func (f *fakeDNS) Lookup(ctx context.Context, name string, qtype uint16) (*dnssec.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.queries++
 	name = strings.ToLower(dns.Fqdn(name))
 	res := &dnssec.Result{Name: name, Type: qtype, Canonical: name, Security: dnssec.Secure}
