@@ -448,10 +448,11 @@ type Timings struct {
 	Queries int `json:"dns_queries"`
 	// Speculative is the number of lookups started before the answer
 	// naming them was validated (A, AAAA and TLSA of the hosts of the MX
-	// answer, at most gather.MaxSpeculativeHosts hosts); Discarded is
-	// how many of them were not used because the validated MX RRset was
-	// not usable or did not name the host. Speculation changes timing
-	// only, never a verdict.
+	// answer, at most gather.MaxSpeculativeHosts hosts, a CNAME'd host's
+	// TLSA at the target, the MTA-STS policy host's addresses);
+	// Discarded is how many of them were not used because the validated
+	// answer was not usable or did not lead to them. Speculation changes
+	// timing only, never a verdict.
 	Speculative int `json:"speculative_lookups,omitempty"`
 	Discarded   int `json:"speculative_discarded,omitempty"`
 }

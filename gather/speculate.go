@@ -14,10 +14,12 @@ import (
 
 // MaxSpeculativeHosts bounds the MX hosts whose lookups start before the
 // MX answer is validated: at most this many hosts (the most preferred),
-// three lookups each (A, AAAA, TLSA), so that a hostile MX RRset with
+// at most four lookups each (A, AAAA, TLSA, and TLSA at the target when
+// the address answer is a CNAME), so that a hostile MX RRset with
 // hundreds of targets cannot turn one check into hundreds of queries. The
 // other hosts are looked up once the MX RRset is validated, as without
-// speculation.
+// speculation. With the policy host's two lookups (speculatePolicy), one
+// check speculates at most 4*MaxSpeculativeHosts+2 lookups.
 const MaxSpeculativeHosts = 8
 
 // earlyFetcher is a resolver that hands out an upstream answer before it
