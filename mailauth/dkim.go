@@ -158,7 +158,7 @@ func ParseDKIMKey(s string) (*DKIMKey, error) {
 			// such as OpenDKIM accept it.
 			rk, err2 := x509.ParsePKCS1PublicKey(der)
 			if err2 != nil {
-				return nil, fmt.Errorf("p= is not an RSA public key (RFC 6376 §3.6.1): %v", err)
+				return nil, fmt.Errorf("p= is not an RSA public key (RFC 6376 §3.6.1: a DER SubjectPublicKeyInfo)")
 			}
 			pub = rk
 		}
@@ -249,6 +249,8 @@ func dkimFindings(d *DKIM, domain string) []Finding {
 		switch {
 		case s.Dangling:
 			add(true, WarnDKIMDangling, "DKIM selector %s is a CNAME to %s, which does not exist: mail signed with it fails DKIM", s.Selector, s.Target)
+		case s.Status == "error":
+			add(true, WarnDKIMLookup, "the lookup of DKIM selector %s failed: %s", s.Name, s.Error)
 		case s.Status == "invalid":
 			add(true, WarnDKIMBadRecord, "DKIM key %s is invalid: %s", s.Name, s.Error)
 		case s.Status != "found":

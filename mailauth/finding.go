@@ -38,6 +38,7 @@ const (
 	NoteDKIMRevoked       = "dkim-revoked"
 	NoteDKIMTesting       = "dkim-testing"
 	WarnDKIMDangling      = "dkim-dangling-cname"
+	WarnDKIMLookup        = "dkim-lookup-failed"
 	NoteDKIMNotFound      = "dkim-no-selector"
 	NoteM365              = "m365-todo"
 )

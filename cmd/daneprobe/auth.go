@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/mailauth"
 	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/report"
@@ -132,4 +135,20 @@ func runAuth(c *cli.Context) error {
 		}
 	}
 	return nil
+}
+
+// printAuthDemo lists the demo world's mail-authentication domains with
+// the findings each shows, for "demo --serve".
+func printAuthDemo(w io.Writer, world *testworld.Mail, flags string) {
+	fmt.Fprintln(w, "\nTry auth (the findings each should show):")
+	fmt.Fprintf(w, "  AUTH='%s --microsoft365-names %s'\n", flags, testworld.Microsoft365Names)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range world.Auth {
+		sel := ""
+		for _, x := range s.Selectors {
+			sel += " --dkim-selector " + x
+		}
+		fmt.Fprintf(tw, "  daneprobe auth $AUTH%s %s\t# %s: %s\n", sel, s.Domain, s.Description, strings.Join(s.Codes, ", "))
+	}
+	tw.Flush()
 }

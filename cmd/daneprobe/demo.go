@@ -190,6 +190,7 @@ func printDemo(w io.Writer, world *testworld.Mail, anchor, flags, checkFlags str
 	if !all {
 		fmt.Fprintf(w, "\n%d DNS scenarios in all: add --all to list them.\n", len(scenarios))
 	}
+	printAuthDemo(w, world, flags)
 	fmt.Fprintf(w, "\nAlso: daneprobe mtasts %s --ca-file <as above> --policy-port %d sts-enforce.%s\n", flags, world.PolicyPort, testworld.MailBase)
 	fmt.Fprintln(w, "\nServing until interrupted (Ctrl-C).")
 }

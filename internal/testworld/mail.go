@@ -71,6 +71,8 @@ type Mail struct {
 	Scenarios []MailScenario
 	// Synthetic are the generated domains (MailOptions.Synthetic).
 	Synthetic []string
+	// Auth are the domains of the mail-authentication area.
+	Auth []AuthScenario
 
 	front   *dnsFront
 	servers map[string]*SMTPServer // by IP
@@ -110,6 +112,7 @@ func StartMail(opts MailOptions) (*Mail, error) {
 	}
 	m.Scenarios = b.scenarios
 	m.Synthetic = b.synthetic
+	m.Auth = b.auth
 	return m, nil
 }
 

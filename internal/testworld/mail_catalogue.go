@@ -42,6 +42,7 @@ type mailBuild struct {
 	failTLSA  []string // hosts whose TLSA query at _PORT._tcp fails
 	v6hosts   map[string]*mailHost
 	scenarios []MailScenario
+	auth      []AuthScenario
 	synthetic []string
 	nextIP    int
 }
@@ -427,6 +428,9 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := b.authScenarios(); err != nil {
+		return err
 	}
 	return b.tlsrptScenarios()
 }
