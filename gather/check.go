@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/mailauth"
@@ -164,7 +166,16 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 		sts = g.mtasts(ctx, name)
 		r.Timings.MTASTS = delivery.Seconds(time.Since(t0))
 	}()
-	mxDone := make(chan struct{})
+	// The SPF walk starts once the MX answer is in (its mx mechanism reads
+	// it from the cache) and the domain's own TXT records are: they are
+	// asked for now, with the MX, so that the walk does not begin with a
+	// round trip of its own (RFC 7208 §4.4: the SPF record is the first
+	// thing the walk needs).
+	mxDone, txtDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(txtDone)
+		c.Resolver.Lookup(ctx, dns.Fqdn(name), dns.TypeTXT) // for the cache
+	}()
 	go func() {
 		defer side.Done()
 		g.posture(ctx, name, mxDone)
@@ -175,7 +186,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	// MX RRset (speculate.go).
 	g.spec = g.speculate(ctx, name)
 	err = g.mxSet(ctx, name)
-	close(mxDone)
+	go func() { <-txtDone; close(mxDone) }()
 	g.spec.close()
 	if err != nil {
 		// No upstream answered: a problem on the checking side, not a
