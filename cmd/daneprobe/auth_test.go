@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -211,5 +212,20 @@ func TestCheckMailAuth(t *testing.T) {
 		if c.dkim && len(c.args) == 2 && r[0].DKIM.Selectors[0].Selector != "mx2024" {
 			t.Errorf("the given selector is probed first: %+v", r[0].DKIM.Selectors)
 		}
+	}
+}
+
+// TestAuthREADMEExample: the README's auth example is the golden file.
+func TestAuthREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "auth", "m365-legacy.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "$ daneprobe auth $AUTH m365-legacy.auth.test\n"+string(want)+"```") {
+		t.Error("README's auth example differs from testdata/auth/m365-legacy.txt")
 	}
 }
