@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -52,55 +51,7 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 
 // checkCommand is "daneprobe check": the end-to-end verdict for domains.
 func checkCommand() *cli.Command {
-	flags := []cli.Flag{}
-	for _, f := range resolverFlags() {
-		if f.Names()[0] == "timeout" {
-			continue // replaced below: check's timeout is per step
-		}
-		flags = append(flags, f)
-	}
-	flags = append(flags,
-		&cli.DurationFlag{
-			Name:    "timeout",
-			Value:   30 * time.Second,
-			Usage:   "deadline (`DURATION`) of each step: each SMTP step (connect, banner, EHLO, STARTTLS, handshake) and the MTA-STS policy fetch; each DNS query gets the smaller of this and --dns-timeout",
-			EnvVars: []string{"DANEPROBE_TIMEOUT"},
-		},
-		&cli.DurationFlag{
-			Name:  "dns-timeout",
-			Value: 3 * time.Second,
-			Usage: "deadline (`DURATION`) of each upstream DNS query",
-		},
-		&cli.DurationFlag{
-			Name:    "deadline",
-			Value:   gather.DefaultDeadline,
-			Usage:   "deadline (`DURATION`) of the whole check of one domain; a check cut short is UNKNOWN",
-			EnvVars: []string{"DANEPROBE_DEADLINE"},
-		},
-		&cli.StringFlag{
-			Name:    "ca-file",
-			Usage:   "also trust the CA certificates in PEM `FILE` for MTA-STS (policy host and MX certificates), in addition to the system roots",
-			EnvVars: []string{"DANEPROBE_CA_FILE"},
-		},
-		&cli.IntFlag{
-			Name:    "port",
-			Value:   gather.DefaultPort,
-			Usage:   "SMTP `PORT` to probe, also used in the TLSA owner name _PORT._tcp; for test setups (senders use 25)",
-			EnvVars: []string{"DANEPROBE_PORT"},
-		},
-		&cli.IntFlag{
-			Name:    "policy-port",
-			Value:   443,
-			Usage:   "HTTPS `PORT` of the MTA-STS policy host; for test setups only (senders always use 443)",
-			EnvVars: []string{"DANEPROBE_POLICY_PORT"},
-		},
-		&cli.StringFlag{
-			Name:    "helo",
-			Usage:   "`NAME` to greet the servers with in EHLO (default: this machine's fully qualified name, else an address literal)",
-			EnvVars: []string{"DANEPROBE_HELO"},
-		},
-		&cli.BoolFlag{Name: "ipv4", Aliases: []string{"4"}, Usage: "look up and probe IPv4 addresses only"},
-		&cli.BoolFlag{Name: "ipv6", Aliases: []string{"6"}, Usage: "look up and probe IPv6 addresses only"},
+	flags := append(checkFlags(),
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per domain (stable schema, see report/SCHEMA.md)"},
 		&cli.BoolFlag{Name: "nagios", Usage: "print the monitoring-plugin status line with performance data (Nagios, Icinga, Naemon, Sensu)"},
 		&cli.BoolFlag{Name: "prometheus", Usage: "print the Prometheus text exposition format (for node_exporter's textfile collector)"},
@@ -118,30 +69,9 @@ func checkCommand() *cli.Command {
 	}
 }
 
-// checkConfig builds the checker from the flags; bad values are usage
+// checkConfig builds check's checker from the flags; bad values are usage
 // errors (exit status 3).
 func checkConfig(c *cli.Context) (*gather.Checker, error) {
-	step := c.Duration("timeout")
-	if step <= 0 {
-		return nil, usageErrorf("--timeout must be positive, not %s", step)
-	}
-	if d := c.Duration("dns-timeout"); d <= 0 {
-		return nil, usageErrorf("--dns-timeout must be positive, not %s", d)
-	}
-	if d := c.Duration("deadline"); d <= 0 {
-		return nil, usageErrorf("--deadline must be positive, not %s", d)
-	}
-	for _, p := range []string{"port", "policy-port"} {
-		if v := c.Int(p); v < 1 || v > 65535 {
-			return nil, usageErrorf("--%s must be between 1 and 65535, not %d", p, v)
-		}
-	}
-	if c.Bool("ipv4") && c.Bool("ipv6") {
-		return nil, usageErrorf("-4 and -6 exclude each other")
-	}
-	if err := checkHELO(c.String("helo")); err != nil {
-		return nil, err
-	}
 	formats := 0
 	for _, f := range []string{"json", "nagios", "prometheus"} {
 		if c.Bool(f) {
@@ -151,32 +81,9 @@ func checkConfig(c *cli.Context) (*gather.Checker, error) {
 	if formats > 1 {
 		return nil, usageErrorf("choose one of --json, --nagios and --prometheus")
 	}
-	roots, err := policyRoots(c.String("ca-file"))
+	ck, err := newChecker(c)
 	if err != nil {
 		return nil, err
-	}
-	// The shared resolver flags read "timeout" as the DNS query deadline.
-	dnsTimeout := min(step, c.Duration("dns-timeout"))
-	if err := c.Set("timeout", dnsTimeout.String()); err != nil {
-		return nil, usageErrorf("--timeout: %v", err)
-	}
-	res, err := newResolver(c)
-	if err != nil {
-		return nil, err
-	}
-	ck := &gather.Checker{
-		Resolver:   res,
-		Port:       c.Int("port"),
-		EHLOName:   c.String("helo"),
-		Timeout:    step,
-		Deadline:   c.Duration("deadline"),
-		IPv4Only:   c.Bool("ipv4"),
-		IPv6Only:   c.Bool("ipv6"),
-		Roots:      roots,
-		PolicyPort: c.Int("policy-port"),
-	}
-	if c.String("at") != "" {
-		ck.Now = res.Now // newResolver parsed and checked --at
 	}
 	if c.Bool("mail-auth") || len(c.StringSlice("dkim-selector")) > 0 {
 		o, err := mailAuthOptions(c)

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/names"
 )
 
 // lookupCommand is "daneprobe lookup": one validated DNS lookup.
@@ -47,9 +48,9 @@ func runLookup(c *cli.Context) error {
 	if len(args) < 1 || len(args) > 2 {
 		return usageErrorf("lookup: want NAME [TYPE], got %d arguments", len(args))
 	}
-	name := args[0]
-	if _, ok := dns.IsDomainName(name); !ok || name == "" || strings.ContainsAny(name, " \t") {
-		return usageErrorf("lookup: %q is not a domain name", name)
+	name, err := names.ParseName(args[0])
+	if err != nil {
+		return usageErrorf("lookup: %v", err)
 	}
 	qtype := dns.TypeA
 	if len(args) == 2 {
@@ -65,7 +66,7 @@ func runLookup(c *cli.Context) error {
 	}
 	// Each query has its own deadline; this bounds the whole lookup
 	// (answer, chain, CNAME links) as well.
-	ctx, cancel := context.WithTimeout(c.Context, 10*c.Duration("timeout"))
+	ctx, cancel := context.WithTimeout(c.Context, 10*min(c.Duration("timeout"), c.Duration("dns-timeout")))
 	defer cancel()
 	res, lerr := r.Lookup(ctx, name, qtype)
 	if res == nil {

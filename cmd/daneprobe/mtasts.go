@@ -13,6 +13,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/mtasts"
+	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/report"
 )
 
@@ -37,24 +38,12 @@ func mtastsCommand() *cli.Command {
 			"  2  CRITICAL: the record exists but is malformed or duplicated, or the policy is\n" +
 			"     unreachable or invalid, or (mode enforce) an MX is not covered by the policy\n" +
 			"  3  UNKNOWN: usage error (bad flags, unreadable --ca-file, no usable resolver)",
-		Flags: append(resolverFlags(),
-			&cli.StringFlag{
-				Name:  "ca-file",
-				Usage: "also trust the CA certificates in PEM `FILE` for the policy host, in addition to the system roots",
-			},
+		Flags: append(withAlias(resolverFlags(), "timeout", "policy-timeout"),
+			caFileFlag(),
+			policyPortFlag(),
 			&cli.BoolFlag{
 				Name:  "json",
 				Usage: "print the report as JSON (stable field names) instead of text",
-			},
-			&cli.DurationFlag{
-				Name:  "policy-timeout",
-				Value: mtasts.DefaultFetchTimeout,
-				Usage: "overall deadline (`DURATION`) of the policy fetch (RFC 8461 §3.3 suggests 60s)",
-			},
-			&cli.IntFlag{
-				Name:  "policy-port",
-				Value: 443,
-				Usage: "HTTPS `PORT` of the policy host; for test setups only (senders always use 443)",
 			},
 		),
 		Action: runMTASTS,
@@ -65,11 +54,14 @@ func runMTASTS(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usageErrorf("mtasts: want exactly one DOMAIN, got %d arguments (see daneprobe mtasts --help)", c.NArg())
 	}
-	if c.Duration("policy-timeout") <= 0 {
-		return usageErrorf("--policy-timeout must be positive, not %s", c.Duration("policy-timeout"))
+	if _, err := names.ParseDomain(c.Args().First()); err != nil {
+		return usageErrorf("mtasts: %v", err)
 	}
-	if p := c.Int("policy-port"); p < 1 || p > 65535 {
-		return usageErrorf("--policy-port must be between 1 and 65535, not %d", p)
+	if _, err := stepTimeout(c); err != nil {
+		return err
+	}
+	if err := checkPort(c, "policy-port"); err != nil {
+		return err
 	}
 	roots, err := policyRoots(c.String("ca-file"))
 	if err != nil {
@@ -79,13 +71,9 @@ func runMTASTS(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var now func() time.Time
-	if at := c.String("at"); at != "" {
-		t, err := time.Parse(time.RFC3339, at) // already checked by newResolver
-		if err != nil {
-			return usageErrorf("--at %q: want an RFC 3339 time", at)
-		}
-		now = func() time.Time { return t }
+	now, err := atTime(c)
+	if err != nil {
+		return err
 	}
 	return mtastsReport(c, res, roots, now)
 }
@@ -99,7 +87,7 @@ func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now 
 			Resolver: lk,
 			Roots:    roots,
 			Port:     c.Int("policy-port"),
-			Timeout:  c.Duration("policy-timeout"),
+			Timeout:  c.Duration("timeout"),
 			Now:      now,
 		},
 	}
@@ -114,7 +102,7 @@ func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now 
 	// it is UNKNOWN, and one line says what to fix. (After the check, so
 	// that a bad domain argument is reported first; the root DNSKEY it
 	// asks for is in the cache by now.)
-	if err := checkUpstream(c.Context, lk, upstreamsOf(lk), c.Duration("policy-timeout")); err != nil {
+	if err := checkUpstream(c.Context, lk, upstreamsOf(lk), c.Duration("timeout")); err != nil {
 		return &exitError{code: exitUnknown, err: err}
 	}
 	if c.Bool("json") {

@@ -184,7 +184,7 @@ func TestMTASTSCommandUsage(t *testing.T) {
 		{[]string{"--ca-file", filepath.Join(dir, "missing.pem"), "a.test"}, "--ca-file"},
 		{[]string{"--ca-file", notPEM, "a.test"}, "no PEM certificate"},
 		{[]string{"--policy-port", "0", "a.test"}, "--policy-port"},
-		{[]string{"--policy-timeout", "0s", "a.test"}, "--policy-timeout"},
+		{[]string{"--policy-timeout", "0s", "a.test"}, "--timeout must be positive"},
 		{[]string{"--resolver", "127.0.0.1:1", "not a domain/"}, "not a domain name"},
 		{[]string{"--no-such-flag", "a.test"}, "no-such-flag"},
 	}

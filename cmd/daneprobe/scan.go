@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/gather"
 	"github.com/daneprobe/daneprobe/scan"
 )
@@ -39,7 +40,7 @@ const scanHelp = "Checks many recipient domains the way \"daneprobe check\" chec
 	"refused rather than overwritten.\n\n" +
 	"Politeness: at most --concurrency domains at a time, at most --per-ip connections to\n" +
 	"any one MX address (held until the server has closed its side), optionally at most\n" +
-	"--rate new connections per second overall, and --domain-timeout per domain. One DNS\n" +
+	"--rate new connections per second overall, and --deadline per domain. One DNS\n" +
 	"cache serves the whole scan, so the root and TLD keys are validated once.\n\n" +
 	"Several machines: --shard I/N (0 <= I < N) scans only the domains whose FNV-1a hash of\n" +
 	"the A-label name is I modulo N; N jobs over the same list produce disjoint outputs\n" +
@@ -60,14 +61,7 @@ const maxBadLinesShown = 20
 
 // scanCommand is "daneprobe scan": many domains, fast and polite.
 func scanCommand() *cli.Command {
-	flags := []cli.Flag{}
-	for _, f := range resolverFlags() {
-		if f.Names()[0] == "timeout" {
-			continue // replaced below: as in check, the timeout is per step
-		}
-		flags = append(flags, f)
-	}
-	flags = append(flags,
+	flags := append(checkFlags(),
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the JSON lines to `FILE` instead of standard output"},
 		&cli.BoolFlag{Name: "resume", Usage: "continue the scan whose output is in --out: skip the domains already there"},
 		&cli.StringFlag{Name: "summary", Usage: "write the summary to `FILE` instead of standard error"},
@@ -76,18 +70,9 @@ func scanCommand() *cli.Command {
 		&cli.StringFlag{Name: "shard", Usage: "scan only shard `I/N` of the domains (0 <= I < N), for spreading a list over N jobs"},
 		&cli.StringFlag{Name: "shard-index-env", Usage: "with --shard-count N: take the shard index I from the environment variable `VAR`, such as JOB_COMPLETION_INDEX of a Kubernetes Indexed Job"},
 		&cli.IntFlag{Name: "shard-count", Usage: "with --shard-index-env: the number `N` of shards"},
-		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: scan.DefaultConcurrency, Usage: "`N` domains checked at the same time"},
-		&cli.IntFlag{Name: "per-ip", Value: 2, Usage: "at most `N` concurrent connections to any one destination address"},
-		&cli.Float64Flag{Name: "rate", Usage: "at most `N` new connections per second over the whole scan (0: no limit)"},
-		&cli.DurationFlag{Name: "domain-timeout", Value: gather.DefaultDeadline, Usage: "`DURATION` of the whole check of one domain at most; a domain cut short is reported with its error"},
-		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "deadline (`DURATION`) of each step: each SMTP step and the MTA-STS policy fetch; each DNS query gets the smaller of this and --dns-timeout"},
-		&cli.DurationFlag{Name: "dns-timeout", Value: 3 * time.Second, Usage: "deadline (`DURATION`) of each upstream DNS query"},
-		&cli.StringFlag{Name: "ca-file", Usage: "also trust the CA certificates in PEM `FILE` for MTA-STS, in addition to the system roots"},
-		&cli.IntFlag{Name: "port", Value: gather.DefaultPort, Usage: "SMTP `PORT` to probe, also used in the TLSA owner name _PORT._tcp; for test setups (senders use 25)"},
-		&cli.IntFlag{Name: "policy-port", Value: 443, Usage: "HTTPS `PORT` of the MTA-STS policy hosts; for test setups only (senders always use 443)"},
-		&cli.StringFlag{Name: "helo", Usage: "`NAME` to greet the servers with in EHLO (default: this machine's fully qualified name, else an address literal)"},
-		&cli.BoolFlag{Name: "ipv4", Aliases: []string{"4"}, Usage: "look up and probe IPv4 addresses only"},
-		&cli.BoolFlag{Name: "ipv6", Aliases: []string{"6"}, Usage: "look up and probe IPv6 addresses only"},
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: scan.DefaultConcurrency, Usage: "`N` domains checked at the same time", EnvVars: []string{"DANEPROBE_CONCURRENCY"}},
+		&cli.IntFlag{Name: "per-ip", Value: 2, Usage: "at most `N` concurrent connections to any one destination address", EnvVars: []string{"DANEPROBE_PER_IP"}},
+		&cli.Float64Flag{Name: "rate", Usage: "at most `N` new connections per second over the whole scan (0: no limit)", EnvVars: []string{"DANEPROBE_RATE"}},
 	)
 	return &cli.Command{
 		Name:        "scan",
@@ -111,20 +96,6 @@ type scanSetup struct {
 // scanConfig checks the flags and builds the checker; bad values are usage
 // errors (exit status 3).
 func scanConfig(c *cli.Context) (*scanSetup, error) {
-	step := c.Duration("timeout")
-	if step <= 0 {
-		return nil, usageErrorf("--timeout must be positive, not %s", step)
-	}
-	for _, name := range []string{"dns-timeout", "domain-timeout"} {
-		if d := c.Duration(name); d <= 0 {
-			return nil, usageErrorf("--%s must be positive, not %s", name, d)
-		}
-	}
-	for _, p := range []string{"port", "policy-port"} {
-		if v := c.Int(p); v < 1 || v > 65535 {
-			return nil, usageErrorf("--%s must be between 1 and 65535, not %d", p, v)
-		}
-	}
 	if n := c.Int("concurrency"); n < 1 || n > 100000 {
 		return nil, usageErrorf("--concurrency must be between 1 and 100000, not %d", n)
 	}
@@ -140,12 +111,6 @@ func scanConfig(c *cli.Context) (*scanSetup, error) {
 	if c.Int("top") > 0 && c.String("from-maillog") == "" {
 		return nil, usageErrorf("--top goes with --from-maillog")
 	}
-	if c.Bool("ipv4") && c.Bool("ipv6") {
-		return nil, usageErrorf("-4 and -6 exclude each other")
-	}
-	if err := checkHELO(c.String("helo")); err != nil {
-		return nil, err
-	}
 	if c.Bool("resume") && c.String("out") == "" {
 		return nil, usageErrorf("--resume needs --out FILE: the output of the scan to continue")
 	}
@@ -159,40 +124,19 @@ func scanConfig(c *cli.Context) (*scanSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	roots, err := policyRoots(c.String("ca-file"))
-	if err != nil {
-		return nil, err
-	}
-	// The shared resolver flags read "timeout" as the DNS query deadline.
-	if err := c.Set("timeout", min(step, c.Duration("dns-timeout")).String()); err != nil {
-		return nil, usageErrorf("--timeout: %v", err)
-	}
-	res, err := newResolver(c)
+	ck, err := newChecker(c)
 	if err != nil {
 		return nil, err
 	}
 	lim := scan.NewIPLimiter(c.Int("per-ip"))
-	ck := &gather.Checker{
-		Resolver:   res,
-		Port:       c.Int("port"),
-		EHLOName:   c.String("helo"),
-		Timeout:    step,
-		Deadline:   c.Duration("domain-timeout"),
-		IPv4Only:   c.Bool("ipv4"),
-		IPv6Only:   c.Bool("ipv6"),
-		Roots:      roots,
-		PolicyPort: c.Int("policy-port"),
-		// Every SMTP and HTTPS connection of the scan waits for a slot
-		// of its destination address and for the global rate.
-		Dial: scan.LimitDial(nil, lim, scan.NewRateLimiter(c.Float64("rate"))),
-	}
-	if c.String("at") != "" {
-		ck.Now = res.Now
-	}
+	// Every SMTP and HTTPS connection of the scan waits for a slot of its
+	// destination address and for the global rate.
+	ck.Dial = scan.LimitDial(nil, lim, scan.NewRateLimiter(c.Float64("rate")))
 	// One SMTP session per MX address, port and SNI for the whole scan:
 	// thousands of domains share a handful of provider MX hosts.
 	prober := scan.ProberFor(ck)
 	ck.Prober = prober
+	res := ck.Resolver.(*dnssec.Resolver) // newChecker builds one
 	return &scanSetup{checker: ck, limiter: lim, prober: prober, shard: shard, queries: res.Queries}, nil
 }
 

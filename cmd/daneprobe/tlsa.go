@@ -92,7 +92,6 @@ func tlsaVerifyCommand() *cli.Command {
 			&cli.StringFlag{Name: "host", Usage: "without --cert, fetch the chain from the MX `HOST` over SMTP STARTTLS"},
 			&cli.StringSliceFlag{Name: "name", Usage: "reference identifier `NAME` for DANE-TA name checks (repeatable)"},
 			&cli.StringFlag{Name: "file", Usage: "read records from `FILE`"},
-			&cli.TimestampFlag{Name: "time", Aliases: []string{"at"}, Layout: time.RFC3339, Usage: "validate at `TIME` (RFC 3339) instead of now; --at as in the other commands"},
 			&cli.StringFlag{Name: "next", Usage: "PEM `FILE` with the next certificate chain, public key or private key, for rollover advice"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 		}, tlsaHostFlags()...),
@@ -239,6 +238,10 @@ type tlsaVerifyJSON struct {
 }
 
 func runTLSAVerify(c *cli.Context) error {
+	at, err := atTime(c) // checked before a chain is fetched
+	if err != nil {
+		return err
+	}
 	chain, err := tlsaChain(c, c.String("host"))
 	if err != nil {
 		return err
@@ -261,8 +264,8 @@ func runTLSAVerify(c *cli.Context) error {
 		return usageErrorf("tlsa verify: %d records, at most %d are accepted", len(records), tlsa.MaxRecords)
 	}
 	opts := tlsa.Options{Names: c.StringSlice("name"), IgnoreNames: len(c.StringSlice("name")) == 0}
-	if ts := c.Timestamp("time"); ts != nil {
-		opts.Time = *ts
+	if at != nil {
+		opts.Time = at()
 	}
 	var next *tlsa.Next
 	if f := c.String("next"); f != "" {

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -12,19 +12,23 @@ import (
 	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 
+	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/smtpprobe"
 )
 
 // tlsaHostFlags are the flags of "tlsa generate" and "tlsa verify" that
-// fetch the chain from a live server instead of a PEM file.
+// fetch the chain from a live server instead of a PEM file, with the
+// resolver flags of every command: the server's addresses come from
+// daneprobe's validating resolver, as a DANE sender's would. --at (alias
+// --time) also sets the time "tlsa verify" validates the chain at.
 func tlsaHostFlags() []cli.Flag {
-	return []cli.Flag{
+	return append(withAlias(withAlias(resolverFlags(), "at", "time"), "timeout", "probe-timeout"),
 		&cli.StringFlag{Name: "connect", Usage: "with --host and no --cert: connect to the IP address `ADDR` instead of the addresses --host resolves to"},
 		&cli.IntFlag{Name: "smtp-port", Value: 25, Usage: "with --host and no --cert: SMTP `PORT` to connect to"},
 		&cli.StringFlag{Name: "sni", Usage: "with --host and no --cert: server `NAME` to send in the TLS handshake (default: --host, the TLSA base domain, RFC 7672 §8.1)"},
-		&cli.StringFlag{Name: "helo", Usage: "with --host and no --cert: `NAME` to greet the server with"},
-		&cli.DurationFlag{Name: "probe-timeout", Value: 30 * time.Second, Usage: "with --host and no --cert: deadline (`DURATION`) of each SMTP step"},
-	}
+		heloFlag(),
+	)
 }
 
 // tlsaChain returns the chain to work on: from --cert, or fetched live
@@ -43,20 +47,20 @@ func tlsaChain(c *cli.Context, host string) ([]*x509.Certificate, error) {
 // turn until one presents a chain) and returns the chain as presented,
 // leaf first. It never sends mail.
 func tlsaFetchChain(c *cli.Context, host string) ([]*x509.Certificate, error) {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if _, ok := dns.IsDomainName(host); !ok || host == "" || strings.Trim(host, "abcdefghijklmnopqrstuvwxyz0123456789-._") != "" {
-		return nil, usageErrorf("--host %q is not a domain name", host)
+	host, err := names.ParseDomain(host)
+	if err != nil {
+		return nil, usageErrorf("--host: %v", err)
+	}
+	if err := checkPort(c, "smtp-port"); err != nil {
+		return nil, err
 	}
 	port := c.Int("smtp-port")
-	if port < 1 || port > 65535 {
-		return nil, usageErrorf("--smtp-port must be between 1 and 65535, not %d", port)
-	}
 	if err := checkHELO(c.String("helo")); err != nil {
 		return nil, err
 	}
-	step := c.Duration("probe-timeout")
-	if step <= 0 {
-		return nil, usageErrorf("--probe-timeout must be positive, not %s", step)
+	step, err := stepTimeout(c)
+	if err != nil {
+		return nil, err
 	}
 	var addrs []netip.Addr
 	if a := c.String("connect"); a != "" {
@@ -66,15 +70,13 @@ func tlsaFetchChain(c *cli.Context, host string) ([]*x509.Certificate, error) {
 		}
 		addrs = []netip.Addr{ip}
 	} else {
-		ctx, cancel := context.WithTimeout(c.Context, step)
-		found, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-		cancel()
+		res, err := newResolver(c)
 		if err != nil {
-			// The system resolver, not a validating one: the address only
-			// says where to connect. Say how to do without it.
-			return nil, &exitError{code: exitUnknown, err: fmt.Errorf("resolve %s with the system resolver: %w (give the server's address with --connect ADDR)", host, err)}
+			return nil, err
 		}
-		addrs = found
+		if addrs, err = tlsaResolve(c.Context, res, host); err != nil {
+			return nil, err
+		}
 	}
 	sni := c.String("sni")
 	if sni == "" {
@@ -105,4 +107,47 @@ func tlsaFetchChain(c *cli.Context, host string) ([]*x509.Certificate, error) {
 		return nil, &exitError{code: exitUnknown, err: fmt.Errorf("%s has no address", host)}
 	}
 	return nil, &exitError{code: exitUnknown, err: fmt.Errorf("could not fetch the certificate chain of %s: %s", host, strings.Join(problems, "; "))}
+}
+
+// tlsaResolve returns the addresses of host from the validating resolver:
+// Secure or Insecure answers, as a DANE sender would use them (a Bogus or
+// unvalidated answer is refused, RFC 7672 §2.2). No answer at all from
+// the upstreams is UNKNOWN with the resolver named.
+func tlsaResolve(ctx context.Context, res *dnssec.Resolver, host string) ([]netip.Addr, error) {
+	var addrs []netip.Addr
+	var problems []string
+	for _, qtype := range []uint16{dns.TypeAAAA, dns.TypeA} {
+		r, err := res.Lookup(ctx, host, qtype)
+		if err != nil && errors.Is(err, dnssec.ErrNoUpstream) {
+			return nil, &exitError{code: exitUnknown, err: &errNoResolver{tried: res.Upstreams(), err: err}}
+		}
+		if r == nil || err != nil {
+			problems = append(problems, fmt.Sprintf("%s lookup: %v", dns.TypeToString[qtype], err))
+			continue
+		}
+		if r.Security != dnssec.Secure && r.Security != dnssec.Insecure {
+			problems = append(problems, fmt.Sprintf("%s lookup is %s: %s", dns.TypeToString[qtype], r.Security, r.Detail))
+			continue
+		}
+		for _, rr := range r.Answer {
+			switch v := rr.(type) {
+			case *dns.A:
+				if a, ok := netip.AddrFromSlice(v.A.To4()); ok {
+					addrs = append(addrs, a)
+				}
+			case *dns.AAAA:
+				if a, ok := netip.AddrFromSlice(v.AAAA.To16()); ok {
+					addrs = append(addrs, a)
+				}
+			}
+		}
+	}
+	if len(addrs) == 0 {
+		why := "no A or AAAA records"
+		if len(problems) > 0 {
+			why = strings.Join(problems, "; ")
+		}
+		return nil, &exitError{code: exitUnknown, err: fmt.Errorf("resolve %s: %s (give the server's address with --connect ADDR)", host, why)}
+	}
+	return addrs, nil
 }

@@ -11,20 +11,6 @@ import (
 	"github.com/daneprobe/daneprobe/tlsrpt/recheck"
 )
 
-// tlsrptCheckFlags are the flags of check that a recheck uses: all but
-// check's output formats.
-func tlsrptCheckFlags() []cli.Flag {
-	var out []cli.Flag
-	for _, f := range checkCommand().Flags {
-		switch f.Names()[0] {
-		case "json", "nagios", "prometheus", "quiet":
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
 // tlsrptHelp explains the command, its inputs and its exit codes.
 const tlsrptHelp = "Reads the TLS reports (RFC 8460) that sending MTAs mail once a day to the address of a\n" +
 	"domain's _smtp._tls record (rua=mailto:), and says per policy domain and policy type (sts,\n" +
@@ -66,7 +52,7 @@ func tlsrptCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object (stable schema, see report/SCHEMA.md)"},
 			&cli.BoolFlag{Name: "recheck", Usage: "check every policy domain with failures again now (with the flags of check below) and say per failure whether it reproduces"},
 			&cli.IntFlag{Name: "recheck-max", Value: recheck.DefaultMaxDomains, Usage: "check at most `N` domains again (the most failed sessions first): reports may name any domain"},
-		}, tlsrptCheckFlags()...),
+		}, checkFlags()...),
 		Action: runTLSRPT,
 	}
 }
@@ -88,7 +74,7 @@ func runTLSRPT(c *cli.Context) error {
 		if c.Int("recheck-max") < 1 {
 			return usageErrorf("--recheck-max must be at least 1, not %d", c.Int("recheck-max"))
 		}
-		ck, err := checkConfig(c)
+		ck, err := newChecker(c)
 		if err != nil {
 			return err
 		}
