@@ -102,6 +102,7 @@ func ParseDMARC(s string) (*DMARCRecord, error) {
 		return nil, fmt.Errorf(`the record does not start with "v=DMARC1"`)
 	}
 	r := &DMARCRecord{Tags: map[string]string{}}
+	badSP := false
 	bad := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	for i, part := range strings.Split(s, ";") {
 		part = strings.Trim(part, " \t")
@@ -125,6 +126,7 @@ func ParseDMARC(s string) (*DMARCRecord, error) {
 			if _, ok := policies[strings.ToLower(v)]; !ok {
 				bad("%s=%q is not none, quarantine or reject (RFC 7489 §6.3)", k, short(v))
 				delete(r.Tags, k)
+				badSP = badSP || k == "sp"
 			} else {
 				r.Tags[k] = strings.ToLower(v)
 			}
@@ -186,14 +188,20 @@ func ParseDMARC(s string) (*DMARCRecord, error) {
 			r.Unknown = append(r.Unknown, k)
 		}
 	}
-	if _, ok := r.Tags["p"]; !ok {
-		// RFC 7489 §6.6.3: without a valid p= tag, a record with a valid
-		// rua= is treated as p=none; otherwise there is no policy.
+	if _, ok := r.Tags["p"]; !ok || badSP {
+		// RFC 7489 §6.6.3: a record without a valid p= tag, or with an
+		// invalid sp= tag, is treated as p=none when its rua= holds a
+		// valid URI; otherwise there is no policy.
+		what := "no valid p= tag"
+		if ok {
+			what = "an invalid sp= tag"
+		}
 		if len(r.RUA) == 0 {
-			return r, fmt.Errorf("the record has no valid p= tag and no valid rua= (RFC 7489 §6.6.3)")
+			return r, fmt.Errorf("the record has %s and no valid rua= (RFC 7489 §6.6.3)", what)
 		}
 		r.Tags["p"] = "none"
-		bad("no valid p= tag: treated as p=none because rua= is valid (RFC 7489 §6.6.3)")
+		delete(r.Tags, "sp")
+		bad("%s: treated as p=none because rua= is valid (RFC 7489 §6.6.3)", what)
 	}
 	return r, nil
 }
