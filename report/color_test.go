@@ -35,5 +35,14 @@ func TestUseColor(t *testing.T) {
 		if UseColor(dev, set) {
 			t.Error("colour despite NO_COLOR")
 		}
+		dumb := func(k string) string {
+			if k == "TERM" {
+				return "dumb"
+			}
+			return ""
+		}
+		if UseColor(dev, dumb) {
+			t.Error("colour on TERM=dumb")
+		}
 	}
 }

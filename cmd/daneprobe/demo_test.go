@@ -14,6 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/internal/testworld"
 )
 
 // demoOutput is a goroutine-safe writer for the output of a demo that is
@@ -168,6 +171,10 @@ func TestDemoCheck(t *testing.T) {
 	if !strings.Contains(out, "worst status CRITICAL") || !strings.Contains(out, "demo --serve") {
 		t.Errorf("demo output lacks its closing lines:\n%s", out)
 	}
+	n := len(demoScenarios(t))
+	if tally := fmt.Sprintf("%d of %d domains got their expected status", n, n); !strings.Contains(out, tally) {
+		t.Errorf("demo output lacks %q", tally)
+	}
 
 	// --json prints one object per domain.
 	stdout.Reset()
@@ -175,7 +182,7 @@ func TestDemoCheck(t *testing.T) {
 		t.Fatalf("demo --json exit %d: %s", code, stderr.String())
 	}
 	dec := json.NewDecoder(&stdout)
-	n := 0
+	n = 0
 	for dec.More() {
 		var v map[string]any
 		if err := dec.Decode(&v); err != nil {
@@ -185,6 +192,25 @@ func TestDemoCheck(t *testing.T) {
 	}
 	if n != len(demoScenarios(t)) {
 		t.Errorf("demo --json printed %d objects, want %d", n, len(demoScenarios(t)))
+	}
+}
+
+// TestDemoMisses: a domain whose report has another status than its
+// scenario expects is named, and a missing report too.
+func TestDemoMisses(t *testing.T) {
+	scenarios := []testworld.MailScenario{
+		{Domain: "a.mail.test", Status: "ok"},
+		{Domain: "b.mail.test", Status: "critical"},
+		{Domain: "c.mail.test", Status: "warning"},
+	}
+	reports := []delivery.DomainReport{{Status: delivery.StatusOK}, {Status: delivery.StatusWarning}}
+	got := demoMisses(scenarios, reports)
+	want := []string{"b.mail.test is WARNING, expected CRITICAL", "c.mail.test was not checked"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("demoMisses = %q, want %q", got, want)
+	}
+	if got := demoMisses(scenarios[:1], reports[:1]); len(got) != 0 {
+		t.Errorf("demoMisses of a match = %q", got)
 	}
 }
 
