@@ -233,6 +233,7 @@ func (w *spfWalk) target(n *SPFNode, t *Term) (string, bool) {
 		n.DependsOnSender = append(n.DependsOnSender, t.Text)
 		return "", false
 	}
+	name = presentation(name)
 	if _, ok := dns.IsDomainName(name); !ok || name == "" || strings.Contains(name, "..") {
 		w.fail(SPFPermerror, "%s at %s names %q, not a valid domain name", t.Text, n.Domain, short(name))
 	}
@@ -499,4 +500,22 @@ func CheckHost(ctx context.Context, lk dnssec.Lookuper, ip netip.Addr, domain, s
 		c.Path = []string{}
 	}
 	return c
+}
+
+// presentation escapes the characters of an expanded name that the
+// zone-file presentation format reserves (RFC 1035 §5.1), so that a
+// sender such as "a@b" becomes the label "a\@b" on the wire as the
+// macro meant it, and not a name miekg/dns reads differently.
+func presentation(name string) string {
+	if !strings.ContainsAny(name, "\"$();@\\ ") {
+		return name
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		if strings.IndexByte("\"$();@\\ ", name[i]) >= 0 {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(name[i])
+	}
+	return b.String()
 }

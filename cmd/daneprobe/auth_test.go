@@ -38,6 +38,7 @@ type authJSON struct {
 		Check   *struct {
 			Result string   `json:"result"`
 			Path   []string `json:"path"`
+			Reason string   `json:"reason"`
 		} `json:"check"`
 	} `json:"spf"`
 	DMARC struct {
@@ -127,7 +128,16 @@ func TestAuthCheckHost(t *testing.T) {
 			t.Errorf("%s %s: %s, want %s (%v)", c.domain, c.ip, r.SPF.Check.Result, c.want, r.SPF.Check.Path)
 		}
 	}
-	_, out, _ := authRun(t, w, flags, "--ip", "192.0.2.7", "m365-dane.auth.test")
+	// A hostile expansion: eight copies of a 200-octet sender are cut to
+	// 253 octets (RFC 7208 §7.3), whose first label is then over 63
+	// octets: a permerror after one counted term, no query for the name.
+	long := strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "@" + strings.Repeat("c", 60) + ".auth.test"
+	_, out, errOut := authRun(t, w, flags, "--json", "--ip", "192.0.2.1", "--sender", long, "spf-macro.auth.test")
+	var m authJSON
+	if err := json.Unmarshal([]byte(out), &m); err != nil || m.SPF.Check == nil || m.SPF.Check.Result != "permerror" || !strings.Contains(m.SPF.Check.Reason, "not a valid domain name") {
+		t.Errorf("huge macro: %v %s %s", err, out, errOut)
+	}
+	_, out, _ = authRun(t, w, flags, "--ip", "192.0.2.7", "m365-dane.auth.test")
 	if !strings.Contains(out, "check_host(192.0.2.7, postmaster@m365-dane.auth.test): pass") || !strings.Contains(out, "include:spf.protection.outlook.test") {
 		t.Errorf("text:\n%s", out)
 	}

@@ -95,6 +95,8 @@ func (b *mailBuild) authScenarios() error {
 		txtLine("{D}", "v=spf1 include:nothing.{D} -all"), "nothing.{D}. 300 IN A 127.0.0.1", dmarc)
 	add("spf-soft", "SPF ~all, ptr, a sender-dependent macro, and a long record", []string{"spf-softfail", "spf-ptr", "spf-depends-on-sender", "spf-long-record"},
 		txtLine("{D}", "v=spf1 ptr exists:%{ir}.%{l}._spf.{D} "+strings.Repeat("ip4:192.0.2.1 ", 34)+"~all"), dmarc)
+	add("spf-macro", "SPF exists: with eight %{s} macros: depends on the sender; with a long sender the name is cut to 253 octets (RFC 7208 §7.3)", []string{"spf-depends-on-sender"},
+		txtLine("{D}", "v=spf1 exists:%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}.{D} -all"), dmarc)
 	add("spf-neutral", "SPF ?all", []string{"spf-neutral"}, txtLine("{D}", "v=spf1 ip4:192.0.2.1 ?all"), dmarc)
 	add("spf-near-limit", "SPF tree of 9 lookups: near the limit", []string{"spf-near-lookup-limit"},
 		txtLine("{D}", "v=spf1 "+strings.Join(inc[:9], " ")+" -all"), dmarc)
