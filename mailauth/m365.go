@@ -120,7 +120,7 @@ func AssessMicrosoft365(names Microsoft365Names, mx []MXHost, mxSecurity dnssec.
 		switch {
 		case s == nil:
 		case s.Target == "" || !hasSuffixName(s.Target, names.Tenant):
-			todo("publish %s as a CNAME to the %s target the Microsoft Defender portal shows (DKIM > your domain), then enable DKIM signing", s.Name, sel+"-…."+names.Tenant)
+			todo("publish %s as a CNAME to the target the Microsoft Defender portal shows for it (%s-<domain>._domainkey.<tenant>.%s), then enable DKIM signing", s.Name, sel, names.Tenant)
 		case s.Status != "found":
 			todo("%s points to %s, which has no key yet: enable DKIM signing for the domain in the Microsoft Defender portal so Microsoft publishes it", s.Name, s.Target)
 		default:

@@ -22,7 +22,9 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"  3. an SMTP session with every address: banner, EHLO, STARTTLS, TLS handshake (SNI = the\n" +
 	"     TLSA base domain), never a message; the presented chain is matched against the usable\n" +
 	"     TLSA records and checked against the WebPKI for MTA-STS;\n" +
-	"  4. meanwhile the MTA-STS record and policy, and the TLS-RPT, SPF and DMARC records.\n\n" +
+	"  4. meanwhile the MTA-STS record and policy, the TLS-RPT record, the SPF include tree and\n" +
+	"     the DMARC policy (--mail-auth adds DKIM keys and Microsoft 365 readiness; the auth\n" +
+	"     command prints only this part).\n\n" +
 	"Verdicts. Per address, dane is verified, failed (no-starttls, handshake, no-match,\n" +
 	"name-mismatch, bogus-tlsa, tlsa-lookup-failed...), unusable-tlsa or none; mta_sts is pass,\n" +
 	"fail or none. Per domain, dane is verified (every MX authenticates), partial (some MX fail but\n" +
