@@ -23,6 +23,7 @@ const (
 	WarnRolloverRisk        = "rollover-risk"
 	WarnCertificateExpiring = "certificate-expiring"
 	WarnIncomplete          = "incomplete"
+	WarnNonexistentDomain   = "nonexistent-domain"
 	WarnSTARTTLSHidden      = "starttls-hidden"
 	WarnSTARTTLSInjection   = "starttls-injection"
 	NoteSingleTLSARecord    = "single-tlsa-record"
@@ -44,6 +45,11 @@ func decideFindings(r *DomainReport) {
 	note := func(f Finding) { r.Notes = append(r.Notes, f) }
 	if r.Error != "" {
 		warn(Finding{Code: WarnIncomplete, Detail: "the check could not be completed: " + r.Error})
+	}
+	if r.MXLookup.NXDomain && lookupOutcomeOf(r.MXLookup) != lookupBogus {
+		// The verdict line says so too; this is its machine-readable
+		// form, so that no critical domain lacks a finding.
+		warn(Finding{Code: WarnNonexistentDomain, Detail: "the domain does not exist (NXDOMAIN): senders bounce mail to it"})
 	}
 	mailFlows := !r.NullMX && !r.MXLookup.NXDomain && len(r.MX) > 0
 	switch r.DANE {

@@ -26,6 +26,10 @@ type DomainReport struct {
 	// Domain is the recipient domain as checked, lower case, without the
 	// trailing dot. Fact.
 	Domain string `json:"domain"`
+	// Messages is the number of messages a mail log sent to the domain,
+	// when the domain came from one (scan --from-maillog); zero, and not
+	// in the JSON, otherwise. Fact about the input, not the domain.
+	Messages int `json:"messages,omitempty"`
 
 	// Status is the monitoring verdict (ok, warning, critical, unknown).
 	// Verdict.

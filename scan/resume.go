@@ -88,6 +88,34 @@ func readLines(r io.Reader, fn func(line int, text []byte)) (valid, dropped int6
 	}
 }
 
+// NotScanOutputError is OpenResume's error when the file holds something
+// other than scan results, which a resumed scan must not append to (or
+// truncate).
+type NotScanOutputError struct {
+	// Path is the file; Why says what gave it away.
+	Path, Why string
+}
+
+func (e *NotScanOutputError) Error() string {
+	return fmt.Sprintf("resume %s: not scan output: %s", e.Path, e.Why)
+}
+
+// checkScanOutput refuses a non-empty file of which no line is a scan
+// result: not even a cut first line, which starts like a JSON object.
+func checkScanOutput(f *os.File, info ResumeInfo, size int64) error {
+	if info.Reports > 0 || size == 0 {
+		return nil
+	}
+	if len(info.BadLines) > 0 {
+		return &NotScanOutputError{Path: f.Name(), Why: fmt.Sprintf("line %d is not a scan result", info.BadLines[0])}
+	}
+	var first [1]byte
+	if _, err := f.ReadAt(first[:], min(info.Valid, size-1)); err == nil && first[0] != '{' {
+		return &NotScanOutputError{Path: f.Name(), Why: "it does not start with a scan result"}
+	}
+	return nil
+}
+
 // OpenResume opens the output file of an interrupted scan for appending:
 // it reads the reports already there (passing each to fn), truncates a last
 // line cut by a crash, and returns the file positioned at its end. A file
@@ -106,6 +134,10 @@ func OpenResume(path string, fn func(*delivery.DomainReport)) (*os.File, ResumeI
 	if err != nil {
 		f.Close()
 		return nil, info, fmt.Errorf("resume %s: %w", path, err)
+	}
+	if err := checkScanOutput(f, info, st.Size()); err != nil {
+		f.Close() // untouched: nothing truncated or appended
+		return nil, info, err
 	}
 	// Everything after the complete lines is a cut line: drop it.
 	info.Valid = min(info.Valid, st.Size())

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -98,4 +99,40 @@ func FuzzReadResults(f *testing.F) {
 			t.Fatal("report count")
 		}
 	})
+}
+
+// TestOpenResumeRefusesForeignFiles: a file with no scan result in it is
+// refused and left exactly as it was; an empty one, or one whose only line
+// is a report cut by a crash, is resumed.
+func TestOpenResumeRefusesForeignFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		refused       bool
+	}{
+		{"notes", "my notes\nmore\n", true},
+		{"no newline", "just text", true},
+		{"empty", "", false},
+		{"cut first report", `{"domain":"a.example","sta`, false},
+		{"one report and a stray line", `{"domain":"a.example"}` + "\nstray\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "out.jsonl")
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, _, err := OpenResume(path, func(*delivery.DomainReport) {})
+			var ne *NotScanOutputError
+			if got := errors.As(err, &ne); got != tc.refused {
+				t.Fatalf("refused = %v (%v), want %v", got, err, tc.refused)
+			}
+			if f != nil {
+				f.Close()
+			}
+			if tc.refused {
+				if b, _ := os.ReadFile(path); string(b) != tc.content {
+					t.Errorf("refused file changed to %q", b)
+				}
+			}
+		})
+	}
 }

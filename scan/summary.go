@@ -128,6 +128,9 @@ type Summary struct {
 	// MTASTSEnforceFail lists the domains whose MTA-STS policy is in
 	// enforce mode and fails: an MTA-STS sender defers or skips MX hosts.
 	MTASTSEnforceFail List `json:"mta_sts_enforce_fail"`
+	// Nonexistent lists the domains that do not exist (NXDOMAIN): typos
+	// and expired domains in a recipient list, critical like the others.
+	Nonexistent List `json:"nonexistent"`
 	// LookupErrors lists the domains whose check could not be completed
 	// or whose MX lookup failed (timeouts, SERVFAIL).
 	LookupErrors List `json:"lookup_errors"`
@@ -294,6 +297,9 @@ func (s *Summary) Add(r *delivery.DomainReport) {
 	if r.MTASTS.Mode == "enforce" && (r.MTASTS.Result == delivery.MTASTSFail || r.Outcome.MTASTS.Action == delivery.Defer) {
 		s.MTASTSEnforceFail.add(max, Entry{Domain: r.Domain, Reason: policyReason(r, delivery.PolicyMTASTS, r.Outcome.MTASTS.Reason)})
 	}
+	if r.MXLookup.NXDomain && r.Outcome.DANE.Action == delivery.NoMail {
+		s.Nonexistent.add(max, Entry{Domain: r.Domain})
+	}
 	if r.Error != "" || r.MXLookup.Error != "" {
 		why := r.Error
 		if why == "" {
@@ -408,6 +414,7 @@ func (s *Summary) WriteText(w io.Writer, info ScanInfo) error {
 	s.writeAdoption(&b)
 	writeList(&b, "A DANE-enforcing sender would DEFER mail to", &s.DANEDefer, "select(.outcome.dane.action==\"defer\")")
 	writeList(&b, "MTA-STS enforce mode failing", &s.MTASTSEnforceFail, "select(.mta_sts.mode==\"enforce\" and .mta_sts.result==\"fail\")")
+	writeList(&b, "Domains that do not exist (NXDOMAIN)", &s.Nonexistent, "select(.mx_lookup.nxdomain)")
 	writeList(&b, "Lookup errors (check could not complete)", &s.LookupErrors, "select(.error or .mx_lookup.error)")
 	writeList(&b, "DANE verified on every MX", &s.DANEVerified, "select(.dane==\"verified\")")
 	_, err := io.WriteString(w, b.String())

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +28,8 @@ const scanHelp = "Checks many recipient domains the way \"daneprobe check\" chec
 	"\"#\" starts a comment, blank lines, duplicates, upper case and trailing dots are fine,\n" +
 	"international names are converted to A-labels. Bad lines are reported with their\n" +
 	"number and skipped. Or --from-maillog LOG: the recipient domains of the outbound SMTP\n" +
-	"deliveries in a Postfix or Exim log, ranked by message count (--top N keeps the first N).\n\n" +
+	"deliveries in a Postfix or Exim log, ranked by message count (--top N keeps the first N);\n" +
+	"each output line then has the domain's message count (\"messages\").\n\n" +
 	"Output: one JSON object per line and domain, in the schema of \"check --json\"\n" +
 	"(report/SCHEMA.md), to standard output or --out FILE, written as each domain finishes.\n" +
 	"At the end a summary goes to standard error (or --summary FILE): counts per verdict,\n" +
@@ -53,7 +56,9 @@ const scanHelp = "Checks many recipient domains the way \"daneprobe check\" chec
 	"  1  WARNING: the scan finished, none deferred, but some checks could not complete\n" +
 	"     (lookup errors or timeouts: see the summary)\n" +
 	"  2  CRITICAL: the scan finished and a DANE-enforcing sender would defer some domains\n" +
-	"  3  UNKNOWN: usage error, unreadable input, output write error, no usable resolver,\n" +
+	"  3  UNKNOWN: usage error, unreadable input, an input without a single domain name (a\n" +
+	"     mail log given as a list gets a hint to use --from-maillog), an --out that is the\n" +
+	"     input or (with --resume) not scan output, output write error, no usable resolver,\n" +
 	"     or the scan was interrupted (run again with --resume)"
 
 // maxBadLinesShown bounds the bad input lines reported one by one.
@@ -188,6 +193,7 @@ func runScan(c *cli.Context) error {
 	out := c.App.Writer
 	var done *scan.DomainSet
 	resumed := 0
+	created := "" // the --out file this run created, if any
 	if path := c.String("out"); path != "" {
 		var f *os.File
 		if c.Bool("resume") {
@@ -197,6 +203,9 @@ func runScan(c *cli.Context) error {
 				done.Add(r.Domain)
 				summary.Add(r)
 			})
+			if ne := (*scan.NotScanOutputError)(nil); errors.As(err, &ne) {
+				return usageErrorf("--out %s is not the output of daneprobe scan (%s): --resume appends only to a scan's own output; give another --out", path, ne.Why)
+			}
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
@@ -216,13 +225,14 @@ func runScan(c *cli.Context) error {
 			if f, err = os.Create(path); err != nil {
 				return usageErrorf("--out: %v", err)
 			}
+			created = path
 		}
 		defer f.Close()
 		out = f
 	}
 
 	// Input.
-	next, total, closeInput, err := scanInput(c, setup.shard, done)
+	next, total, messages, closeInput, err := scanInput(c, setup.shard, done)
 	if err != nil {
 		return err
 	}
@@ -231,11 +241,14 @@ func runScan(c *cli.Context) error {
 	// Ctrl-C may leave blocked on standard input: once the run is over it
 	// must not write any more.
 	var badMu sync.Mutex
-	bad, runOver := 0, false
+	bad, runOver, maillogSeen := 0, false, false
 	src := &scan.Source{Next: next, Shard: setup.shard, Done: done, OnBad: func(le *scan.LineError) {
 		badMu.Lock()
 		defer badMu.Unlock()
 		bad++
+		if !maillogSeen && looksLikeMaillog(le.Text) {
+			maillogSeen = true
+		}
 		switch {
 		case runOver:
 		case bad <= maxBadLinesShown:
@@ -245,8 +258,18 @@ func runScan(c *cli.Context) error {
 		}
 	}}
 
+	check := setup.checker.Check
+	if messages != nil {
+		// Each JSON line says how much mail the log sent the domain, so
+		// that the output alone ranks what to fix first.
+		check = func(ctx context.Context, domain string) *delivery.DomainReport {
+			r := setup.checker.Check(ctx, domain)
+			r.Messages = messages[domain]
+			return r
+		}
+	}
 	engine := &scan.Engine{
-		Check:       setup.checker.Check,
+		Check:       check,
 		Concurrency: c.Int("concurrency"),
 		// The checker's own deadline ends a slow domain with a report
 		// that says so; the engine's is the backstop.
@@ -281,14 +304,29 @@ func runScan(c *cli.Context) error {
 	}
 
 	in := st.Input
+	if in.Read == 0 && resumed == 0 && runErr == nil && !st.Canceled {
+		// Nothing to check is a mistake, not a clean scan: an empty
+		// list, or a file of something else.
+		if created != "" {
+			os.Remove(created) // empty: the run wrote nothing
+		}
+		badMu.Lock()
+		hint := maillogSeen
+		badMu.Unlock()
+		msg := "scan: the input holds no domain names: nothing was checked"
+		if in.Bad > 0 {
+			msg = fmt.Sprintf("scan: none of the %d input lines is a domain name: nothing was checked", in.Bad)
+		}
+		if hint {
+			msg += "; the lines look like a mail log: scan its recipient domains with --from-maillog FILE"
+		}
+		return usageErrorf("%s", msg)
+	}
 	info := scan.ScanInfo{Read: in.Read, Bad: in.Bad, Duplicates: in.Duplicates, OtherShard: in.OtherShard,
 		Resumed: resumed, Shard: setup.shard, Run: st, DNSQueries: setup.queries(),
 		Connections: setup.limiter.Connections(), Probes: setup.prober.Stats()}
 	if err := writeScanSummary(c, &summary, info); err != nil {
 		return err
-	}
-	if in.Read == 0 && resumed == 0 && runErr == nil && !st.Canceled {
-		fmt.Fprintln(stderr, "daneprobe: scan: the input holds no domain names: nothing was checked")
 	}
 	switch {
 	case runErr != nil:
@@ -324,44 +362,66 @@ func checkScanInput(c *cli.Context) error {
 		if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
 			return usageErrorf("--out %s: the directory %s does not exist", out, filepath.Dir(out))
 		}
+		if path != "" && path != "-" && sameFile(path, out) {
+			return usageErrorf("--out %s is the scan's input: give another file for the results", out)
+		}
 	}
 	return nil
+}
+
+// sameFile reports whether the paths a and b name one existing file.
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
+// looksLikeMaillog reports whether an input line that is not a domain name
+// is a Postfix or Exim log line, for the hint to use --from-maillog.
+func looksLikeMaillog(line string) bool {
+	return strings.Contains(line, "postfix/") || strings.Contains(line, " status=") ||
+		strings.Contains(line, " to=<") || strings.Contains(line, " => ") || strings.Contains(line, " <= ")
 }
 
 // scanInput opens the domain source: a list file, standard input or a
 // maillog ranking. total is the number of domains to scan when it can be
 // known in advance (for the progress bar), else -1.
-func scanInput(c *cli.Context, shard scan.Shard, done *scan.DomainSet) (next func() (string, error), total int, closeFn func(), err error) {
+func scanInput(c *cli.Context, shard scan.Shard, done *scan.DomainSet) (next func() (string, error), total int, messages map[string]int, closeFn func(), err error) {
 	noop := func() {}
 	if log := c.String("from-maillog"); log != "" {
 		f, err := os.Open(log)
 		if err != nil {
-			return nil, 0, noop, usageErrorf("--from-maillog: %v", err)
+			return nil, 0, nil, noop, usageErrorf("--from-maillog: %v", err)
 		}
 		ranked, st, err := scan.ParseMaillog(f)
 		f.Close()
 		if err != nil {
-			return nil, 0, noop, usageErrorf("--from-maillog %s: %v", log, err)
+			return nil, 0, nil, noop, usageErrorf("--from-maillog %s: %v", log, err)
 		}
 		if top := c.Int("top"); top > 0 && top < len(ranked) {
 			ranked = ranked[:top]
 		}
 		names := make([]string, len(ranked))
+		messages := make(map[string]int, len(ranked))
 		for i, dc := range ranked {
 			names[i] = dc.Domain
+			messages[dc.Domain] = dc.Messages
 		}
 		fmt.Fprintf(c.App.ErrWriter, "daneprobe: %s: %d lines, %d Postfix and %d Exim delivery lines; scanning %d recipient domains\n",
 			log, st.Lines, st.Postfix, st.Exim, len(names))
 		total = countDomains(scan.SliceNext(names), shard, done)
-		return scan.SliceNext(names), total, noop, nil
+		return scan.SliceNext(names), total, messages, noop, nil
 	}
 	path := c.Args().First()
 	if path == "" || path == "-" {
-		return scan.NewListReader(c.App.Reader).Next, -1, noop, nil
+		return scan.NewListReader(c.App.Reader).Next, -1, nil, noop, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, noop, usageErrorf("scan: %v", err)
+		return nil, 0, nil, noop, usageErrorf("scan: %v", err)
 	}
 	// A first pass counts the domains for the progress bar; only when
 	// someone is watching.
@@ -370,10 +430,10 @@ func scanInput(c *cli.Context, shard scan.Shard, done *scan.DomainSet) (next fun
 		total = countDomains(scan.NewListReader(f).Next, shard, done)
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			f.Close()
-			return nil, 0, noop, usageErrorf("scan: %v", err)
+			return nil, 0, nil, noop, usageErrorf("scan: %v", err)
 		}
 	}
-	return scan.NewListReader(f).Next, total, func() { f.Close() }, nil
+	return scan.NewListReader(f).Next, total, nil, func() { f.Close() }, nil
 }
 
 // countDomains counts what a Source over next would yield.

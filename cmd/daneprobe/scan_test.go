@@ -311,17 +311,6 @@ func TestScanBadInputLeavesNoOutput(t *testing.T) {
 	}
 }
 
-// TestScanEmptyInput: an empty list is no error (exit 0), but says that
-// nothing was checked.
-func TestScanEmptyInput(t *testing.T) {
-	w := startScanWorld(t, 0, 1)
-	list := w.writeList(t, "empty.txt", []string{"# nothing here", ""})
-	code, stdout, stderr := w.scan(context.Background(), t, list)
-	if code != exitOK || stdout != "" || !strings.Contains(stderr, "the input holds no domain names: nothing was checked") {
-		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
-	}
-}
-
 // TestNoResolverAnswers: with no upstream answering, check (text) and
 // scan say so in one line, exit 3, and scan writes no output; check
 // --nagios still prints its UNKNOWN line for the monitoring system.
