@@ -154,7 +154,7 @@ func AssessMicrosoft365(names Microsoft365Names, mx []MXHost, mxSecurity dnssec.
 	}
 	if dane > 0 && mxSecurity == dnssec.Secure && len(mx) == 1 {
 		m.Ready = append(m.Ready, "MX is the DNSSEC-capable *."+names.DANEMX+" host")
-		todo("if not done yet, turn inbound DANE on with Enable-SmtpDaneInbound -DomainName <domain> in Exchange Online PowerShell; the DANE section of this report shows whether the TLSA records are there")
+		todo("if not done yet, turn inbound DANE on with Enable-SmtpDaneInbound -DomainName <domain> in Exchange Online PowerShell, then run daneprobe check on the domain to see the TLSA records and the DANE verdict")
 	}
 	return m
 }
