@@ -130,7 +130,7 @@ func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now 
 
 // policyRoots returns the system roots plus the certificates of file.
 func policyRoots(file string) (*x509.CertPool, error) {
-	pool, err := x509.SystemCertPool()
+	pool, err := systemRoots()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
