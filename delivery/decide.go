@@ -161,6 +161,9 @@ func clearVerdicts(r *DomainReport) {
 		for j := range m.Addresses {
 			a := &m.Addresses[j]
 			a.DANE, a.DANEReason, a.MTASTS, a.MTASTSReason = "", "", "", ""
+			if a.Match != nil && a.Match.Record != nil {
+				a.Match.Record.Usable = false
+			}
 		}
 	}
 }

@@ -174,6 +174,12 @@ func decideMXDANE(m *MXReport) {
 	var firstReason Reason
 	for i := range m.Addresses {
 		a := &m.Addresses[i]
+		if a.Match != nil && a.Match.Record != nil {
+			// The same verdict as the record in the host's TLSA set, so
+			// that the JSON never says a matching record is unusable.
+			reason, _ := usability(*a.Match.Record)
+			a.Match.Record.Usable = reason == ""
+		}
 		a.DANE, a.DANEReason = addressDANE(s, hostReason, a)
 		if a.DANEReason != "" && firstReason == "" {
 			firstReason = a.DANEReason

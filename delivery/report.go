@@ -442,7 +442,9 @@ type Posture struct {
 type Timings struct {
 	// Total is the wall time of the whole check.
 	Total Seconds `json:"total"`
-	// DNS is the wall time spent in DNS lookups before the first probe.
+	// DNS is the wall time from the start of the check to the last DNS
+	// answer of the MX track: the MX set, then each host's addresses and
+	// TLSA records.
 	DNS Seconds `json:"dns"`
 	// SMTP is the wall time of the SMTP probes (they run in parallel).
 	SMTP Seconds `json:"smtp"`

@@ -186,6 +186,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	// MX RRset (speculate.go).
 	g.spec = g.speculate(ctx, name)
 	err = g.mxSet(ctx, name)
+	g.dnsAnswered() // a domain without MX hosts to probe has DNS time too
 	go func() { <-txtDone; close(mxDone) }()
 	g.spec.close()
 	if err != nil {
@@ -194,6 +195,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 		side.Wait()
 		r.Timings.Speculative, r.Timings.Discarded = g.spec.finish()
 		notChecked(r, "the MX lookup failed: "+err.Error())
+		r.Timings.DNS = delivery.Seconds(g.dnsDone())
 		r.Timings.Total = delivery.Seconds(time.Since(start))
 		r.Timings.Queries = int(c.queries() - q0)
 		return r

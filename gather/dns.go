@@ -91,16 +91,22 @@ type hostFacts struct {
 	probes []probeFacts
 }
 
+// dnsAnswered notes that a DNS phase ended now: the MX set, or one host's
+// addresses and TLSA records. Timings.DNS runs to the last of them.
+func (g *gathering) dnsAnswered() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if now := time.Now(); now.After(g.lastDNS) {
+		g.lastDNS = now
+	}
+}
+
 // host gathers one MX host: its addresses and TLSA records, then the SMTP
 // probes of every address.
 func (g *gathering) host(ctx context.Context, m *delivery.MXReport) *hostFacts {
 	h := &hostFacts{m: m}
 	g.hostDNS(ctx, h)
-	g.mu.Lock()
-	if now := time.Now(); now.After(g.lastDNS) {
-		g.lastDNS = now
-	}
-	g.mu.Unlock()
+	g.dnsAnswered()
 	g.probeAll(ctx, h)
 	return h
 }
