@@ -41,7 +41,9 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"Exit status (the worst over all domains):\n" +
 	"  0  OK: mail is delivered as the published policies promise (also a null MX)\n" +
 	"  1  WARNING: partial or unusable DANE, an unreachable address, MTA-STS testing failures,\n" +
-	"     an unfetchable policy, a rollover risk, a certificate close to expiry, or no protection\n" +
+	"     an unfetchable policy, a rollover risk, a certificate close to expiry, no protection,\n" +
+	"     or a mail-authentication warning (SPF +all, permerror or temperror, no DMARC from a\n" +
+	"     broken record, an unauthorized report destination, a broken or weak DKIM key)\n" +
 	"  2  CRITICAL: a DANE- or MTA-STS-enforcing sender would defer, the domain does not exist,\n" +
 	"     or an MX, address or TLSA lookup is bogus or failed (a TLSA lookup failure blocks\n" +
 	"     delivery, so it is critical, not unknown)\n" +
