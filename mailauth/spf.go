@@ -57,23 +57,18 @@ func AnalyzeSPF(ctx context.Context, lk dnssec.Lookuper, domain string) *SPF {
 	case SPFPermerror, SPFTemperror:
 		s.Result, s.Error = r, w.reason
 	}
-	s.Found = root.Record != "" && root.Error == "" && parses(root.Record)
+	s.Found = root.parsed != nil && root.Error == ""
 	s.Policy = policyOf(root)
 	s.Findings = spfFindings(s)
 	return s
-}
-
-func parses(rec string) bool {
-	_, err := ParseSPF(rec)
-	return err == nil
 }
 
 // policyOf returns the all qualifier that ends the evaluation of n:
 // its own all, or that of its redirect target (RFC 7208 §6.1).
 func policyOf(n *SPFNode) string {
 	for n != nil {
-		rec, err := ParseSPF(n.Record)
-		if err != nil {
+		rec := n.parsed
+		if rec == nil {
 			return ""
 		}
 		if t := rec.All(); t != nil {
@@ -116,8 +111,8 @@ func spfFindings(s *SPF) []Finding {
 		add(false, NoteSPFSoftfail, "the SPF record ends in ~all: unlisted senders get softfail, which receivers accept and mark; -all makes them fail")
 	}
 	walkNodes(s.Tree, func(n *SPFNode) {
-		rec, err := ParseSPF(n.Record)
-		if err != nil {
+		rec := n.parsed
+		if rec == nil {
 			return
 		}
 		for _, t := range rec.Terms {

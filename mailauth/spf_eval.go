@@ -56,6 +56,9 @@ type SPFNode struct {
 	Error string `json:"error,omitempty"`
 	// Children are the included and redirected records.
 	Children []*SPFNode `json:"children,omitempty"`
+
+	// parsed is Record parsed, nil when it is empty or invalid.
+	parsed *SPFRecord
 }
 
 // SPFCheck is the result of check_host() for one IP address and sender.
@@ -163,6 +166,7 @@ func (w *spfWalk) record(n *SPFNode) *SPFRecord {
 		n.Error = "invalid record"
 		w.fail(SPFPermerror, "the SPF record of %s is invalid %v", n.Domain, err)
 	}
+	n.parsed = rec
 	return rec
 }
 
