@@ -21,6 +21,51 @@ const (
 	ansiDim     = "\x1b[2m"
 )
 
+// WriteBrief writes, per domain, the verdict line and one line per failure
+// and warning (with the record that would match where a TLSA record did
+// not): for terminals, cron mail and chat, where the full report is too
+// long. Notes are left out.
+func WriteBrief(w io.Writer, reports []delivery.DomainReport, color bool) error {
+	bw := bufio.NewWriter(w)
+	t := &textWriter{w: bw, color: color}
+	for i := range reports {
+		r := &reports[i]
+		t.verdictLine(r)
+		for _, f := range r.Failures {
+			item := fmt.Sprintf("  %s %s [%s]%s: %s", t.paint(ansiRed, "failure"), f.ResultType, f.Policy, where(f.MX, f.IP), f.Detail)
+			if rec := failureRecord(r, f); rec != "" {
+				item += "; the record that would match: " + rec
+			}
+			t.w.WriteString(sanitize(item, t.color))
+			t.w.WriteByte('\n')
+		}
+		for _, f := range r.Warnings {
+			t.w.WriteString(sanitize(fmt.Sprintf("  %s %s%s: %s", t.paint(ansiYellow, "warning"), f.Code, where(f.MX, f.IP), f.Detail), t.color))
+			t.w.WriteByte('\n')
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write brief report: %w", err)
+	}
+	return nil
+}
+
+// failureRecord is matchingRecord for the address a failure names.
+func failureRecord(r *delivery.DomainReport, f delivery.Failure) string {
+	for i := range r.MX {
+		m := &r.MX[i]
+		if m.Host != f.MX {
+			continue
+		}
+		for j := range m.Addresses {
+			if a := &m.Addresses[j]; a.IP == f.IP {
+				return matchingRecord(m, a)
+			}
+		}
+	}
+	return ""
+}
+
 // WriteText writes the reports for people: per domain a verdict line
 // first ("example.org: OK - DANE verified ..."), on one line whatever its
 // length, then, wrapped at 80 columns, what each kind of
@@ -48,6 +93,10 @@ func WriteText(w io.Writer, reports []delivery.DomainReport, color bool) error {
 type textWriter struct {
 	w     *bufio.Writer
 	color bool
+	// chains maps the certificate digests of each chain printed for the
+	// current domain to where it was printed, so that a chain that several
+	// addresses present is printed once.
+	chains map[string]string
 }
 
 // textWidth is the column the text report wraps at: the classic terminal
@@ -96,11 +145,17 @@ func (t *textWriter) verdict(v string) string {
 	return v
 }
 
-func (t *textWriter) domain(r *delivery.DomainReport) {
-	// The verdict line stays whole however long it is: it is what grep,
-	// head -1 and a cron mail's reader look at. Every other line wraps.
+// verdictLine writes the domain's verdict line. It stays whole however
+// long it is: it is what grep, head -1 and a cron mail's reader look at.
+// Every other line wraps.
+func (t *textWriter) verdictLine(r *delivery.DomainReport) {
 	t.w.WriteString(sanitize(fmt.Sprintf("%s: %s - %s", t.paint(ansiBold, r.Domain), t.status(r.Status), r.Summary), t.color))
 	t.w.WriteByte('\n')
+}
+
+func (t *textWriter) domain(r *delivery.DomainReport) {
+	t.chains = map[string]string{}
+	t.verdictLine(r)
 	t.outcome("DANE sender", r.Outcome.DANE)
 	t.outcome("MTA-STS sender", r.Outcome.MTASTS)
 	t.outcome("DANE+MTA-STS sender", r.Outcome.Both)
@@ -250,11 +305,11 @@ func (t *textWriter) mx(m *delivery.MXReport) {
 		t.line("    no addresses")
 	}
 	for i := range m.Addresses {
-		t.address(&m.Addresses[i])
+		t.address(m, &m.Addresses[i])
 	}
 }
 
-func (t *textWriter) address(a *delivery.AddressReport) {
+func (t *textWriter) address(m *delivery.MXReport, a *delivery.AddressReport) {
 	var probe string
 	switch {
 	case !a.Connected:
@@ -288,6 +343,23 @@ func (t *textWriter) address(a *delivery.AddressReport) {
 		}
 		t.line("      %s error: %s", stage, a.Error)
 	}
+	if rec := matchingRecord(m, a); rec != "" {
+		// The whole record, ready to paste into the zone (the failure
+		// line shows only the start of the digest): on a line of its
+		// own, never wrapped.
+		t.line("      the record that would match (publish it, or restore the key it names):")
+		t.w.WriteString(sanitize("        "+rec, t.color))
+		t.w.WriteByte('\n')
+	}
+	if len(a.Chain) == 0 {
+		return
+	}
+	key := chainKey(a.Chain)
+	if at, seen := t.chains[key]; seen {
+		t.line("      chain: the same as %s", at)
+		return
+	}
+	t.chains[key] = fmt.Sprintf("%s [%s]", m.Host, a.IP)
 	for i, c := range a.Chain {
 		role := "leaf"
 		if i > 0 {
@@ -303,6 +375,28 @@ func (t *textWriter) address(a *delivery.AddressReport) {
 		}
 		t.line("        spki %s", c.SPKISHA256)
 	}
+}
+
+// chainKey identifies a presented chain by its certificates' digests.
+func chainKey(chain []delivery.Certificate) string {
+	var b strings.Builder
+	for _, c := range chain {
+		b.WriteString(c.CertSHA256)
+		b.WriteString(c.SPKISHA256)
+		b.WriteByte('/')
+	}
+	return b.String()
+}
+
+// matchingRecord is the TLSA record, in zone-file form, that would match
+// the chain a presented where no usable record did: "3 1 1" of the leaf's
+// key (RFC 7671 §5.1), at the host's TLSA owner name. Empty when nothing
+// failed to match or the chain is unknown.
+func matchingRecord(m *delivery.MXReport, a *delivery.AddressReport) string {
+	if a.Match == nil || a.Match.Matched || len(a.Chain) == 0 || a.Chain[0].SPKISHA256 == "" || m.TLSA == nil || m.TLSA.Name == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s. IN TLSA 3 1 1 %s", strings.TrimSuffix(m.TLSA.Name, "."), a.Chain[0].SPKISHA256)
 }
 
 func (t *textWriter) findings(title, code string, fs []delivery.Finding) {

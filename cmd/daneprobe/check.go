@@ -36,6 +36,7 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"Output: a verdict line per domain then the details (colour only on a terminal without\n" +
 	"NO_COLOR); --json for one object per domain (schema in report/SCHEMA.md); --nagios for the\n" +
 	"monitoring-plugin line with performance data; --prometheus for the textfile collector;\n" +
+	"--brief for the verdict line and one line per failure and warning;\n" +
 	"--quiet prints nothing when every domain is OK (text and --json; --nagios and --prometheus\n" +
 	"always print, as monitoring systems need).\n\n" +
 	"Exit status (the worst over all domains):\n" +
@@ -59,6 +60,7 @@ func checkCommand() *cli.Command {
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per domain (stable schema, see report/SCHEMA.md)"},
 		&cli.BoolFlag{Name: "nagios", Usage: "print the monitoring-plugin status line with performance data (Nagios, Icinga, Naemon, Sensu)"},
 		&cli.BoolFlag{Name: "prometheus", Usage: "print the Prometheus text exposition format (for node_exporter's textfile collector)"},
+		&cli.BoolFlag{Name: "brief", Usage: "print per domain only the verdict line and one line per failure and warning (with the TLSA record that would match), for terminals and mail"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the domains whose status is not OK (for cron: silence means all is well); ignored with --nagios and --prometheus, which always print"},
 	)
 	flags = append(flags, mailAuthFlags()...)
@@ -77,13 +79,13 @@ func checkCommand() *cli.Command {
 // errors (exit status 3).
 func checkConfig(c *cli.Context) (*gather.Checker, error) {
 	formats := 0
-	for _, f := range []string{"json", "nagios", "prometheus"} {
+	for _, f := range []string{"json", "nagios", "prometheus", "brief"} {
 		if c.Bool(f) {
 			formats++
 		}
 	}
 	if formats > 1 {
-		return nil, usageErrorf("choose one of --json, --nagios and --prometheus")
+		return nil, usageErrorf("choose one of --json, --nagios, --prometheus and --brief")
 	}
 	ck, err := newChecker(c)
 	if err != nil {
@@ -158,6 +160,8 @@ func printReports(c *cli.Context, reports []delivery.DomainReport) error {
 		err = report.WriteNagios(w, shown)
 	case c.Bool("prometheus"):
 		err = report.WritePrometheus(w, shown)
+	case c.Bool("brief"):
+		err = report.WriteBrief(w, shown, report.UseColor(w, os.Getenv))
 	default:
 		err = report.WriteText(w, shown, report.UseColor(w, os.Getenv))
 	}

@@ -336,6 +336,10 @@ func TestCheckQuietMonitoring(t *testing.T) {
 // TestCheckTextFits80Columns: every line of the text report but the
 // verdict line fits an 80-column terminal, and the verdict line stays one
 // line (grep, head -1, cron mail).
+// zoneRecordLine is a whole TLSA record in zone-file form, which the text
+// report never wraps.
+var zoneRecordLine = regexp.MustCompile(`^ +_[0-9]+\._tcp\.[a-z0-9.-]+\. IN TLSA [0-3] [01] [0-2] [0-9a-f]+$`)
+
 func TestCheckTextFits80Columns(t *testing.T) {
 	w := startMailWorld(t)
 	_, out, _ := w.check(t, "partial.mail.test", "sts-enforce-fail.mail.test", "unusable-tlsa.mail.test")
@@ -350,8 +354,9 @@ func TestCheckTextFits80Columns(t *testing.T) {
 			}
 			continue
 		}
-		// An unusable record keeps its digest whole and marked.
-		if n := utf8.RuneCountInString(l); n > 80 && !strings.HasSuffix(l, "  unusable") {
+		// An unusable record keeps its digest whole and marked; the record
+		// that would match is whole, to paste into a zone.
+		if n := utf8.RuneCountInString(l); n > 80 && !strings.HasSuffix(l, "  unusable") && !zoneRecordLine.MatchString(l) {
 			t.Errorf("line %d has %d columns: %q", i+1, n, l)
 		}
 	}

@@ -161,10 +161,11 @@ func TestDemoCheck(t *testing.T) {
 			t.Errorf("demo output lacks the verdict of %s", s.Domain)
 		}
 	}
-	// On an 80-column terminal only the verdict lines (kept whole) run over.
+	// On an 80-column terminal only the verdict lines and the records to
+	// publish (kept whole) run over.
 	verdictLine := regexp.MustCompile(`^[a-z0-9.-]+\.mail\.test: (OK|WARNING|CRITICAL|UNKNOWN) - `)
 	for _, l := range strings.Split(out, "\n") {
-		if utf8.RuneCountInString(l) > 80 && !verdictLine.MatchString(l) {
+		if utf8.RuneCountInString(l) > 80 && !verdictLine.MatchString(l) && !zoneRecordLine.MatchString(l) {
 			t.Errorf("line over 80 columns: %q", l)
 		}
 	}
