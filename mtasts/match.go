@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/daneprobe/daneprobe/names"
-	"golang.org/x/net/idna"
 )
 
 // MatchMX reports whether the MX host name matches one policy mx pattern
@@ -48,7 +47,7 @@ func checkPattern(pat string) string {
 	}
 	for i := 0; i < len(name); i++ {
 		if name[i] >= 0x80 {
-			a, err := idna.Lookup.ToASCII(strings.TrimSuffix(name, "."))
+			a, err := names.ParseName(name)
 			if err != nil {
 				return "not a valid international domain name"
 			}
