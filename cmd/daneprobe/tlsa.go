@@ -192,15 +192,17 @@ func runTLSAGenerate(c *cli.Context) error {
 	}
 
 	w := c.App.Writer
-	if u := tlsaFlagOr(c, "usage", 3); custom && (u == int(tlsa.PKIXTA) || u == int(tlsa.PKIXEE)) {
-		fmt.Fprintf(c.App.ErrWriter, "daneprobe: note: usage %d records are not usable for SMTP (RFC 7672 §3.1.3); sending MTAs ignore them\n", u)
-	}
-	if u := tlsaFlagOr(c, "usage", 3); custom && u > int(tlsa.DANEEE) {
-		// An undefined usage makes a record no client can use (RFC 6698
-		// §4.1, RFC 7671 §4.1: unusable). It is printed, for test setups,
-		// but never silently. (Undefined selectors and matching types
-		// cannot be computed and are refused.)
-		fmt.Fprintf(c.App.ErrWriter, "daneprobe: note: --usage %d is not a defined value (0-3); every client treats such a record as unusable\n", u)
+	if custom {
+		// Unusable records are printed, for test setups, but never
+		// silently; tlsa decides what is unusable. (Undefined selectors
+		// and matching types cannot be computed and are refused.)
+		switch reason, detail := tlsa.Usability(out[0].Record); reason {
+		case "":
+		case tlsa.ReasonUnknownUsage:
+			fmt.Fprintf(c.App.ErrWriter, "daneprobe: note: --usage %d is not a defined value (0-3); every client treats such a record as unusable\n", out[0].Record.Usage)
+		default:
+			fmt.Fprintf(c.App.ErrWriter, "daneprobe: note: %s; sending MTAs ignore such records\n", detail)
+		}
 	}
 	if c.Bool("json") {
 		enc := json.NewEncoder(w)
