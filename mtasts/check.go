@@ -127,8 +127,21 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 		return rep, fmt.Errorf("check MTA-STS for %s: %w", domain, err)
 	}
 
+	recordFindings(rep, add)
+	if rep.Record.Status != StatusNone && ferr != nil {
+		fetchFindings(fetch, add)
+	}
+	c.policyFindings(rep, add)
+	c.tlsrptFindings(rep, add)
+	rep.Status = statusOf(rep.Findings)
+	return rep, nil
+}
+
+// recordFindings says what the administrator should hear about the
+// _mta-sts record (RFC 8461 §3.1).
+func recordFindings(rep *Report, add func(Severity, string, string, ...any)) {
+	fetch := rep.Fetch
 	rec := rep.Record
-	hasRecord := rec.Status != StatusNone
 	switch rec.Status {
 	case StatusNone:
 		if rep.Policy != nil {
@@ -158,17 +171,23 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 			add(SeverityNote, "record-note", "MTA-STS record: %s", n)
 		}
 	}
+}
 
-	if hasRecord && ferr != nil {
-		// RFC 8461 §5: without a cached policy a sender that cannot fetch
-		// one treats the domain as having none, and reports the failure.
-		msg := fmt.Sprintf("the MTA-STS record exists but the policy could not be fetched (%s: %s); senders without a cached policy treat the domain as having no MTA-STS and report %s", fetch.Failure, fetch.Detail, fetch.Result())
-		if fetch.Failure == FetchContentType {
-			msg = fmt.Sprintf("the policy is served as %q, not text/plain: senders following RFC 8461 §3.2 ignore it and report %s", fetch.ContentType, fetch.Result())
-		}
-		add(SeverityError, "policy-unreachable", "%s", msg)
+// fetchFindings explains a failed fetch of a policy whose record exists.
+func fetchFindings(fetch *FetchResult, add func(Severity, string, string, ...any)) {
+	// RFC 8461 §5: without a cached policy a sender that cannot fetch
+	// one treats the domain as having none, and reports the failure.
+	msg := fmt.Sprintf("the MTA-STS record exists but the policy could not be fetched (%s: %s); senders without a cached policy treat the domain as having no MTA-STS and report %s", fetch.Failure, fetch.Detail, fetch.Result())
+	if fetch.Failure == FetchContentType {
+		msg = fmt.Sprintf("the policy is served as %q, not text/plain: senders following RFC 8461 §3.2 ignore it and report %s", fetch.ContentType, fetch.Result())
 	}
+	add(SeverityError, "policy-unreachable", "%s", msg)
+}
 
+// policyFindings reports the policy's problems and, for a valid policy,
+// its mode and its patterns against the MX set.
+func (c *Checker) policyFindings(rep *Report, add func(Severity, string, string, ...any)) {
+	rec := rep.Record
 	if p := rep.Policy; p != nil {
 		for _, pr := range p.Problems {
 			if pr.Severity == SeverityError {
@@ -189,9 +208,6 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 			c.matchFindings(rep, add)
 		}
 	}
-	c.tlsrptFindings(rep, add)
-	rep.Status = statusOf(rep.Findings)
-	return rep, nil
 }
 
 // matchFindings compares the policy's mx patterns with the actual MX set.
