@@ -475,8 +475,10 @@ func (s Seconds) String() string {
 	return strconv.FormatFloat(s.seconds(), 'f', 3, 64) + "s"
 }
 
+// seconds rounds up to whole milliseconds, so that a duration that is not
+// zero (a fast DNS answer) never shows as 0.000.
 func (s Seconds) seconds() float64 {
-	return math.Round(float64(s)/float64(time.Millisecond)) / 1000
+	return math.Ceil(float64(s)/float64(time.Millisecond)) / 1000
 }
 
 // MarshalJSON encodes s as seconds with three decimals.

@@ -3,6 +3,7 @@ package delivery
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDecideStopped checks that a check that stopped early is decided by
@@ -57,5 +58,24 @@ func TestDecideStopped(t *testing.T) {
 				t.Errorf("deciding twice changed the report: %q then %q", first.Summary, r.Summary)
 			}
 		})
+	}
+}
+
+// TestSecondsRoundUp: a duration that is not zero never shows as 0.000
+// (a DNS phase answered from a fast loopback resolver, for one).
+func TestSecondsRoundUp(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0.000"},
+		{300 * time.Microsecond, "0.001"},
+		{312 * time.Millisecond, "0.312"},
+		{312*time.Millisecond + time.Nanosecond, "0.313"},
+	} {
+		b, err := Seconds(tc.d).MarshalJSON()
+		if err != nil || string(b) != tc.want {
+			t.Errorf("Seconds(%v) = %s (%v), want %s", tc.d, b, err, tc.want)
+		}
 	}
 }
