@@ -391,10 +391,12 @@ func dmarcFindings(d *DMARC, domain string, r *DMARCRecord) []Finding {
 		add(false, NoteDMARCMonitor, "the DMARC policy is none: monitoring only, receivers deliver mail that fails DMARC; move to quarantine, then reject")
 	}
 	if pct, ok := r.Tags["pct"]; ok && pct != "100" {
-		add(false, NoteDMARCPct, "pct=%s: the policy applies to only %s%% of failing mail", pct, pct)
+		// A warning (issue: a policy that silently lets most failing mail
+		// through is a gap an administrator must act on), as for sp=.
+		add(true, WarnDMARCPct, "pct=%s: the policy applies to only %s%% of failing mail; the rest is treated as p=none (RFC 7489 §6.3)", pct, pct)
 	}
 	if sp, ok := r.Tags["sp"]; ok && policies[sp] < policies[r.Tags["p"]] {
-		add(false, NoteDMARCWeakSP, "sp=%s is weaker than p=%s: subdomains are less protected than the domain", sp, r.Tags["p"])
+		add(true, WarnDMARCWeakSP, "sp=%s is weaker than p=%s: subdomains are less protected than the domain (spoofers use them)", sp, r.Tags["p"])
 	}
 	for _, p := range r.Problems {
 		add(false, NoteDMARCTag, "DMARC record: %s", p)

@@ -107,7 +107,7 @@ func TestLookupDMARC(t *testing.T) {
 		t.Errorf("external: %+v %+v", d.External, d.Findings)
 	}
 	own := LookupDMARC(context.Background(), f, "own.org.test")
-	if own.Source != "_dmarc.own.org.test" || own.Policy != "none" || !hasCode(own.Findings, NoteDMARCMonitor) || !hasCode(own.Findings, NoteDMARCPct) {
+	if own.Source != "_dmarc.own.org.test" || own.Policy != "none" || !hasCode(own.Findings, NoteDMARCMonitor) || !hasCode(own.Findings, WarnDMARCPct) {
 		t.Errorf("own: %+v", own)
 	}
 	two := LookupDMARC(context.Background(), f, "two.test")
@@ -115,7 +115,7 @@ func TestLookupDMARC(t *testing.T) {
 		t.Errorf("two: %+v", two)
 	}
 	weak := LookupDMARC(context.Background(), f, "weak.test")
-	if !hasCode(weak.Findings, NoteDMARCWeakSP) {
+	if !hasCode(weak.Findings, WarnDMARCWeakSP) {
 		t.Errorf("weak sp: %+v", weak.Findings)
 	}
 	bad := LookupDMARC(context.Background(), f, "bad.test")
