@@ -72,11 +72,16 @@ type Report struct {
 	Mode Mode `json:"effective_mode"`
 	// MX lists the domain's MX hosts by preference, and MXSecurity the
 	// DNSSEC status of the MX lookup.
-	MX         []MXHost             `json:"mx"`
-	MXSecurity dnssec.Security      `json:"mx_dnssec"`
-	TLSRPT     *tlsrpt.RecordResult `json:"tlsrpt"`
-	Findings   []Finding            `json:"findings"`
-	Status     Status               `json:"status"`
+	MX         []MXHost        `json:"mx"`
+	MXSecurity dnssec.Security `json:"mx_dnssec"`
+	// NullMX and NXDomain are the MX lookup's two answers that decide
+	// without MTA-STS, as in check: a null MX (RFC 7505) accepts no mail,
+	// and a validated NXDOMAIN means the domain does not exist.
+	NullMX   bool                 `json:"null_mx"`
+	NXDomain bool                 `json:"nxdomain"`
+	TLSRPT   *tlsrpt.RecordResult `json:"tlsrpt"`
+	Findings []Finding            `json:"findings"`
+	Status   Status               `json:"status"`
 }
 
 // Check evaluates domain: the _mta-sts TXT record, the policy fetch and
@@ -120,13 +125,18 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 	if ferr == nil {
 		rep.Policy, _ = ParsePolicy(fetch.Body)
 	}
-	rep.MX, rep.MXSecurity = c.lookupMX(ctx, domain, add)
+	rep.MX, rep.MXSecurity = c.lookupMX(ctx, rep, domain, add)
 	c.lookupDANE(ctx, rep, add)
 	rep.TLSRPT = tlsrpt.LookupRecord(ctx, c.Resolver, domain)
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("check MTA-STS for %s: %w", domain, err)
 	}
 
+	if rep.Record.Status == StatusNone && ferr != nil {
+		// Nothing was expected there: no fetch to report (a fetch that
+		// failed is not a finding without a record, RFC 8461 §3.1).
+		rep.Fetch = nil
+	}
 	recordFindings(rep, add)
 	if rep.Record.Status != StatusNone && ferr != nil {
 		fetchFindings(fetch, add)
@@ -144,10 +154,14 @@ func recordFindings(rep *Report, add func(Severity, string, string, ...any)) {
 	rec := rep.Record
 	switch rec.Status {
 	case StatusNone:
-		if rep.Policy != nil {
+		switch {
+		case rep.NXDomain || rep.NullMX:
+			// The domain receives no mail: MTA-STS has nothing to protect
+			// (check says the same).
+		case rep.Policy != nil:
 			// RFC 8461 §3.1: without the TXT record senders never fetch.
 			add(SeverityWarning, "policy-without-record", "a policy is served at %s but %s has no MTA-STS record, so senders ignore the policy", fetch.URL, rec.Name)
-		} else {
+		default:
 			add(SeverityWarning, "no-mta-sts", "%s has no MTA-STS record: the domain does not publish MTA-STS", rec.Name)
 		}
 	case StatusSeveral:
@@ -257,7 +271,7 @@ func (c *Checker) tlsrptFindings(rep *Report, add func(Severity, string, string,
 
 // lookupMX returns the domain's MX hosts sorted by preference. A domain
 // without MX records has the implicit MX of RFC 5321 §5.1.
-func (c *Checker) lookupMX(ctx context.Context, domain string, add func(Severity, string, string, ...any)) ([]MXHost, dnssec.Security) {
+func (c *Checker) lookupMX(ctx context.Context, rep *Report, domain string, add func(Severity, string, string, ...any)) ([]MXHost, dnssec.Security) {
 	res, err := c.Resolver.Lookup(ctx, dns.Fqdn(domain), dns.TypeMX)
 	if err != nil {
 		add(SeverityWarning, "mx-lookup-failed", "MX lookup %s: %v", domain, err)
@@ -270,11 +284,22 @@ func (c *Checker) lookupMX(ctx context.Context, domain string, add func(Severity
 		}
 	}
 	sort.SliceStable(hosts, func(i, j int) bool { return hosts[i].Preference < hosts[j].Preference })
+	validated := res.Security == dnssec.Secure || res.Security == dnssec.Insecure
 	switch {
-	case res.Rcode != dns.RcodeSuccess && res.Rcode != dns.RcodeNameError:
+	case res.Rcode == dns.RcodeNameError && validated:
+		// As check: a validated NXDOMAIN is a verdict about the domain
+		// (an unvalidated one is not, and stays a lookup problem).
+		rep.NXDomain = true
+		add(SeverityError, "nxdomain", "the domain does not exist (NXDOMAIN): senders bounce mail to it")
+		return nil, res.Security
+	case res.Rcode == dns.RcodeNameError:
+		add(SeverityWarning, "mx-lookup-failed", "MX lookup %s: NXDOMAIN that could not be validated (%s)", domain, res.Security)
+		return nil, res.Security
+	case res.Rcode != dns.RcodeSuccess:
 		add(SeverityWarning, "mx-lookup-failed", "MX lookup %s: %s", domain, rcodeName(res.Rcode))
 	case len(hosts) == 1 && hosts[0].Host == "":
-		add(SeverityNote, "null-mx", "the domain publishes a null MX (RFC 7505): it accepts no mail")
+		rep.NullMX = true
+		add(SeverityNote, "null-mx", "the domain publishes a null MX (RFC 7505): it accepts no mail, so MTA-STS has nothing to protect")
 		return nil, res.Security
 	case len(hosts) == 0 && res.Rcode == dns.RcodeSuccess:
 		add(SeverityNote, "implicit-mx", "no MX records: mail goes to the domain itself (RFC 5321 §5.1)")

@@ -32,11 +32,13 @@ func mtastsCommand() *cli.Command {
 			"TLS-RPT record at _smtp._tls.DOMAIN (RFC 8460 §3). Certificate checks of the MX hosts\n" +
 			"themselves need an SMTP probe and are done by \"daneprobe check\".\n\n" +
 			"Exit status:\n" +
-			"  0  OK: valid record and policy, every MX covered (notes may be printed)\n" +
+			"  0  OK: valid record and policy, every MX covered (notes may be printed); or a null MX\n" +
+			"     (RFC 7505: the domain accepts no mail, as check says)\n" +
 			"  1  WARNING: no MTA-STS at all, a policy without a record, unused mx patterns, a short\n" +
 			"     max_age, a broken TLS-RPT record, or an MX lookup failure\n" +
 			"  2  CRITICAL: the record exists but is malformed or duplicated, or the policy is\n" +
-			"     unreachable or invalid, or (mode enforce) an MX is not covered by the policy\n" +
+			"     unreachable or invalid, or (mode enforce) an MX is not covered by the policy, or the\n" +
+			"     domain does not exist (a validated NXDOMAIN, as check says)\n" +
 			"  3  UNKNOWN: usage error (bad flags, unreadable --ca-file, no usable resolver)",
 		Flags: append(withAlias(resolverFlags(), "timeout", "policy-timeout"),
 			caFileFlag(),
