@@ -84,167 +84,205 @@ func (e *Engine) Run(ctx context.Context, src *Source, out io.Writer) (RunStats,
 	if conc <= 0 {
 		conc = DefaultConcurrency
 	}
-	timeout := e.DomainTimeout
-	if timeout <= 0 {
-		timeout = DefaultDomainTimeout
+	r := &engineRun{e: e, ctx: ctx, timeout: e.DomainTimeout, grace: e.Grace,
+		domains: make(chan string), readDone: make(chan struct{}), results: make(chan engineResult, conc)}
+	if r.timeout <= 0 {
+		r.timeout = DefaultDomainTimeout
 	}
-	grace := e.Grace
-	if grace <= 0 {
-		grace = DefaultGrace
+	if r.grace <= 0 {
+		r.grace = DefaultGrace
 	}
-
 	// Checks run under work, which outlives ctx by the grace period: a
 	// Ctrl-C stops new domains, not the ones in flight.
-	work, stopWork := context.WithCancelCause(context.WithoutCancel(ctx))
-	defer stopWork(nil)
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-work.Done():
-			return
-		}
-		t := time.NewTimer(grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			stopWork(fmt.Errorf("interrupted; %s grace period over", grace))
-		case <-work.Done():
-		}
-	}()
+	r.work, r.stopWork = context.WithCancelCause(context.WithoutCancel(ctx))
+	defer r.stopWork(nil)
+	go r.watchGrace()
+	go r.feed(src)
+	r.checkAll(conc)
+	st, writeErr := r.write(out)
 
-	// The feeder reads the source in its own goroutine, so that a
-	// cancellation is seen also while a read blocks (a pipe on stdin).
-	domains := make(chan string)
-	var readErr error
-	readDone := make(chan struct{})
-	var inMu sync.Mutex
-	var input InputStats
-	go func() {
-		defer close(readDone)
-		defer close(domains)
-		for {
-			d, err := src.Domain()
-			inMu.Lock()
-			input = src.Stats()
-			inMu.Unlock()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				readErr = err
-				return
-			}
-			select {
-			case domains <- d:
-			case <-ctx.Done():
-				return
-			case <-work.Done():
-				return
-			}
-		}
-	}()
-
-	type result struct {
-		rep  *delivery.DomainReport
-		line []byte
-	}
-	results := make(chan result, conc)
-	var nInterrupted int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf bytes.Buffer
-			for {
-				var d string
-				var ok bool
-				select {
-				case d, ok = <-domains:
-				case <-ctx.Done():
-					// Do not start anything new once canceled.
-					return
-				}
-				if !ok {
-					return
-				}
-				dctx, cancel := context.WithTimeout(work, timeout)
-				rep := e.Check(dctx, d)
-				cancel()
-				if work.Err() != nil || rep == nil {
-					// Cut short by the end of the grace period (or the
-					// writer stopped): not written, checked again on
-					// resume.
-					mu.Lock()
-					nInterrupted++
-					mu.Unlock()
-					continue
-				}
-				buf.Reset()
-				if err := report.WriteJSONLines(&buf, []delivery.DomainReport{*rep}); err != nil {
-					stopWork(fmt.Errorf("encode the report of %s: %w", d, err))
-					return
-				}
-				line := bytes.Clone(buf.Bytes())
-				select {
-				case results <- result{rep: rep, line: line}:
-				case <-work.Done():
-					mu.Lock()
-					nInterrupted++
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-
-	var st RunStats
-	var writeErr error
-	for r := range results {
-		if writeErr != nil {
-			continue // drain
-		}
-		if _, err := out.Write(r.line); err != nil {
-			writeErr = fmt.Errorf("write the report of %s: %w", r.rep.Domain, err)
-			stopWork(writeErr)
-			continue
-		}
-		st.Written++
-		if e.Summary != nil {
-			e.Summary.Add(r.rep)
-		}
-		if e.OnResult != nil {
-			e.OnResult(r.rep)
-		}
-	}
 	// Wait for the feeder unless it may be stuck in a read that nothing
 	// will end (a terminal or pipe on stdin after Ctrl-C).
 	select {
-	case <-readDone:
+	case <-r.readDone:
 	case <-ctx.Done():
-	case <-work.Done():
+	case <-r.work.Done():
 	}
-	stopWork(nil)
-	inMu.Lock()
-	st.Input = input
-	inMu.Unlock()
-	st.Interrupted = nInterrupted
+	r.stopWork(nil)
+	r.inMu.Lock()
+	st.Input = r.input
+	r.inMu.Unlock()
+	r.mu.Lock()
+	st.Interrupted = r.interrupted
+	r.mu.Unlock()
 	st.Canceled = ctx.Err() != nil
 	st.Elapsed = time.Since(start)
 	if writeErr != nil {
 		return st, writeErr
 	}
 	select {
-	case <-readDone:
+	case <-r.readDone:
 	default:
 		return st, nil
 	}
-	if readErr != nil && !st.Canceled {
-		return st, fmt.Errorf("read the domains: %w", readErr)
+	if r.readErr != nil && !st.Canceled {
+		return st, fmt.Errorf("read the domains: %w", r.readErr)
 	}
 	return st, nil
+}
+
+// engineRun is the state of one Run, shared by its phases: the grace
+// watch, the feeder, the checking workers and the writer.
+type engineRun struct {
+	e              *Engine
+	ctx            context.Context // the caller's: its end stops new domains
+	timeout, grace time.Duration
+
+	// work outlives ctx by the grace period; its end stops everything.
+	work     context.Context
+	stopWork context.CancelCauseFunc
+
+	domains  chan string   // from the feeder to the workers
+	readDone chan struct{} // closed when the feeder is done
+	readErr  error         // the feeder's read error, set before readDone
+
+	inMu  sync.Mutex
+	input InputStats
+
+	results     chan engineResult // from the workers to the writer
+	mu          sync.Mutex
+	interrupted int
+}
+
+// engineResult is one checked domain, encoded.
+type engineResult struct {
+	rep  *delivery.DomainReport
+	line []byte
+}
+
+// watchGrace ends work once the grace period after ctx's end is over.
+func (r *engineRun) watchGrace() {
+	select {
+	case <-r.ctx.Done():
+	case <-r.work.Done():
+		return
+	}
+	t := time.NewTimer(r.grace)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		r.stopWork(fmt.Errorf("interrupted; %s grace period over", r.grace))
+	case <-r.work.Done():
+	}
+}
+
+// feed reads the source in its own goroutine, so that a cancellation is
+// seen also while a read blocks (a pipe on stdin).
+func (r *engineRun) feed(src *Source) {
+	defer close(r.readDone)
+	defer close(r.domains)
+	for {
+		d, err := src.Domain()
+		r.inMu.Lock()
+		r.input = src.Stats()
+		r.inMu.Unlock()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			r.readErr = err
+			return
+		}
+		select {
+		case r.domains <- d:
+		case <-r.ctx.Done():
+			return
+		case <-r.work.Done():
+			return
+		}
+	}
+}
+
+// checkAll starts conc workers and closes results when they are done.
+func (r *engineRun) checkAll(conc int) {
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.worker()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(r.results)
+	}()
+}
+
+// worker checks domains until the feeder is done or ctx ends.
+func (r *engineRun) worker() {
+	var buf bytes.Buffer
+	for {
+		var d string
+		var ok bool
+		select {
+		case d, ok = <-r.domains:
+		case <-r.ctx.Done():
+			// Do not start anything new once canceled.
+			return
+		}
+		if !ok {
+			return
+		}
+		dctx, cancel := context.WithTimeout(r.work, r.timeout)
+		rep := r.e.Check(dctx, d)
+		cancel()
+		if r.work.Err() != nil || rep == nil {
+			// Cut short by the end of the grace period (or the writer
+			// stopped): not written, checked again on resume.
+			r.countInterrupted()
+			continue
+		}
+		buf.Reset()
+		if err := report.WriteJSONLines(&buf, []delivery.DomainReport{*rep}); err != nil {
+			r.stopWork(fmt.Errorf("encode the report of %s: %w", d, err))
+			return
+		}
+		select {
+		case r.results <- engineResult{rep: rep, line: bytes.Clone(buf.Bytes())}:
+		case <-r.work.Done():
+			r.countInterrupted()
+		}
+	}
+}
+
+func (r *engineRun) countInterrupted() {
+	r.mu.Lock()
+	r.interrupted++
+	r.mu.Unlock()
+}
+
+// write writes every result as it comes, in completion order, and counts
+// it in the summary. After a write error it drains the rest unwritten.
+func (r *engineRun) write(out io.Writer) (RunStats, error) {
+	var st RunStats
+	var writeErr error
+	for res := range r.results {
+		if writeErr != nil {
+			continue // drain
+		}
+		if _, err := out.Write(res.line); err != nil {
+			writeErr = fmt.Errorf("write the report of %s: %w", res.rep.Domain, err)
+			r.stopWork(writeErr)
+			continue
+		}
+		st.Written++
+		if r.e.Summary != nil {
+			r.e.Summary.Add(res.rep)
+		}
+		if r.e.OnResult != nil {
+			r.e.OnResult(res.rep)
+		}
+	}
+	return st, writeErr
 }
