@@ -11,7 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/daneprobe/daneprobe/dnssec"
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/mtasts"
 	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/report"
@@ -29,23 +29,24 @@ func mtastsCommand() *cli.Command {
 			"the host resolved through daneprobe's own resolver, certificate valid for mta-sts.DOMAIN,\n" +
 			"no redirects, HTTP 200 only, text/plain, at most 64 KiB), parses it with line numbers,\n" +
 			"resolves the MX set and says which MX hosts the policy's mx patterns cover, and checks the\n" +
-			"TLS-RPT record at _smtp._tls.DOMAIN (RFC 8460 §3). Certificate checks of the MX hosts\n" +
-			"themselves need an SMTP probe and are done by \"daneprobe check\".\n\n" +
+			"TLS-RPT record at _smtp._tls.DOMAIN (RFC 8460 §3). Meanwhile it runs check's SMTP probes of\n" +
+			"the MX hosts (--port, --helo and the other flags of check) and prints check's MTA-STS verdict\n" +
+			"per MX host; --json prints check's mta_sts and tls_rpt objects, then this command's own\n" +
+			"diagnosis under \"mtasts\".\n\n" +
 			"Exit status:\n" +
 			"  0  OK: valid record and policy, every MX covered (notes may be printed); or a null MX\n" +
 			"     (RFC 7505: the domain accepts no mail, as check says)\n" +
 			"  1  WARNING: no MTA-STS at all, a policy without a record, unused mx patterns, a short\n" +
 			"     max_age, a broken TLS-RPT record, or an MX lookup failure\n" +
 			"  2  CRITICAL: the record exists but is malformed or duplicated, or the policy is\n" +
-			"     unreachable or invalid, or (mode enforce) an MX is not covered by the policy, or the\n" +
-			"     domain does not exist (a validated NXDOMAIN, as check says)\n" +
+			"     unreachable or invalid, or (mode enforce) an MX is not covered by the policy or\n" +
+			"     answers and fails it, or the domain does not exist (a validated NXDOMAIN, as check\n" +
+			"     says); under mode testing an MX that fails the policy is a WARNING\n" +
 			"  3  UNKNOWN: usage error (bad flags, unreadable --ca-file, no usable resolver)",
-		Flags: append(withAlias(resolverFlags(), "timeout", "policy-timeout"),
-			caFileFlag(),
-			policyPortFlag(),
+		Flags: append(withAlias(checkFlags(), "timeout", "policy-timeout"),
 			&cli.BoolFlag{
 				Name:  "json",
-				Usage: "print the report as JSON (stable field names) instead of text",
+				Usage: "print the report as JSON: check's mta_sts and tls_rpt objects, then what only mtasts has (report/SCHEMA.md)",
 			},
 		),
 		Action: runMTASTS,
@@ -56,44 +57,36 @@ func runMTASTS(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usageErrorf("mtasts: want exactly one DOMAIN, got %d arguments (see daneprobe mtasts --help)", c.NArg())
 	}
-	if _, err := names.ParseDomain(c.Args().First()); err != nil {
+	domain, err := names.ParseDomain(c.Args().First())
+	if err != nil {
 		return usageErrorf("mtasts: %v", err)
 	}
-	if _, err := stepTimeout(c); err != nil {
-		return err
-	}
-	if err := checkPort(c, "policy-port"); err != nil {
-		return err
-	}
-	roots, err := policyRoots(c.String("ca-file"))
+	ck, err := newChecker(c)
 	if err != nil {
 		return err
 	}
-	res, err := newResolver(c)
-	if err != nil {
-		return err
-	}
-	now, err := atTime(c)
-	if err != nil {
-		return err
-	}
-	return mtastsReport(c, res, roots, now)
-}
-
-// mtastsReport runs the check with the given resolver and prints it.
-// The policy host's certificate is checked as of now (nil: the clock).
-func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now func() time.Time) error {
 	checker := &mtasts.Checker{
-		Resolver: lk,
+		Resolver: ck.Resolver,
+		Port:     ck.Port,
 		Fetcher: &mtasts.Fetcher{
-			Resolver: lk,
-			Roots:    roots,
-			Port:     c.Int("policy-port"),
-			Timeout:  c.Duration("timeout"),
-			Now:      now,
+			Resolver: ck.Resolver,
+			Roots:    ck.Roots,
+			Port:     ck.PolicyPort,
+			Timeout:  ck.Timeout,
+			Now:      ck.Now,
 		},
 	}
-	rep, err := checker.Check(c.Context, c.Args().First())
+	// The policy diagnosis and check's own verdict run side by side over
+	// one resolver cache; check's objects are what --json prints, so that
+	// both commands name and judge the same things alike.
+	var full *delivery.DomainReport
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		full = ck.Check(c.Context, domain)
+	}()
+	rep, err := checker.Check(c.Context, domain)
+	<-done
 	if err != nil {
 		if rep == nil {
 			return usageErrorf("mtasts: %v", err)
@@ -101,25 +94,33 @@ func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now 
 		return &exitError{code: exitUnknown, err: err}
 	}
 	// No resolver at all would read as a broken MTA-STS setup (CRITICAL);
-	// it is UNKNOWN, and one line says what to fix. (After the check, so
-	// that a bad domain argument is reported first; the root DNSKEY it
-	// asks for is in the cache by now.)
-	if err := checkUpstream(c.Context, lk, upstreamsOf(lk), c.Duration("timeout")); err != nil {
+	// it is UNKNOWN, and one line says what to fix.
+	if err := checkUpstream(c.Context, ck.Resolver, upstreamsOf(ck.Resolver), ck.Timeout); err != nil {
 		return &exitError{code: exitUnknown, err: err}
 	}
+	probeFindings(rep, full)
 	if c.Bool("json") {
 		if rep.Findings == nil {
 			// An empty list, not null, as in check --json: consumers
 			// iterate over it without a nil check.
 			rep.Findings = []mtasts.Finding{}
 		}
+		out := struct {
+			Domain string                 `json:"domain"`
+			Status mtasts.Status          `json:"status"`
+			MTASTS delivery.MTASTSReport  `json:"mta_sts"`
+			TLSRPT *delivery.Posture      `json:"tls_rpt,omitempty"`
+			Sender delivery.SenderOutcome `json:"mta_sts_sender"`
+			Report *mtasts.Report         `json:"mtasts"`
+		}{rep.Domain, rep.Status, full.MTASTS, full.TLSRPT, full.Outcome.MTASTS, rep}
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := enc.Encode(out); err != nil {
 			return &exitError{code: exitUnknown, err: fmt.Errorf("write JSON: %w", err)}
 		}
 	} else {
 		printMTASTS(c.App.Writer, rep)
+		printMTASTSProbes(c.App.Writer, full)
 	}
 	switch rep.Status {
 	case mtasts.StatusCritical:
@@ -128,6 +129,77 @@ func mtastsReport(c *cli.Context, lk dnssec.Lookuper, roots *x509.CertPool, now 
 		return exitWith(exitWarning)
 	}
 	return exitWith(exitOK)
+}
+
+// probeFindings adds what check's SMTP probes found against the policy in
+// effect (RFC 8461 §4.2: TLS 1.2 or newer and a certificate valid for the
+// MX host name), so that mtasts and check agree: an MX host that fails
+// under enforce is an error (senders defer or skip it), under testing a
+// warning (reported only).
+func probeFindings(rep *mtasts.Report, full *delivery.DomainReport) {
+	if full == nil || full.MTASTS.Result != delivery.MTASTSFail {
+		return
+	}
+	sev := mtasts.SeverityWarning
+	if rep.Mode == mtasts.ModeEnforce {
+		sev = mtasts.SeverityError
+	}
+	for _, m := range full.MX {
+		if m.MTASTS != delivery.MTASTSFail {
+			continue
+		}
+		// Only a server that answered and failed the policy is a finding
+		// about MTA-STS; an unreachable one is check's to report.
+		why := ""
+		for _, a := range m.Addresses {
+			if a.Connected && a.MTASTSReason != "" {
+				why = fmt.Sprintf("%s at %s", a.MTASTSReason, a.IP)
+				if a.WebPKI != nil && a.WebPKI.Detail != "" {
+					why += ": " + a.WebPKI.Detail
+				}
+				break
+			}
+		}
+		if why == "" {
+			continue
+		}
+		rep.Findings = append(rep.Findings, mtasts.Finding{Severity: sev, Code: "mx-tls-fail",
+			Detail: fmt.Sprintf("MX %s fails the policy (SMTP probe, RFC 8461 §4.2): %s", m.Host, why)})
+	}
+	for _, f := range rep.Findings {
+		switch {
+		case f.Severity == mtasts.SeverityError:
+			rep.Status = mtasts.StatusCritical
+		case f.Severity == mtasts.SeverityWarning && rep.Status == mtasts.StatusOK:
+			rep.Status = mtasts.StatusWarning
+		}
+	}
+}
+
+// printMTASTSProbes adds check's verdict per MX host, from its SMTP
+// probes (RFC 8461 §4.2: TLS 1.2 or newer, a WebPKI-valid certificate for
+// the MX host name), and what an MTA-STS sender would do.
+func printMTASTSProbes(w io.Writer, r *delivery.DomainReport) {
+	if r == nil || r.MTASTS.Result == "" {
+		return
+	}
+	p := func(format string, a ...any) {
+		fmt.Fprintln(w, report.Wrap(terminalSafe(fmt.Sprintf(format, a...)), 80))
+	}
+	p("")
+	p("SMTP probes (as check): MTA-STS %s", r.MTASTS.Result)
+	for _, h := range r.MTASTS.MX {
+		p("  %s: %s", h.Host, h.Result)
+	}
+	o := r.Outcome.MTASTS
+	line := "  an MTA-STS sender would " + string(o.Action)
+	if o.Via != "" {
+		line += " via " + o.Via
+	}
+	if o.Reason != "" {
+		line += " (" + o.Reason + ")"
+	}
+	p("%s", line)
 }
 
 // policyRoots returns the system roots plus the certificates of file.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/mtasts"
 	"github.com/daneprobe/daneprobe/tlsrpt"
@@ -40,8 +41,10 @@ func mtastsWorld(t *testing.T) (*testworld.HTTPSWorld, []string) {
 	if err := os.WriteFile(ca, h.CA.RootPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// --port 1: check's SMTP probes meet a closed port, whatever MTA
+	// this machine runs on port 25.
 	return h, []string{"--resolver", d.Addr(), "--trust-anchor", anchor, "--ca-file", ca,
-		"--policy-port", strconv.Itoa(h.Port), "--policy-timeout", "2s"}
+		"--policy-port", strconv.Itoa(h.Port), "--policy-timeout", "2s", "--port", "1"}
 }
 
 func runMTASTSCmd(t *testing.T, flags []string, args ...string) (int, string, string) {
@@ -101,9 +104,18 @@ func TestMTASTSCommandJSON(t *testing.T) {
 	if code != exitCritical {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep mtasts.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+	var doc struct {
+		Status mtasts.Status         `json:"status"`
+		MTASTS delivery.MTASTSReport `json:"mta_sts"`
+		Report mtasts.Report         `json:"mtasts"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("JSON: %v\n%s", err, out)
+	}
+	rep := doc.Report
+	// check's object: the same policy facts, in check's names.
+	if doc.Status != rep.Status || doc.MTASTS.Mode != "enforce" || doc.MTASTS.ID == "" || len(doc.MTASTS.Patterns) == 0 || len(doc.MTASTS.MX) != 2 {
+		t.Errorf("check's mta_sts object %+v (status %s)", doc.MTASTS, doc.Status)
 	}
 	if rep.Status != mtasts.StatusCritical || rep.Mode != mtasts.ModeEnforce || len(rep.MX) != 2 || !rep.MX[0].Matched || rep.MX[1].Matched {
 		t.Errorf("report %+v", rep)
