@@ -9,6 +9,7 @@ import (
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/gather"
+	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/report"
 )
 
@@ -105,11 +106,18 @@ func runCheck(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageErrorf("check: want at least one DOMAIN (see daneprobe check --help)")
 	}
+	machine := c.Bool("json") || c.Bool("nagios") || c.Bool("prometheus")
 	for _, d := range c.Args().Slice() {
-		// Other malformed names get an UNKNOWN report of their own; an
-		// empty one (or the root) would get a verdict line without a name.
+		// An empty name (or the root) would get a verdict line without a
+		// name.
 		if strings.Trim(d, ". ") == "" {
 			return usageErrorf("check: %q is not a mail domain", d)
+		}
+		// For people, a malformed name is a usage error in the one style
+		// of every command; a monitoring system still gets an UNKNOWN
+		// report for it, as for every other domain it asked about.
+		if _, err := names.ParseDomain(d); err != nil && !machine {
+			return usageErrorf("check: %v", err)
 		}
 	}
 	ck, err := checkConfig(c)

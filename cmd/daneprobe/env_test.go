@@ -105,3 +105,31 @@ func TestEnvironmentReachesWorld(t *testing.T) {
 		}
 	}
 }
+
+// TestDomainArguments runs the built binary: every command parses its
+// domain argument with one parser. An international name goes on the wire
+// in A-labels; an e-mail address or a name with a space is refused with
+// one line on stderr and exit 3, before any query (the resolver given is
+// a closed port, so a query would fail differently).
+func TestDomainArguments(t *testing.T) {
+	_, _, flags := startWorldWithFlags(t, testworld.MailOptions{})
+	r := runBinary(t, nil, "", append(append([]string{"lookup"}, flags[:4]...), "bücher.mail.test", "MX")...)
+	if !strings.Contains(r.stdout, "xn--bcher-kva.mail.test") || !strings.Contains(r.stdout, "NXDOMAIN") {
+		t.Errorf("lookup bücher.mail.test: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	dead := []string{"DANEPROBE_RESOLVER=127.0.0.1:1"}
+	for _, args := range [][]string{
+		{"mtasts", "exa mple"},
+		{"mtasts", "user@example.org"},
+		{"check", "user@example.org"},
+		{"lookup", "exa mple"},
+		{"auth", "user@example.org"},
+		{"tlsa", "generate", "--host", "user@example.org"},
+	} {
+		r := runBinary(t, dead, "", args...)
+		lines := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1
+		if r.code != exitUnknown || lines != 1 || !strings.Contains(r.stderr, "is not a domain name") || strings.Contains(r.stderr, "resolver") {
+			t.Errorf("%q: exit %d, %d stderr lines:\n%s%s", args, r.code, lines, r.stdout, r.stderr)
+		}
+	}
+}
