@@ -61,6 +61,9 @@ func runTLSRPT(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageErrorf("tlsrpt: want at least one FILE, DIR or - (see daneprobe tlsrpt --help)")
 	}
+	if c.Int("recheck-max") < 1 {
+		return usageErrorf("--recheck-max must be at least 1, not %d", c.Int("recheck-max"))
+	}
 	rd := &tlsrpt.Reader{Stdin: c.App.Reader}
 	if rd.Stdin == nil {
 		rd.Stdin = os.Stdin
@@ -71,9 +74,6 @@ func runTLSRPT(c *cli.Context) error {
 	}
 	sum := sz.Summary()
 	if c.Bool("recheck") && sum.Reports > 0 && len(sum.FailingDomains()) > 0 {
-		if c.Int("recheck-max") < 1 {
-			return usageErrorf("--recheck-max must be at least 1, not %d", c.Int("recheck-max"))
-		}
 		ck, err := newChecker(c)
 		if err != nil {
 			return err
