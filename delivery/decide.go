@@ -23,6 +23,9 @@ func Decide(r *DomainReport) {
 		decideNotStarted(r)
 		return
 	}
+	if decideLocalFault(r) {
+		return
+	}
 	mx := lookupOutcomeOf(r.MXLookup)
 	switch {
 	case r.MXLookup.NXDomain && mx != lookupBogus:
@@ -66,6 +69,7 @@ func Decide(r *DomainReport) {
 		r.Status = StatusUnknown
 		r.Summary = "incomplete: " + r.Error + "; partial results: " + r.Summary
 	}
+	hostLocalFault(r)
 }
 
 // decideNotStarted decides a check that could not start: nothing was
@@ -144,7 +148,7 @@ func explainOpportunistic(r *DomainReport, p stsPolicy) {
 
 // clearVerdicts resets every verdict field so that Decide is idempotent.
 func clearVerdicts(r *DomainReport) {
-	r.Status, r.DANE, r.Summary = "", "", ""
+	r.Status, r.DANE, r.Summary, r.LocalFault = "", "", "", ""
 	r.Outcome = Outcomes{}
 	r.Failures, r.Warnings, r.Notes = nil, nil, nil
 	r.MTASTS.Result, r.MTASTS.MX = "", nil

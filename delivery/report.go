@@ -100,6 +100,12 @@ type DomainReport struct {
 	// also "unknown", is set in one place. Fact; not part of the JSON
 	// output, where Error and the unknown status carry it.
 	Stopped Stop `json:"-"`
+	// LocalFault is set when the status is unknown because a lookup the
+	// verdict rests on was Indeterminate, a fault on the checking side
+	// (our resolver strips DNSSEC, our trust anchor is not the root's):
+	// the dnssec reason code of that lookup ("upstream-strips-dnssec",
+	// "trust-anchor-mismatch", ...) or "indeterminate". Verdict.
+	LocalFault string `json:"local_fault,omitempty"`
 }
 
 // Stop says how far a check got when it could not finish.

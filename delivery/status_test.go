@@ -195,7 +195,10 @@ func TestDecideMXLookup(t *testing.T) {
 	}{
 		{"§2.1.1 bogus MX: defer", DomainReport{MXLookup: *bogus("expired")}, StatusCritical, DANEFailed, Defer},
 		{"§2.1.1 MX SERVFAIL: defer", DomainReport{MXLookup: Lookup{Error: "SERVFAIL"}}, StatusCritical, DANEFailed, Defer},
-		{"§2.1.1 MX indeterminate: defer", DomainReport{MXLookup: Lookup{}}, StatusCritical, DANEFailed, Defer},
+		// Issue 11 §1: an Indeterminate answer is a local fault, not a
+		// verdict about the domain.
+		{"MX indeterminate: unknown", DomainReport{MXLookup: Lookup{}}, StatusUnknown, DANENone, Unknown},
+		{"MX upstream strips: unknown", DomainReport{MXLookup: Lookup{Reason: dnssec.ReasonUpstreamStripsDNSSEC}}, StatusUnknown, DANENone, Unknown},
 		{"RFC 7505 null MX", DomainReport{MXLookup: *secure(), NullMX: true}, StatusOK, DANENone, NoMail},
 		{"NXDOMAIN", DomainReport{MXLookup: Lookup{DNSSEC: dnssec.Secure, NXDomain: true}}, StatusCritical, DANENone, NoMail},
 		{"insecure NXDOMAIN", DomainReport{MXLookup: Lookup{DNSSEC: dnssec.Insecure, NXDomain: true}}, StatusCritical, DANENone, NoMail},

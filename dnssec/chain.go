@@ -413,6 +413,13 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 		return fail(bogus(ReasonResourceLimit, "matching the %s records of %s to its DNSKEYs needs more than %d digest computations", via, zone, maxDSDigests))
 	}
 	if len(matched) == 0 {
+		if anchorKeys != nil || via == "trust anchor" {
+			// The configured anchor is ours, not the domain's: a root (or
+			// anchor zone) that serves other keys is a local fault, so the
+			// answer is Indeterminate, never Bogus (RFC 4035 §5, RFC 5011).
+			return fail(verdict{sec: Indeterminate, reason: ReasonTrustAnchorMismatch,
+				why: anchorMismatch(zone, usable, usableKeys, set)})
+		}
 		return fail(bogus(ReasonDSMismatch, "no DNSKEY of %s matches its %s records", zone, via))
 	}
 	// Phase 3: the DNSKEY RRset must be signed by a key the anchors name.

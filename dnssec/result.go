@@ -91,6 +91,7 @@ const (
 	ReasonResourceLimit          Reason = "resource-limit" // KeyTrap-style work bound hit
 	ReasonUpstreamStripsDNSSEC   Reason = "upstream-strips-dnssec"
 	ReasonUpstreamError          Reason = "upstream-error"
+	ReasonTrustAnchorMismatch    Reason = "trust-anchor-mismatch" // Indeterminate: the anchor zone serves no key the configured anchor names (a local fault)
 	ReasonBadResponse            Reason = "bad-response"
 )
 

@@ -34,7 +34,7 @@ type Reports struct {
 type reportDescs struct {
 	status, daneInfo, stsInfo, mxHosts, addresses, verified, failed,
 	failures, warnings, duration, queries, lastCheck, lastChange,
-	nextCheck, addressInfo, notAfter *prometheus.Desc
+	nextCheck, addressInfo, notAfter, localFault *prometheus.Desc
 }
 
 func newReportDescs() reportDescs {
@@ -61,6 +61,7 @@ func newReportDescs() reportDescs {
 		nextCheck:   d("daneprobe_next_check_timestamp_seconds", "When the service checks the domain next, in Unix seconds.", domain),
 		addressInfo: d("daneprobe_address_info", "Per-address DANE verdict (verified, failed, unusable-tlsa, none) with its reason code, and MTA-STS verdict (pass, fail, none) (always 1).", []string{"domain", "mx", "ip", "dane", "dane_reason", "mta_sts"}),
 		notAfter:    d("daneprobe_certificate_not_after_seconds", "Expiry (notAfter) of the leaf certificate the address presented, in Unix seconds.", address),
+		localFault:  d("daneprobe_local_fault_info", "Present (1) when the status is UNKNOWN because of a fault on the checking side, with its reason code (upstream-strips-dnssec, trust-anchor-mismatch, ...).", []string{"domain", "reason"}),
 	}
 }
 
@@ -75,7 +76,7 @@ func (c *Reports) Describe(ch chan<- *prometheus.Desc) {
 	d := c.d
 	for _, desc := range []*prometheus.Desc{d.status, d.daneInfo, d.stsInfo, d.mxHosts, d.addresses,
 		d.verified, d.failed, d.failures, d.warnings, d.duration, d.queries, d.lastCheck,
-		d.lastChange, d.nextCheck, d.addressInfo, d.notAfter} {
+		d.lastChange, d.nextCheck, d.addressInfo, d.notAfter, d.localFault} {
 		ch <- desc
 	}
 }
@@ -100,6 +101,9 @@ func (c *Reports) collect(ch chan<- prometheus.Metric, dom Domain) {
 		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
 	}
 	gauge(d.status, float64(r.Status.ExitCode()), name)
+	if r.LocalFault != "" {
+		gauge(d.localFault, 1, name, label(r.LocalFault))
+	}
 	gauge(d.daneInfo, 1, name, label(string(r.DANE)), label(string(r.Outcome.DANE.Action)), label(r.Outcome.DANE.Via))
 	gauge(d.stsInfo, 1, name, label(r.MTASTS.Mode), label(string(r.MTASTS.Result)), label(string(r.Outcome.MTASTS.Action)))
 	var addrs, verified, failed int

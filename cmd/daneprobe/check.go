@@ -50,7 +50,9 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"     or an MX, address or TLSA lookup is bogus or failed (a TLSA lookup failure blocks\n" +
 	"     delivery, so it is critical, not unknown)\n" +
 	"  3  UNKNOWN: usage error, no usable resolver, or the check did not finish (--deadline);\n" +
-	"     when no resolver answers at all, the text output is one line on stderr saying so\n\n" +
+	"     when no resolver answers at all, the text output is one line on stderr saying so;\n" +
+	"     a local fault: an indeterminate answer (the resolver strips DNSSEC, the trust anchor\n" +
+	"     does not match the root), named with its reason code (JSON local_fault)\n\n" +
 	"For test setups, --port probes another SMTP port (TLSA records are then looked up at\n" +
 	"_PORT._tcp) and --policy-port fetches MTA-STS policies from another HTTPS port; \"daneprobe\n" +
 	"demo --serve\" prints the flags that point check at its private test world."

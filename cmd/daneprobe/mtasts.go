@@ -99,6 +99,14 @@ func runMTASTS(c *cli.Context) error {
 		return &exitError{code: exitUnknown, err: err}
 	}
 	probeFindings(rep, full)
+	// An Indeterminate answer (our resolver strips DNSSEC, our trust
+	// anchor is not the root's) says nothing about the domain's policy:
+	// UNKNOWN with the local cause, never "does not publish MTA-STS".
+	localFault := ""
+	if full != nil && full.LocalFault != "" {
+		localFault = full.LocalFault
+		rep.Status = mtasts.Status(delivery.StatusUnknown)
+	}
 	if c.Bool("json") {
 		if rep.Findings == nil {
 			// An empty list, not null, as in check --json: consumers
@@ -112,15 +120,21 @@ func runMTASTS(c *cli.Context) error {
 			TLSRPT *delivery.Posture      `json:"tls_rpt,omitempty"`
 			Sender delivery.SenderOutcome `json:"mta_sts_sender"`
 			Report *mtasts.Report         `json:"mtasts"`
-		}{rep.Domain, rep.Status, full.MTASTS, full.TLSRPT, full.Outcome.MTASTS, rep}
+			Fault  string                 `json:"local_fault,omitempty"`
+		}{rep.Domain, rep.Status, full.MTASTS, full.TLSRPT, full.Outcome.MTASTS, rep, localFault}
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
 			return &exitError{code: exitUnknown, err: fmt.Errorf("write JSON: %w", err)}
 		}
+	} else if localFault != "" {
+		fmt.Fprintln(c.App.Writer, report.Wrap(terminalSafe(fmt.Sprintf("MTA-STS %s: UNKNOWN (%s)", rep.Domain, full.Summary)), 80))
 	} else {
 		printMTASTS(c.App.Writer, rep)
 		printMTASTSProbes(c.App.Writer, full)
+	}
+	if localFault != "" {
+		return exitWith(exitUnknown)
 	}
 	switch rep.Status {
 	case mtasts.StatusCritical:

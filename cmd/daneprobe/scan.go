@@ -186,6 +186,9 @@ func runScan(c *cli.Context) error {
 	if err := checkUpstream(c.Context, setup.checker.Resolver, upstreamsOf(setup.checker.Resolver), setup.checker.Deadline); err != nil {
 		return &exitError{code: exitUnknown, err: err}
 	}
+	if err := checkLocalFault(c.Context, setup.checker.Resolver, setup.checker.Deadline); err != nil {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("scan: %w", err)}
+	}
 	stderr := c.App.ErrWriter
 	var summary scan.Summary
 

@@ -70,6 +70,9 @@ type DNSOptions struct {
 	// makes them bogus (or below such a zone) and for CNAME chains of
 	// more than 11 links.
 	IgnoreCD bool
+	// RootDNSKEYNXDomain answers NXDOMAIN to ". DNSKEY", like a broken
+	// forwarder: a local fault, never a verdict about any domain.
+	RootDNSKEYNXDomain bool
 }
 
 // DNS is a running DNS test world: a signed hierarchy with its own root

@@ -85,6 +85,8 @@ func (d *DNS) respond(req *dns.Msg, udp bool) *dns.Msg {
 		m.Rcode = dns.RcodeRefused
 	case q.Qtype == dns.TypeAXFR || q.Qtype == dns.TypeIXFR:
 		m.Rcode = dns.RcodeNotImplemented
+	case d.opts.RootDNSKEYNXDomain && q.Name == "." && q.Qtype == dns.TypeDNSKEY:
+		m.Rcode = dns.RcodeNameError
 	default:
 		res := d.world.resolve(q.Name, q.Qtype)
 		if d.opts.IgnoreCD && (res.bogus || res.links > validatorCNAMELimit) {
