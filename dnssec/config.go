@@ -25,8 +25,13 @@ type Limits struct {
 	// NSEC3PerProof caps the NSEC3 (and NSEC) records looked at in one
 	// denial proof (8).
 	NSEC3PerProof int
-	// NSEC3HashesPerProof caps the NSEC3 hash computations of one proof (32).
-	NSEC3HashesPerProof int
+	// NSEC3HashCost caps the work of the NSEC3 hashing of one proof in
+	// SHA-1 computations: each hash of a name costs iterations+1 of them
+	// (RFC 5155 §5), so the cap is on hashes × (iterations+1), the cost
+	// CVE-2023-50868 exploits, not on the number of hashes. The default,
+	// 4832, is 32 hashes at 150 iterations (the iteration cap), and lets
+	// a zone of 0 iterations prove the non-existence of a name of any depth.
+	NSEC3HashCost int
 	// CNAMEChain caps the CNAME/DNAME links followed (11).
 	CNAMEChain int
 	// NSEC3Iterations is the highest NSEC3 iteration count accepted; a
@@ -43,7 +48,7 @@ func DefaultLimits() Limits {
 		KeysPerTag:             4,
 		VerificationsPerLookup: 32,
 		NSEC3PerProof:          8,
-		NSEC3HashesPerProof:    32,
+		NSEC3HashCost:          32 * 151,
 		CNAMEChain:             11,
 		NSEC3Iterations:        150,
 	}
@@ -111,7 +116,7 @@ func (c Config) normalise() (Config, []string, error) {
 		{&l.KeysPerTag, d.KeysPerTag},
 		{&l.VerificationsPerLookup, d.VerificationsPerLookup},
 		{&l.NSEC3PerProof, d.NSEC3PerProof},
-		{&l.NSEC3HashesPerProof, d.NSEC3HashesPerProof},
+		{&l.NSEC3HashCost, d.NSEC3HashCost},
 		{&l.CNAMEChain, d.CNAMEChain},
 		{&l.NSEC3Iterations, d.NSEC3Iterations},
 	} {

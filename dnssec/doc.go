@@ -70,7 +70,8 @@
 // many keys with one key tag and many bad signatures; CVE-2023-50868:
 // expensive NSEC3 proofs). Limits bound the RRSIGs tried per RRset, the
 // keys tried per key tag, the signature verifications per lookup, the
-// NSEC3 records and hashes per proof and the CNAME chain length; hitting
+// NSEC3 records per proof, the NSEC3 hashing per proof (in SHA-1
+// computations, hashes × (iterations+1)) and the CNAME chain length; hitting
 // one ends the lookup Bogus with reason resource-limit. The digests
 // computed to match a DS RRset to a DNSKEY RRset are bounded too (many DS
 // records and keys sharing one key tag are the same trap). Signature validity

@@ -534,7 +534,7 @@ func (st *lookupState) denialFor(z *zoneKeys, auth []*rrset, nsecFn func([]*dns.
 	case len(nsecs) > 0:
 		d = nsecFn(nsecs)
 	case len(nsec3s) > 0:
-		p := newNSEC3Proof(z.zone, nsec3s, lim.NSEC3HashesPerProof)
+		p := newNSEC3Proof(z.zone, nsec3s, lim.NSEC3HashCost)
 		if len(p.recs) == 0 {
 			// RFC 5155 §8.1: NSEC3 records with an unknown hash algorithm
 			// are ignored, so nothing can be proven with them.

@@ -12,8 +12,8 @@ import (
 type nsec3Proof struct {
 	zone    string
 	recs    []*dns.NSEC3
-	hashes  int
-	limit   int
+	cost    int // SHA-1 computations spent: hashes × (iterations+1)
+	limit   int // the budget of cost
 	overrun bool
 	memo    map[string]string
 }
@@ -61,12 +61,13 @@ func (p *nsec3Proof) hash(name string) string {
 	if h, ok := p.memo[name]; ok {
 		return h
 	}
-	if p.hashes >= p.limit {
+	f := p.recs[0]
+	// RFC 5155 §5: a hash is iterations+1 SHA-1 computations.
+	if p.cost+int(f.Iterations)+1 > p.limit {
 		p.overrun = true
 		return ""
 	}
-	p.hashes++
-	f := p.recs[0]
+	p.cost += int(f.Iterations) + 1
 	h := dns.HashName(name, f.Hash, f.Iterations, f.Salt)
 	p.memo[name] = h
 	return h
@@ -150,7 +151,7 @@ func optOut(n *dns.NSEC3) bool { return n.Flags&1 == 1 }
 
 func (p *nsec3Proof) bad(format string, a ...any) denial {
 	if p.overrun {
-		return denial{verdict: bogus(ReasonResourceLimit, "NSEC3 proof needs more than %d hash computations", p.limit)}
+		return denial{verdict: bogus(ReasonResourceLimit, "NSEC3 proof needs more than %d SHA-1 computations (hashes × (iterations+1))", p.limit)}
 	}
 	return denial{verdict: bogus(ReasonNSEC3ProofInvalid, format, a...)}
 }

@@ -302,7 +302,13 @@ func (r *Resolver) exchangeNet(ctx context.Context, network, up string, q *dns.M
 		UDPSize: ednsBufferSize,
 		Timeout: r.cfg.Timeout,
 	}
-	resp, _, err := c.ExchangeContext(ctx, q, up)
+	var resp *dns.Msg
+	var err error
+	if network == "udp" {
+		resp, err = exchangeUDP(ctx, c, up, q)
+	} else {
+		resp, _, err = c.ExchangeContext(ctx, q, up)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("query %s %s over %s: %w", q.Question[0].Name, dns.TypeToString[q.Question[0].Qtype], network, err)
 	}
