@@ -70,6 +70,7 @@ func Decide(r *DomainReport) {
 		r.Summary = "incomplete: " + r.Error + "; partial results: " + r.Summary
 	}
 	hostLocalFault(r)
+	decideFamily(r)
 }
 
 // decideNotStarted decides a check that could not start: nothing was

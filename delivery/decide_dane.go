@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"encoding/hex"
+	"fmt"
 
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/tlsa"
@@ -247,6 +248,12 @@ func domainDANE(mx []MXReport) DANEResult {
 		}
 	}
 	switch {
+	case verified == len(mx) && failingAddress(mx) != "":
+		// Issue 11 §4: an MX host that verifies at one address and fails
+		// at another is not fully protected: senders that reach the
+		// failing address first defer to the next (RFC 7672 §2.2.1,
+		// §3.2), so the domain is partial.
+		return DANEPartial
 	case verified == len(mx):
 		return DANEVerified
 	case failed == 0 && verified == 0 && unusable == 0:
@@ -266,4 +273,23 @@ func domainDANE(mx []MXReport) DANEResult {
 // unusable under DANE.
 func daneApplies(m *MXReport) bool {
 	return m.DANE == DANEVerified || m.DANE == DANEFailed
+}
+
+// failingAddress names the first address ("mx.example.org at 192.0.2.1
+// (leaf-mismatch)") that answered and failed DANE at an MX host that verifies
+// at another address, or "" when there is none.
+func failingAddress(mx []MXReport) string {
+	for i := range mx {
+		if mx[i].DANE != DANEVerified {
+			continue
+		}
+		for _, a := range mx[i].Addresses {
+			// An unreachable address is its own warning; this is a
+			// server that answered and failed DANE.
+			if a.DANE == AddressFailed && a.Connected {
+				return fmt.Sprintf("%s at %s (%s)", mx[i].Host, a.IP, a.DANEReason)
+			}
+		}
+	}
+	return ""
 }

@@ -54,7 +54,11 @@ func decideFindings(r *DomainReport) {
 	mailFlows := !r.NullMX && !r.MXLookup.NXDomain && len(r.MX) > 0
 	switch r.DANE {
 	case DANEPartial:
-		warn(Finding{Code: WarnDANEPartial, Detail: "not every MX host authenticates with DANE; a DANE sender still delivers via another"})
+		detail := "not every MX host authenticates with DANE; a DANE sender still delivers via another"
+		if bad := failingAddress(r.MX); bad != "" {
+			detail = "not every address authenticates with DANE: " + bad + " fails; a DANE sender still delivers via another"
+		}
+		warn(Finding{Code: WarnDANEPartial, Detail: detail})
 	case DANEUnusable:
 		warn(Finding{Code: WarnDANEUnusable, Detail: "the TLSA records are all unusable for SMTP (RFC 7672 §3.1): TLS is mandatory but unauthenticated"})
 	case DANENone:
@@ -214,6 +218,10 @@ func danePhrase(r *DomainReport) string {
 	case DANEVerified:
 		return fmt.Sprintf("DANE verified (%d of %s)", n, plural(n, "MX host"))
 	case DANEPartial:
+		if bad := failingAddress(r.MX); bad != "" && count(DANEVerified) == n {
+			return fmt.Sprintf("DANE partial: %s fails, a DANE sender delivers %s via %s",
+				bad, deliveryWord(r.Outcome.DANE.Action), r.Outcome.DANE.Via)
+		}
 		return fmt.Sprintf("DANE partial: %d of %s authenticate, a DANE sender delivers %s via %s",
 			count(DANEVerified), plural(n, "MX host"), deliveryWord(r.Outcome.DANE.Action), r.Outcome.DANE.Via)
 	case DANEFailed:

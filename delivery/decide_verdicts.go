@@ -92,6 +92,7 @@ const (
 	ReasonTLSALookupBogus     Reason = "bogus-tlsa"
 	ReasonTLSALookupFailed    Reason = "tlsa-lookup-failed"
 	ReasonNoAddresses         Reason = "no-addresses"
+	ReasonFamilyNotProbed     Reason = "family-not-probed" // -4/-6: no address of that family to probe
 	ReasonUnreachable         Reason = "unreachable"
 	ReasonNoSTARTTLS          Reason = "no-starttls"
 	ReasonHandshake           Reason = "handshake"

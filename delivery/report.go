@@ -106,6 +106,9 @@ type DomainReport struct {
 	// the dnssec reason code of that lookup ("upstream-strips-dnssec",
 	// "trust-anchor-mismatch", ...) or "indeterminate". Verdict.
 	LocalFault string `json:"local_fault,omitempty"`
+	// Family is "ipv4" or "ipv6" when the check looked up and probed only
+	// that address family (-4, -6); empty for both. Fact.
+	Family string `json:"family,omitempty"`
 }
 
 // Stop says how far a check got when it could not finish.

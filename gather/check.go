@@ -141,6 +141,11 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	if c.IPv4Only && c.IPv6Only {
 		return notChecked(r, "IPv4-only and IPv6-only exclude each other")
 	}
+	if c.IPv4Only {
+		r.Family = "ipv4"
+	} else if c.IPv6Only {
+		r.Family = "ipv6"
+	}
 	deadline := c.Deadline
 	if deadline <= 0 {
 		deadline = DefaultDeadline

@@ -432,5 +432,8 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 	if err := b.authScenarios(); err != nil {
 		return err
 	}
-	return b.tlsrptScenarios()
+	if err := b.tlsrptScenarios(); err != nil {
+		return err
+	}
+	return b.validatorScenarios()
 }
