@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,5 +121,31 @@ func TestLocalFaultsStopScan(t *testing.T) {
 				t.Errorf("scan wrote %s despite the local fault", out)
 			}
 		})
+	}
+}
+
+// TestLookupRefusedTypes: ANY and RRSIG have no RRset of their own to
+// validate: exit 3 before any query, one stderr line, and with --json a
+// JSON object on stdout (issue 11 §3).
+func TestLookupRefusedTypes(t *testing.T) {
+	for _, qtype := range []string{"ANY", "RRSIG", "rrsig"} {
+		for _, js := range []bool{false, true} {
+			args := []string{"lookup", "--resolver", "127.0.0.1:1", "www.example.test", qtype}
+			if js {
+				args = append(args, "--json")
+			}
+			r := runBinary(t, nil, "", args...)
+			if r.code != exitUnknown || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "cannot be looked up and validated") {
+				t.Errorf("%s json=%v: exit %d, stderr %q", qtype, js, r.code, r.stderr)
+			}
+			var obj struct{ Name, Type, Security, Error string }
+			err := json.Unmarshal([]byte(r.stdout), &obj)
+			switch {
+			case js && (err != nil || obj.Type != strings.ToUpper(qtype) || obj.Security != "indeterminate" || obj.Error == ""):
+				t.Errorf("%s --json: stdout %q (%v)", qtype, r.stdout, err)
+			case !js && r.stdout != "":
+				t.Errorf("%s: text mode printed %q", qtype, r.stdout)
+			}
+		}
 	}
 }

@@ -56,6 +56,11 @@ func runLookup(c *cli.Context) error {
 	if len(args) == 2 {
 		t, err := parseType(args[1])
 		if err != nil {
+			if c.Bool("json") {
+				// JSON mode stays JSON: a program reading stdout gets an
+				// object saying why, the person reading stderr the line.
+				writeLookupRefusal(c.App.Writer, name, args[1], err)
+			}
 			return usageErrorf("lookup: %v", err)
 		}
 		qtype = t
@@ -226,4 +231,19 @@ func writeLookupJSON(w io.Writer, res *dnssec.Result, trace bool) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(j)
+}
+
+// writeLookupRefusal prints the JSON object of a lookup that was refused
+// before any query (ANY, RRSIG and other types without an RRset of their
+// own to validate): name, type and error, with security indeterminate.
+func writeLookupRefusal(w io.Writer, name, qtype string, err error) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(struct {
+		Name     string          `json:"name"`
+		Type     string          `json:"type"`
+		Security dnssec.Security `json:"security"`
+		DNSSEC   dnssec.Security `json:"dnssec"`
+		Error    string          `json:"error"`
+	}{name, strings.ToUpper(qtype), dnssec.Indeterminate, dnssec.Indeterminate, err.Error()})
 }
