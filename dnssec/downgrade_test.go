@@ -10,7 +10,7 @@ import (
 // TestUnsupportedRRSIGIsNoDowngrade: in a zone whose keys validated
 // through a supported DS algorithm, an RRset whose only RRSIG names an
 // algorithm we cannot verify is Bogus, not Insecure: anyone on the path
-// can strip the real signature and add one of algorithm 16 with random
+// can strip the real signature and add one of algorithm 12 with random
 // bits (RFC 4035 §5.2 makes a zone insecure only through its DS RRset;
 // RFC 6840 §5.11).
 func TestUnsupportedRRSIGIsNoDowngrade(t *testing.T) {
@@ -19,7 +19,7 @@ func TestUnsupportedRRSIGIsNoDowngrade(t *testing.T) {
 	z := &zoneKeys{zone: "example.test.", keys: []*dns.DNSKEY{zsk.pub}}
 	set := signedSet(t, zsk, now, mustRR(t, "_25._tcp.mx.example.test. 300 IN TLSA 3 1 1 0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"))
 	fake := *set.sigs[0]
-	fake.Algorithm = dns.ED448
+	fake.Algorithm = dns.ECCGOST
 	fake.KeyTag = 12345
 	set.sigs = []*dns.RRSIG{&fake}
 	st := testState(t, now, nil)
@@ -39,7 +39,7 @@ func TestUnsupportedRRSIGOnDSIsNoDowngrade(t *testing.T) {
 	ds.Hdr.Ttl = 300
 	set := signedSet(t, pk, now, ds)
 	fake := *set.sigs[0]
-	fake.Algorithm = dns.ED448
+	fake.Algorithm = dns.ECCGOST
 	dsMsg := new(dns.Msg)
 	dsMsg.Answer = []dns.RR{ds, &fake}
 	keyMsg := new(dns.Msg)

@@ -86,21 +86,21 @@ func (c *sigCache) key(sig *dns.RRSIG, k *dns.DNSKEY, rrs []dns.RR) (key [sha256
 	return key, true
 }
 
-// verify is sig.Verify(k, rrs), answered from the cache when the same
+// verify is verifyRRSIG(sig, k, rrs), answered from the cache when the same
 // bytes verified before (and the entry has not passed the signature's
 // expiration exp on the resolver's clock now).
 func (c *sigCache) verify(sig *dns.RRSIG, k *dns.DNSKEY, rrs []dns.RR, now, exp time.Time) error {
 	if c == nil {
-		return sig.Verify(k, rrs)
+		return verifyRRSIG(sig, k, rrs)
 	}
 	key, ok := c.key(sig, k, rrs)
 	if !ok {
-		return sig.Verify(k, rrs)
+		return verifyRRSIG(sig, k, rrs)
 	}
 	if _, hit := c.lru.get(string(key[:]), now); hit {
 		return nil
 	}
-	if err := sig.Verify(k, rrs); err != nil {
+	if err := verifyRRSIG(sig, k, rrs); err != nil {
 		return err
 	}
 	c.lru.put(string(key[:]), struct{}{}, exp)

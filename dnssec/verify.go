@@ -90,10 +90,10 @@ func worse(a, b verdict) verdict {
 }
 
 // supportedAlgorithm reports whether we validate algorithm alg (RFC 8624
-// §3.1: 5, 7, 8, 10, 13, 14, 15; 5 and 7 unless SHA-1 is disabled).
+// §3.1: 5, 7, 8, 10, 13, 14, 15, 16; 5 and 7 unless SHA-1 is disabled).
 func (r *Resolver) supportedAlgorithm(alg uint8) bool {
 	switch alg {
-	case dns.RSASHA256, dns.RSASHA512, dns.ECDSAP256SHA256, dns.ECDSAP384SHA384, dns.ED25519:
+	case dns.RSASHA256, dns.RSASHA512, dns.ECDSAP256SHA256, dns.ECDSAP384SHA384, dns.ED25519, dns.ED448:
 		return true
 	case dns.RSASHA1, dns.RSASHA1NSEC3SHA1:
 		return !r.cfg.DisableSHA1

@@ -207,7 +207,7 @@ func TestDSSetPolicy(t *testing.T) {
 	gost := *good
 	gost.DigestType = 3
 	ed448 := *good
-	ed448.Algorithm = dns.ED448
+	ed448.Algorithm = dns.ECCGOST // RFC 8624 §3.1: MUST NOT validate
 	wrong := *good
 	wrong.Digest = "00" + good.Digest[2:]
 	for _, tc := range []struct {

@@ -234,14 +234,9 @@ func dnsCases() []dnsCase {
 		add("_25._tcp.mx."+z.name+".interop.", dns.TypeTLSA, dnssec.Bogus, nx)
 		why(z.reason)
 	}
-	// ED448 (algorithm 16): RFC 8624 §3.1 makes validating it a MAY;
-	// daneprobe does not (crypto/ed448 is not in Go's standard library
-	// and miekg/dns cannot verify it), so the zone is insecure to it
-	// (RFC 4035 §5.2) while Unbound and delv, built on OpenSSL, validate
-	// it. An expected difference: never bogus, and never secure by
-	// accident.
-	cs = append(cs, dnsCase{name: "www.ed448.interop.", qtype: dns.TypeA, want: dnssec.Insecure, rcode: ok, ref: &sec,
-		reason: dnssec.ReasonUnsupportedAlgorithm,
-		note:   "ED448 is MAY-validate (RFC 8624 §3.1); daneprobe treats it as unsupported, hence insecure"})
+	// ED448 (algorithm 16, RFC 8080): daneprobe validates it with
+	// cloudflare/circl, so an ldns-signzone Ed448 zone is secure, as to
+	// Unbound and delv.
+	cs = append(cs, dnsCase{name: "www.ed448.interop.", qtype: dns.TypeA, want: dnssec.Secure, rcode: ok})
 	return cs
 }

@@ -328,13 +328,13 @@ func checkInsecure(t *testing.T, v *verifier, d *DNS, s DNSScenario, r *dns.Msg)
 			t.Fatalf("DS signatures: %v", err)
 		}
 		for _, rr := range set {
-			if rr.(*dns.DS).Algorithm != dns.ED448 {
-				t.Errorf("DS algorithm %d, want only 16", rr.(*dns.DS).Algorithm)
+			if rr.(*dns.DS).Algorithm != dns.ECCGOST {
+				t.Errorf("DS algorithm %d, want only 12", rr.(*dns.DS).Algorithm)
 			}
 		}
 		for _, sig := range sigsFor(r.Answer, s.Qname, s.Qtype) {
-			if sig.Algorithm != dns.ED448 {
-				t.Errorf("RRSIG algorithm %d, want 16", sig.Algorithm)
+			if sig.Algorithm != dns.ECCGOST {
+				t.Errorf("RRSIG algorithm %d, want 12", sig.Algorithm)
 			}
 		}
 	case reasonUnsupportedDigest:

@@ -23,7 +23,7 @@ type ZoneSpec struct {
 	Records []string
 	// Algorithm is the DNSSEC algorithm number; 0 means
 	// dns.ECDSAP256SHA256. Algorithms this package cannot sign with (for
-	// example 16, ED448) get random keys and random signatures, which a
+	// example 12, ECC-GOST) get random keys and random signatures, which a
 	// validator must treat as an unsupported algorithm.
 	Algorithm uint8
 	// Unsigned serves the zone without DNSSEC; its parent gets no DS, so
@@ -71,8 +71,9 @@ type ZoneFaults struct {
 	// without its RRSIGs, although the parent has a DS for the zone.
 	StripRRSIG bool
 	// UnsupportedAlgorithm replaces the zone's keys and signatures by
-	// random ones of algorithm 16 (ED448), which this package cannot sign
-	// with; the parent's DS names algorithm 16.
+	// random ones of algorithm 12 (ECC-GOST, RFC 8624 §3.1: MUST NOT
+	// validate), which this package cannot sign with; the parent's DS
+	// names algorithm 12.
 	UnsupportedAlgorithm bool
 	// KeyTrap adds keyTrapKeys DNSKEYs that share the ZSK's key tag and
 	// gives every RRset signed by the ZSK keyTrapSigs bogus RRSIGs with
@@ -180,7 +181,7 @@ func parseZone(spec ZoneSpec) (*zone, error) {
 		z.spec.Algorithm = dns.ECDSAP256SHA256
 	}
 	if z.spec.Faults.UnsupportedAlgorithm {
-		z.spec.Algorithm = dns.ED448
+		z.spec.Algorithm = dns.ECCGOST
 	}
 	if spec.NSEC3 != nil && len(spec.NSEC3.Salt) > 0 {
 		if len(spec.NSEC3.Salt)%2 != 0 || len(spec.NSEC3.Salt) > 510 || strings.Trim(strings.ToLower(spec.NSEC3.Salt), "0123456789abcdef") != "" {
