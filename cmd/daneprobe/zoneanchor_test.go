@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/daneprobe/daneprobe/internal/testworld"
+)
+
+// TestZoneTrustAnchor runs the built binary with a trust anchor for one
+// zone, not the root (issue 11 §2, the README recipe "--trust-anchor
+// my-zone.dnskey"): names in the zone validate, names outside every
+// anchor are insecure with the reason no-trust-anchor, never bogus and
+// never a local fault.
+func TestZoneTrustAnchor(t *testing.T) {
+	w, err := testworld.StartDNS(testworld.DNSOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	q := new(dns.Msg)
+	q.SetQuestion("alg13.test.", dns.TypeDNSKEY)
+	q.SetEdns0(1232, true)
+	resp, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, w.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys strings.Builder
+	for _, rr := range resp.Answer {
+		if k, ok := rr.(*dns.DNSKEY); ok && k.Flags == 257 {
+			keys.WriteString(k.String() + "\n")
+		}
+	}
+	file := filepath.Join(t.TempDir(), "my-zone.dnskey")
+	if err := os.WriteFile(file, []byte(keys.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"www.alg13.test", `"security": "secure"`},
+		{"www.alg8.test", `"reason": "no-trust-anchor"`},
+	} {
+		r := runBinary(t, nil, "", "lookup", "--resolver", w.Addr(), "--trust-anchor", file, "--json", tc.name, "A")
+		if r.code != exitOK || !strings.Contains(r.stdout, tc.want) {
+			t.Errorf("%s: exit %d, want 0 and %s:\n%s%s", tc.name, r.code, tc.want, r.stdout, r.stderr)
+		}
+	}
+}
