@@ -49,3 +49,35 @@ func TestZoneTrustAnchor(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckZoneTrustAnchor: check with the KSK of the domain's own zone as
+// the only trust anchor verifies DANE as with the root's (the README
+// recipe "daneprobe check --trust-anchor my-zone.dnskey my-zone.example").
+func TestCheckZoneTrustAnchor(t *testing.T) {
+	w, _, flags := startWorldWithFlags(t, testworld.MailOptions{})
+	q := new(dns.Msg)
+	q.SetQuestion("dane-ee."+testworld.MailBase+".", dns.TypeDNSKEY)
+	q.SetEdns0(1232, true)
+	resp, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, w.Resolver())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys strings.Builder
+	for _, rr := range resp.Answer {
+		if k, ok := rr.(*dns.DNSKEY); ok && k.Flags == 257 {
+			keys.WriteString(k.String() + "\n")
+		}
+	}
+	file := filepath.Join(t.TempDir(), "my-zone.dnskey")
+	if err := os.WriteFile(file, []byte(keys.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if flags[2] != "--trust-anchor" {
+		t.Fatalf("flags changed shape: %v", flags)
+	}
+	flags[3] = file
+	r := runBinary(t, nil, "", append(append([]string{"check"}, flags...), "--timeout", "5s", "dane-ee."+testworld.MailBase)...)
+	if first, _, _ := strings.Cut(r.stdout, "\n"); r.code != exitOK || !strings.Contains(first, "OK - DANE verified") {
+		t.Errorf("exit %d, verdict %q: want OK, DANE verified\n%s", r.code, first, r.stderr)
+	}
+}
