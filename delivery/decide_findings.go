@@ -46,9 +46,10 @@ func decideFindings(r *DomainReport) {
 	if r.Error != "" {
 		warn(Finding{Code: WarnIncomplete, Detail: "the check could not be completed: " + r.Error})
 	}
-	if r.MXLookup.NXDomain && lookupOutcomeOf(r.MXLookup) != lookupBogus {
-		// The verdict line says so too; this is its machine-readable
-		// form, so that no critical domain lacks a finding.
+	if r.MXLookup.NXDomain && r.Outcome.DANE.Action == NoMail {
+		// Decide found the domain nonexistent (a validated NXDOMAIN). The
+		// verdict line says so too; this is its machine-readable form, so
+		// that no critical domain lacks a finding.
 		warn(Finding{Code: WarnNonexistentDomain, Detail: "the domain does not exist (NXDOMAIN): senders bounce mail to it"})
 	}
 	mailFlows := !r.NullMX && !r.MXLookup.NXDomain && len(r.MX) > 0

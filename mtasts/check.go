@@ -143,7 +143,7 @@ func (c *Checker) Check(ctx context.Context, domain string) (*Report, error) {
 	}
 	c.policyFindings(rep, add)
 	c.tlsrptFindings(rep, add)
-	rep.Status = statusOf(rep.Findings)
+	rep.Status = StatusOf(rep.Findings)
 	return rep, nil
 }
 
@@ -340,8 +340,9 @@ func (c *Checker) lookupDANE(ctx context.Context, rep *Report, add func(Severity
 	}
 }
 
-// statusOf maps the worst finding onto the report status.
-func statusOf(fs []Finding) Status {
+// StatusOf maps the worst finding onto the report status: an error is
+// critical, a warning a warning, notes leave it OK.
+func StatusOf(fs []Finding) Status {
 	st := StatusOK
 	for _, f := range fs {
 		switch f.Severity {

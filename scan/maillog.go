@@ -32,6 +32,21 @@ type MaillogStats struct {
 	Skipped int
 }
 
+// LooksLikeMaillog reports whether a line (perhaps cut short, as a bad
+// line of a domain list is reported) is from a Postfix or Exim log, so that
+// a mail log given as a domain list gets the hint to read it as a log. It
+// is looser than the delivery parsers, which need the whole line.
+func LooksLikeMaillog(line string) bool {
+	// "/smtp[" also catches Postfix under another syslog name
+	// ("postfix-out/smtp[pid]"), as ParseMaillog reads it.
+	for _, mark := range []string{"postfix/", "/smtp[", " status=", " to=<", " => ", " <= "} {
+		if strings.Contains(line, mark) {
+			return true
+		}
+	}
+	return false
+}
+
 // ParseMaillog reads a Postfix or Exim main log (the formats may even be
 // mixed) and returns the recipient domains of outbound SMTP deliveries,
 // ranked by the number of distinct messages sent to them (most first, ties

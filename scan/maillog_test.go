@@ -115,3 +115,23 @@ func FuzzParseMaillog(f *testing.F) {
 		}
 	})
 }
+
+// TestLooksLikeMaillog: Postfix and Exim lines, also cut to the 80 bytes a
+// bad list line is reported with, are recognised; domain-list garbage is not.
+func TestLooksLikeMaillog(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{"Nov 1 mail postfix/smtp[1]: ABC: to=<x@a.example>, relay=r[1.2.3.4]:25, status=sent", true},
+		{"Nov 1 mail postfix-out/smtp[1]: ABC: to=<x@a.e"[:40], true},
+		{"2026-01-01 00:00:00 1t-A => x@a.example H=h [1.2.3.4]", true},
+		{"2026-01-01 00:00:00 1t-A <= sender@b.example H=h", true},
+		{"!!! not a domain 7", false},
+		{"example.org, example.net", false},
+	} {
+		if got := LooksLikeMaillog(tc.line); got != tc.want {
+			t.Errorf("LooksLikeMaillog(%q) = %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}

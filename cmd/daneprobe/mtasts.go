@@ -180,14 +180,7 @@ func probeFindings(rep *mtasts.Report, full *delivery.DomainReport) {
 		rep.Findings = append(rep.Findings, mtasts.Finding{Severity: sev, Code: "mx-tls-fail",
 			Detail: fmt.Sprintf("MX %s fails the policy (SMTP probe, RFC 8461 §4.2): %s", m.Host, why)})
 	}
-	for _, f := range rep.Findings {
-		switch {
-		case f.Severity == mtasts.SeverityError:
-			rep.Status = mtasts.StatusCritical
-		case f.Severity == mtasts.SeverityWarning && rep.Status == mtasts.StatusOK:
-			rep.Status = mtasts.StatusWarning
-		}
-	}
+	rep.Status = mtasts.StatusOf(rep.Findings)
 }
 
 // printMTASTSProbes adds check's verdict per MX host, from its SMTP

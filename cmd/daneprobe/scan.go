@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -249,7 +248,7 @@ func runScan(c *cli.Context) error {
 		badMu.Lock()
 		defer badMu.Unlock()
 		bad++
-		if !maillogSeen && looksLikeMaillog(le.Text) {
+		if !maillogSeen && scan.LooksLikeMaillog(le.Text) {
 			maillogSeen = true
 		}
 		switch {
@@ -380,13 +379,6 @@ func sameFile(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && os.SameFile(sa, sb)
-}
-
-// looksLikeMaillog reports whether an input line that is not a domain name
-// is a Postfix or Exim log line, for the hint to use --from-maillog.
-func looksLikeMaillog(line string) bool {
-	return strings.Contains(line, "postfix/") || strings.Contains(line, " status=") ||
-		strings.Contains(line, " to=<") || strings.Contains(line, " => ") || strings.Contains(line, " <= ")
 }
 
 // scanInput opens the domain source: a list file, standard input or a
