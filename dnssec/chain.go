@@ -422,6 +422,15 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 		}
 		return fail(bogus(ReasonDSMismatch, "no DNSKEY of %s matches its %s records", zone, via))
 	}
+	// RFC 4035 §5.2, RFC 6840 §5.2: an RSA key of a size RFC 3110 does
+	// not define counts as a key of an unsupported algorithm; when the
+	// anchors name only such keys, the zone is treated as unsigned.
+	strong := supportedKeys(matched)
+	if len(strong) == 0 {
+		_, bits := rsaKeyUnsupported(matched[0])
+		return fail(insecure(ReasonUnsupportedKeySize, "the %s records for %s name only RSA keys of a size RFC 3110 does not define (%d bits; 512 to 4096 are)", via, zone, bits))
+	}
+	matched = strong
 	// Phase 3: the DNSKEY RRset must be signed by a key the anchors name.
 	if len(set.sigs) == 0 {
 		return fail(bogus(ReasonMissingRRSIG, "the DNSKEY RRset of %s has no RRSIG", zone))
@@ -529,4 +538,16 @@ func hasStrongDigest(ds []*dns.DS) bool {
 		}
 	}
 	return false
+}
+
+// supportedKeys returns keys without the RSA keys of sizes RFC 3110 does
+// not define.
+func supportedKeys(keys []*dns.DNSKEY) []*dns.DNSKEY {
+	var out []*dns.DNSKEY
+	for _, k := range keys {
+		if bad, _ := rsaKeyUnsupported(k); !bad {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -12,18 +12,28 @@ import (
 )
 
 // Ed448 (algorithm 16, RFC 8080) is verified with cloudflare/circl,
-// because neither the standard library nor miekg/dns implements it; the
-// other algorithms are verified by miekg/dns.
+// because neither the standard library nor miekg/dns implements it; RSA
+// keys crypto/rsa refuses are verified with math/big (rsa.go); the other
+// algorithms and keys are verified by miekg/dns.
 
 // verifyRRSIG verifies sig over rrs with key k.
 func verifyRRSIG(sig *dns.RRSIG, k *dns.DNSKEY, rrs []dns.RR) error {
-	if sig.Algorithm == dns.ED448 {
-		if k.Algorithm != dns.ED448 || k.KeyTag() != sig.KeyTag || !equalNames(k.Hdr.Name, sig.SignerName) {
-			return dns.ErrKey
+	own := sig.Algorithm == dns.ED448 || (isRSA(sig.Algorithm) && goRSARefuses(k))
+	if !own {
+		return sig.Verify(k, rrs)
+	}
+	if k.Algorithm != sig.Algorithm || k.KeyTag() != sig.KeyTag || !equalNames(k.Hdr.Name, sig.SignerName) || k.Protocol != 3 {
+		return dns.ErrKey
+	}
+	for _, rr := range rrs {
+		if h := rr.Header(); h.Rrtype != sig.TypeCovered || h.Class != rrs[0].Header().Class || !equalNames(h.Name, rrs[0].Header().Name) {
+			return dns.ErrRRset
 		}
+	}
+	if sig.Algorithm == dns.ED448 {
 		return verifyEd448(sig, k, rrs)
 	}
-	return sig.Verify(k, rrs)
+	return verifyRSA(sig, k, rrs)
 }
 
 // verifyEd448 checks an Ed448 RRSIG (RFC 8080 §4: PureEdDSA, no context).

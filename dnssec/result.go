@@ -75,6 +75,7 @@ const (
 	ReasonUnsignedDelegation     Reason = "unsigned-delegation"       // Insecure: no DS proven at a parent
 	ReasonUnsupportedAlgorithm   Reason = "unsupported-algorithm"     // Insecure: DS set has no supported algorithm
 	ReasonUnsupportedDigest      Reason = "unsupported-digest"        // Insecure: DS set has no supported digest type
+	ReasonUnsupportedKeySize     Reason = "unsupported-key-size"      // Insecure: DS set names only RSA keys outside 512..4096 bits
 	ReasonNSEC3IterationsTooMany Reason = "nsec3-iterations-too-high" // Insecure: RFC 9276 §3.2 cap exceeded
 	ReasonNoTrustAnchor          Reason = "no-trust-anchor"           // Insecure: no configured anchor covers the name
 	ReasonSignatureExpired       Reason = "signature-expired"

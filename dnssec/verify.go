@@ -211,11 +211,12 @@ func (st *lookupState) verifyRRset(set *rrset, z *zoneKeys, allowed []*dns.DNSKE
 				boundHit = true
 				break
 			}
-			if st.verifications.Add(1) > int64(lim.VerificationsPerLookup) {
+			if st.verifications.Add(verifyCost(k)) > int64(lim.VerificationsPerLookup) {
 				res.verdict = bogus(ReasonResourceLimit, "more than %d signature verifications needed for one lookup (at %s %s)", lim.VerificationsPerLookup, owner, dns.TypeToString[set.rrtype])
 				return res
 			}
 			if err := st.r.sigs.verify(sig, k, set.rrs, st.now, exp); err == nil {
+				st.noteWeakKey(z.zone, k)
 				info.Valid = true
 				res.tried = append(res.tried, info)
 				res.verdict = secure
@@ -313,4 +314,17 @@ func dsMatches(ds *dns.DS, key *dns.DNSKEY) bool {
 func sameKey(a, b *dns.DNSKEY) bool {
 	return a.Flags == b.Flags && a.Protocol == b.Protocol && a.Algorithm == b.Algorithm &&
 		strings.TrimSpace(a.PublicKey) == strings.TrimSpace(b.PublicKey)
+}
+
+// noteWeakKey warns when a signature verified with an RSA key shorter
+// than 1024 bits: it is verified (RFC 3110 §2 allows 512 bits, and
+// Unbound verifies such keys too), but such a key can be factored with
+// modest computing.
+func (st *lookupState) noteWeakKey(zone string, k *dns.DNSKEY) {
+	if !isRSA(k.Algorithm) {
+		return
+	}
+	if _, bits := rsaKeyUnsupported(k); bits > 0 && bits < 1024 {
+		st.warn(fmt.Sprintf("zone %s signs with a %d-bit RSA key (tag %d), short enough to be factored (2048 bits is usual today)", zone, bits, k.KeyTag()))
+	}
 }
