@@ -14,7 +14,8 @@ import (
 // multiple of the delay, the upstream queries and the SMTP connections per
 // check. With the delay on DNS alone and the SMTP servers on loopback,
 // D/check is the number of sequential DNS round trips on the critical
-// path (plus a fraction for the CPU and the SMTP sessions).
+// path (plus a fraction for the CPU and the SMTP sessions); dns-depth/check
+// counts them (the deepest query's causal depth, testworld.DNS.Depths).
 func benchCheck(b *testing.B, scenario string, delay time.Duration, smtpDelay bool) {
 	opts := testworld.MailOptions{}
 	if smtpDelay {
@@ -40,13 +41,16 @@ func benchCheck(b *testing.B, scenario string, delay time.Duration, smtpDelay bo
 	}
 	b.ReportAllocs()
 	var wall time.Duration
-	queries, c0 := 0, conns()
+	queries, depth, c0 := 0, 0, conns()
 	for b.Loop() {
 		c := newChecker(b, w) // a fresh resolver: cold cache
+		w.DNS.ResetDepths()
 		start := time.Now()
 		r := c.Check(context.Background(), s.Domain)
 		wall += time.Since(start)
 		queries += r.Timings.Queries
+		_, deepest := w.DNS.Depths()
+		depth += deepest
 		if string(r.Status) != s.Status || string(r.DANE) != s.DANE {
 			b.Fatalf("%s: status %s dane %s, want %s %s: %s", scenario, r.Status, r.DANE, s.Status, s.DANE, r.Summary)
 		}
@@ -55,6 +59,7 @@ func benchCheck(b *testing.B, scenario string, delay time.Duration, smtpDelay bo
 	if delay > 0 {
 		b.ReportMetric(float64(wall)/float64(delay)/n, "D/check")
 	}
+	b.ReportMetric(float64(depth)/n, "dns-depth/check")
 	b.ReportMetric(float64(queries)/n, "queries/check")
 	b.ReportMetric(float64(conns()-c0)/n, "smtp-conns/check")
 }

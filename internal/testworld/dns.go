@@ -87,6 +87,7 @@ type DNS struct {
 	tcp     *dns.Server
 	queries atomic.Int64
 	delay   atomic.Int64 // nanoseconds
+	depth   depthLog     // causal depth of the queries (dns_depth.go)
 	done    chan struct{}
 	close   sync.Once
 	served  sync.WaitGroup

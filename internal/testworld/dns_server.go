@@ -19,11 +19,13 @@ const (
 // for the injected delay and writes the response.
 func (d *DNS) serveDNS(w dns.ResponseWriter, req *dns.Msg) {
 	d.queries.Add(1)
+	depth := d.depth.arrive(req.Question)
 	m := d.respond(req, isUDP(w))
 	if !d.wait() {
 		return // closing
 	}
-	_ = w.WriteMsg(m) // the client may be gone; nothing to do about it
+	d.depth.answered(depth) // before the client can have it
+	_ = w.WriteMsg(m)       // the client may be gone; nothing to do about it
 }
 
 func isUDP(w dns.ResponseWriter) bool {
