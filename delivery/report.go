@@ -71,6 +71,10 @@ type DomainReport struct {
 	Warnings []Finding `json:"warnings"`
 	// Notes are informational remarks that do not affect Status. Verdict.
 	Notes []Finding `json:"notes"`
+	// Changes lists what changed since the previous complete check of the
+	// domain in the history store (--state); nil when no store was used
+	// or there was no previous check. Fact from package history (Diff).
+	Changes []Change `json:"changes,omitempty"`
 
 	// Advice are remarks found while gathering (for example the tlsa
 	// package's rollover advice), each with a Severity. Decide merges them
