@@ -147,3 +147,30 @@ func FuzzParseTrustAnchors(f *testing.F) {
 		}
 	})
 }
+
+// TestProbeZoneFollowsAnchors: the capability probe asks the root with a
+// root anchor, else the shallowest configured anchor zone (issue 11 §2).
+func TestProbeZoneFollowsAnchors(t *testing.T) {
+	for _, tc := range []struct {
+		anchors []string
+		want    string
+	}{
+		{nil, "."},
+		{[]string{". 3600 IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D", "b.example. 3600 IN DS 1 13 2 00"}, "."},
+		{[]string{"my-zone.example. 3600 IN DNSKEY 257 3 13 AAAA"}, "my-zone.example."},
+		{[]string{"a.b.example. 3600 IN DS 1 13 2 00", "z.example. 3600 IN DS 1 13 2 00", "c.example. 3600 IN DS 1 13 2 00"}, "c.example."},
+	} {
+		var rrs []dns.RR
+		for _, s := range tc.anchors {
+			rrs = append(rrs, mustRR(t, s))
+		}
+		cfg := Config{Upstreams: []string{"127.0.0.1:9"}, TrustAnchors: rrs}
+		r, err := NewResolver(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.AnchorZone(); got != tc.want {
+			t.Errorf("anchors %v: probe zone %q, want %q", tc.anchors, got, tc.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ type Resolver struct {
 	cfg       Config
 	upstreams []string
 	anchors   map[string][]dns.RR // zone -> DS/DNSKEY anchors
+	probeZone string              // the zone whose DNSKEY the capability probe asks (probe.go)
 
 	queries atomic.Int64
 	flight  flightGroup
@@ -61,6 +62,7 @@ func NewResolver(cfg Config) (*Resolver, error) {
 		z := canonicalName(rr.Header().Name)
 		r.anchors[z] = append(r.anchors[z], rr)
 	}
+	r.probeZone = probeZoneOf(r.anchors)
 	return r, nil
 }
 

@@ -30,11 +30,11 @@ type probeState struct {
 	capable bool
 	why     string
 	err     error     // network failure during the probe
-	rootKey *dns.Msg  // the ". DNSKEY" answer, reused for the chain
+	rootKey *dns.Msg  // the probed anchor zone's DNSKEY answer, reused for the chain
 	at      time.Time // when the probe ran (wall clock)
 }
 
-// probeReuse is how long the probe's ". DNSKEY" answer stands in for a
+// probeReuse is how long the probe's DNSKEY answer stands in for a
 // fresh query, so a cold lookup does not ask for it twice.
 const probeReuse = 30 * time.Second
 
@@ -129,7 +129,7 @@ func (r *Resolver) fetchUncoalesced(ctx context.Context, name string, qtype uint
 	var strippedWhy string
 	for _, up := range r.upstreams {
 		ps := r.probeState(up)
-		// The probe (". DNSKEY") runs concurrently with the query itself,
+		// The probe (the anchor zone's DNSKEY) runs concurrently with the query itself,
 		// so a cold lookup does not pay an extra round trip for it.
 		probeDone := make(chan struct{})
 		go func() {
@@ -138,7 +138,7 @@ func (r *Resolver) fetchUncoalesced(ctx context.Context, name string, qtype uint
 		}()
 		var msg *dns.Msg
 		var err error
-		if qtype == dns.TypeDNSKEY && name == "." {
+		if qtype == dns.TypeDNSKEY && name == r.probeZone {
 			<-probeDone
 			if ps.capable && ps.rootKey != nil && time.Since(ps.at) < probeReuse {
 				msg = ps.rootKey.Copy()
@@ -195,7 +195,8 @@ func (r *Resolver) probeState(up string) *probeState {
 	return ps
 }
 
-// runProbe checks once whether up is usable for validation: ". DNSKEY"
+// runProbe checks once whether up is usable for validation: the DNSKEY
+// RRset of the anchor zone (probeZoneOf; "." with the root anchors),
 // asked with DO=1, CD=1 must come back with an OPT record, the CD bit
 // copied (RFC 4035 §3.2.2), the DNSKEY RRset and its RRSIGs. Upstreams
 // that drop EDNS (FORMERR), ignore CD or strip signatures fail it.
@@ -206,7 +207,7 @@ func (r *Resolver) runProbe(ctx context.Context, up string, ps *probeState) {
 			return
 		}
 		// Detached from the caller: the verdict is shared by every lookup.
-		msg, err := r.exchange(context.WithoutCancel(ctx), up, ".", dns.TypeDNSKEY, true)
+		msg, err := r.exchange(context.WithoutCancel(ctx), up, r.probeZone, dns.TypeDNSKEY, true)
 		if err != nil {
 			if errors.Is(err, errFormErr) {
 				ps.why = "it rejects EDNS0 queries (FORMERR), so it cannot return DNSSEC records"
@@ -230,11 +231,11 @@ func (r *Resolver) runProbe(ctx context.Context, up string, ps *probeState) {
 		case msg.IsEdns0() == nil:
 			ps.why = "it does not answer with EDNS0"
 		case msg.Rcode != dns.RcodeSuccess:
-			ps.why = fmt.Sprintf("it answers the root DNSKEY query with %s", dns.RcodeToString[msg.Rcode])
+			ps.why = fmt.Sprintf("it answers the %s DNSKEY query with %s", probeZoneName(r.probeZone), dns.RcodeToString[msg.Rcode])
 		case !msg.CheckingDisabled:
 			ps.why = "it ignores the CD (checking disabled) bit"
 		case keys == 0 || sigs == 0:
-			ps.why = "it strips RRSIG records from the root DNSKEY answer"
+			ps.why = fmt.Sprintf("it strips RRSIG records from the %s DNSKEY answer", probeZoneName(r.probeZone))
 		default:
 			ps.capable = true
 			ps.rootKey = msg

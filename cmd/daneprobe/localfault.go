@@ -9,7 +9,8 @@ import (
 	"github.com/miekg/dns"
 )
 
-// checkLocalFault validates the root DNSKEY RRset (". DNSKEY") through
+// checkLocalFault validates the anchor zone's DNSKEY RRset (". DNSKEY"
+// with the root anchors; see anchorZone) through
 // the resolver, as scan does before it writes anything: an upstream that
 // strips DNSSEC or answers it NXDOMAIN, or a trust anchor that is not the
 // root's, would make every domain UNKNOWN, so it is said once, with the
@@ -18,7 +19,7 @@ import (
 func checkLocalFault(ctx context.Context, lk dnssec.Lookuper, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	res, err := lk.Lookup(ctx, ".", dns.TypeDNSKEY)
+	res, err := lk.Lookup(ctx, anchorZone(lk), dns.TypeDNSKEY)
 	if err != nil || res == nil || ctx.Err() != nil {
 		return nil
 	}
@@ -29,4 +30,14 @@ func checkLocalFault(ctx context.Context, lk dnssec.Lookuper, timeout time.Durat
 		}
 	}
 	return nil
+}
+
+// anchorZone is the zone whose DNSKEY RRset validation starts from: the
+// root, or with --trust-anchor naming another zone that zone (issue 11
+// §2: the root may not be answerable then).
+func anchorZone(lk dnssec.Lookuper) string {
+	if a, ok := lk.(interface{ AnchorZone() string }); ok {
+		return a.AnchorZone()
+	}
+	return "."
 }

@@ -51,7 +51,8 @@ func rootCause(err error) string {
 
 func (e *errNoResolver) Unwrap() error { return e.err }
 
-// checkUpstream asks the upstreams for the root DNSKEY RRset, which every
+// checkUpstream asks the upstreams for the anchor zone's DNSKEY RRset
+// (the root's, unless --trust-anchor names another zone), which every
 // validation starts from anyway (the answer stays in the resolver's
 // cache). It returns an *errNoResolver when no upstream answered, and nil
 // otherwise: also when timeout ran out first or the answer does not
@@ -59,7 +60,7 @@ func (e *errNoResolver) Unwrap() error { return e.err }
 func checkUpstream(ctx context.Context, lk dnssec.Lookuper, upstreams []string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	_, err := lk.Lookup(ctx, ".", dns.TypeDNSKEY)
+	_, err := lk.Lookup(ctx, anchorZone(lk), dns.TypeDNSKEY)
 	if ctx.Err() != nil {
 		// Out of time (a short --deadline, or Ctrl-C): not the resolver's
 		// fault; the checks report it in their own terms.

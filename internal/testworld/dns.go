@@ -73,6 +73,10 @@ type DNSOptions struct {
 	// RootDNSKEYNXDomain answers NXDOMAIN to ". DNSKEY", like a broken
 	// forwarder: a local fault, never a verdict about any domain.
 	RootDNSKEYNXDomain bool
+	// RootRefused answers REFUSED to every query for the name ".", like
+	// a lab or private resolver that knows no root: only validation from
+	// a zone's own trust anchor can work through it.
+	RootRefused bool
 }
 
 // DNS is a running DNS test world: a signed hierarchy with its own root

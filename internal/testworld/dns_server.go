@@ -89,6 +89,8 @@ func (d *DNS) respond(req *dns.Msg, udp bool) *dns.Msg {
 		m.Rcode = dns.RcodeNotImplemented
 	case d.opts.RootDNSKEYNXDomain && q.Name == "." && q.Qtype == dns.TypeDNSKEY:
 		m.Rcode = dns.RcodeNameError
+	case d.opts.RootRefused && q.Name == ".":
+		m.Rcode = dns.RcodeRefused
 	default:
 		res := d.world.resolve(q.Name, q.Qtype)
 		if d.opts.IgnoreCD && (res.bogus || res.links > validatorCNAMELimit) {
