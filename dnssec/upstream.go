@@ -227,9 +227,23 @@ func (r *Resolver) runProbe(ctx context.Context, up string, ps *probeState) {
 				}
 			}
 		}
+		// An anchor zone other than the root may not exist in the
+		// upstream's view (a stale or lab anchor): a signed denial of it
+		// still shows that the upstream returns DNSSEC records, and what
+		// the anchor's names then are is the validator's to say.
+		signedDenial := false
+		if r.probeZone != "." && (msg.Rcode == dns.RcodeNameError || msg.Rcode == dns.RcodeSuccess) && keys == 0 {
+			for _, rr := range msg.Ns {
+				if _, ok := rr.(*dns.RRSIG); ok {
+					signedDenial = true
+				}
+			}
+		}
 		switch {
 		case msg.IsEdns0() == nil:
 			ps.why = "it does not answer with EDNS0"
+		case signedDenial && msg.CheckingDisabled:
+			ps.capable = true
 		case msg.Rcode != dns.RcodeSuccess:
 			ps.why = fmt.Sprintf("it answers the %s DNSKEY query with %s", probeZoneName(r.probeZone), dns.RcodeToString[msg.Rcode])
 		case !msg.CheckingDisabled:
