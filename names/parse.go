@@ -78,7 +78,10 @@ func parse(s string, owner bool) (string, error) {
 		return "", e
 	}
 	// UTS #46 §2.3: the ideographic full stops separate labels too.
-	name := strings.NewReplacer("\u3002", ".", "\uff0e", ".", "\uff61", ".").Replace(in)
+	name := in
+	if strings.ContainsAny(in, "\u3002\uff0e\uff61") { // a Replacer per call was 1% of a scan's allocations
+		name = strings.NewReplacer("\u3002", ".", "\uff0e", ".", "\uff61", ".").Replace(in)
+	}
 	name = strings.TrimSuffix(name, ".")
 	if name == "" {
 		return fail("empty name")
