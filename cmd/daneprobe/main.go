@@ -152,6 +152,7 @@ func commandList() []*cli.Command {
 		authCommand(),
 		tlsrptCommand(),
 		demoCommand(),
+		serveCommand(),
 	}
 }
 

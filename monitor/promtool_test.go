@@ -1,0 +1,44 @@
+package monitor
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// promtool returns the path of Prometheus's promtool: skipped without it,
+// except under CI=true, where it is a failure (.ci/run installs the
+// Debian package prometheus).
+func promtool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("promtool not found (Debian package prometheus): %v", err)
+		}
+		t.Skip("promtool not installed (Debian package prometheus)")
+	}
+	return p
+}
+
+// What /metrics and /probe serve passes "promtool check metrics": syntax
+// and Prometheus's naming conventions.
+func TestPromtoolAcceptsEndpoints(t *testing.T) {
+	bin := promtool(t)
+	w := newHTTPWorld(t, HTTPConfig{}, "ok.example", "bad.example", "unknown.example")
+	w.runRound(t)
+	for _, path := range []string{"/metrics", "/probe?target=bad.example", "/probe?target=unknown.example"} {
+		code, _, body := w.get(t, path)
+		if code != 200 || !strings.Contains(body, "daneprobe_status{") {
+			t.Fatalf("%s: %d\n%s", path, code, body)
+		}
+		cmd := exec.Command(bin, "check", "metrics")
+		cmd.Stdin = strings.NewReader(body)
+		out, err := cmd.CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("promtool check metrics on %s: %v\n%s", path, err, out)
+		}
+	}
+}
