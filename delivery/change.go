@@ -414,3 +414,25 @@ func orNone(s string) string {
 	}
 	return s
 }
+
+// Alerts reports whether r deserves attention at level min, the rule of
+// --alert-on: its status reached min (WARNING and UNKNOWN reach
+// "warning", CRITICAL reaches every level; any status but OK reaches
+// "note"), its status changed since the previous run (a recovery is news
+// too), or one of its changes is at least as severe as min.
+func Alerts(r *DomainReport, min ChangeLevel) bool {
+	switch r.Status {
+	case StatusCritical:
+		return true
+	case StatusWarning, StatusUnknown:
+		if min != ChangeCritical {
+			return true
+		}
+	}
+	for _, c := range r.Changes {
+		if c.Code == ChangeStatus || c.Level.Reaches(min) {
+			return true
+		}
+	}
+	return false
+}

@@ -173,3 +173,34 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+func TestAlerts(t *testing.T) {
+	note := Change{Code: ChangeCertRenewed, Level: ChangeNote}
+	warn := Change{Code: ChangeMTASTSMode, Level: ChangeWarning}
+	recovered := Change{Code: ChangeStatus, Level: ChangeNote}
+	tests := []struct {
+		status  Status
+		changes []Change
+		min     ChangeLevel
+		want    bool
+	}{
+		{StatusOK, nil, ChangeNote, false},
+		{StatusOK, []Change{note}, ChangeNote, true},
+		{StatusOK, []Change{note}, ChangeWarning, false},
+		{StatusOK, []Change{warn}, ChangeWarning, true},
+		{StatusOK, []Change{warn}, ChangeCritical, false},
+		{StatusOK, []Change{recovered}, ChangeCritical, true},
+		{StatusWarning, nil, ChangeNote, true},
+		{StatusWarning, nil, ChangeWarning, true},
+		{StatusWarning, nil, ChangeCritical, false},
+		{StatusUnknown, nil, ChangeWarning, true},
+		{StatusUnknown, nil, ChangeCritical, false},
+		{StatusCritical, nil, ChangeCritical, true},
+	}
+	for _, tt := range tests {
+		r := &DomainReport{Status: tt.status, Changes: tt.changes}
+		if got := Alerts(r, tt.min); got != tt.want {
+			t.Errorf("Alerts(%s, %v, %s) = %v, want %v", tt.status, tt.changes, tt.min, got, tt.want)
+		}
+	}
+}

@@ -30,6 +30,11 @@ type Run struct {
 	// Status is the monitoring status of the report, after its changes
 	// were applied.
 	Status delivery.Status
+	// DANE and MTASTS are the domain's verdicts, Summary its verdict
+	// line.
+	DANE    delivery.DANEResult
+	MTASTS  delivery.MTASTSResult
+	Summary string
 	// Comparable reports whether later runs compare against this one
 	// (delivery.Comparable).
 	Comparable bool
@@ -43,63 +48,98 @@ type Run struct {
 // Record compares rep with the previous comparable run of its domain,
 // applies the changes to rep (delivery.ApplyChanges: rep.Changes, the
 // warnings and notes, the status) and stores rep, all in one
-// transaction: a failure records nothing. A report that is not
-// comparable is stored without changes. A report that was cut short
-// (rep.Stopped) is not stored: Record returns an error wrapping
-// ErrIncomplete and leaves rep unchanged.
+// transaction: a failure records nothing and leaves rep as it was. A
+// report that is not comparable is stored without changes. A report
+// that was cut short (rep.Stopped) is not stored: Record returns an
+// error wrapping ErrIncomplete.
 func (s *Store) Record(ctx context.Context, rep *delivery.DomainReport) (Run, error) {
-	if s.ro {
-		return Run{}, s.wrap(ErrReadOnly, "opened for reading")
+	runs, err := s.RecordAll(ctx, []*delivery.DomainReport{rep})
+	if err != nil {
+		return Run{}, err
 	}
-	if rep.Stopped != delivery.Finished {
-		return Run{}, fmt.Errorf("history %s: %s: %w", s.path, rep.Domain, ErrIncomplete)
+	return runs[0], nil
+}
+
+// RecordAll records the reports of one run of several domains (one
+// check command) as Record does, in one transaction: either every
+// report is stored or none is. Reports that were cut short are skipped,
+// not errors; the runs returned are those of the reports stored.
+func (s *Store) RecordAll(ctx context.Context, reps []*delivery.DomainReport) ([]Run, error) {
+	if s.ro {
+		return nil, s.wrap(ErrReadOnly, "opened for reading")
+	}
+	if len(reps) == 1 && reps[0].Stopped != delivery.Finished {
+		return nil, fmt.Errorf("history %s: %s: %w", s.path, reps[0].Domain, ErrIncomplete)
 	}
 	tx, err := s.db.BeginTx(ctx, nil) // immediate: the write lock up front
 	if err != nil {
-		return Run{}, s.classify("record "+rep.Domain, err)
+		return nil, s.classify("record", err)
 	}
 	defer tx.Rollback()
+	runs := make([]Run, 0, len(reps))
+	applied := make([]delivery.DomainReport, 0, len(reps))
+	for _, rep := range reps {
+		if rep.Stopped != delivery.Finished {
+			continue
+		}
+		run, cur, err := s.record(ctx, tx, rep)
+		if err != nil {
+			return nil, err
+		}
+		runs, applied = append(runs, run), append(applied, cur)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, s.classify("record", err)
+	}
+	i := 0
+	for _, rep := range reps {
+		if rep.Stopped == delivery.Finished {
+			*rep = applied[i]
+			i++
+		}
+	}
+	return runs, nil
+}
+
+// record stores one report inside tx and returns its run and the report
+// with its changes applied (a copy: rep is changed only after commit).
+func (s *Store) record(ctx context.Context, tx *sql.Tx, rep *delivery.DomainReport) (Run, delivery.DomainReport, error) {
 	run := Run{Domain: rep.Domain, At: rep.CheckedAt, Comparable: delivery.Comparable(rep)}
-	// Work on a copy, so that rep is changed only once the run is stored.
 	cur := *rep
 	if run.Comparable {
 		prev, err := previous(ctx, tx, rep.Domain)
 		if err != nil && !errors.Is(err, ErrNotFound) {
-			return Run{}, s.classify("read the previous run of "+rep.Domain, err)
+			return Run{}, cur, s.classify("read the previous run of "+rep.Domain, err)
 		}
 		if prev != nil {
 			run.Changes = delivery.Diff(prev, &cur)
 			delivery.ApplyChanges(&cur, run.Changes)
 		}
 	}
-	run.Status = cur.Status
+	run.Status, run.DANE, run.MTASTS, run.Summary = cur.Status, cur.DANE, cur.MTASTS.Result, cur.Summary
 	var doc bytes.Buffer
 	if err := report.WriteJSONLines(&doc, []delivery.DomainReport{cur}); err != nil {
-		return Run{}, fmt.Errorf("history %s: encode %s: %w", s.path, rep.Domain, err)
+		return Run{}, cur, fmt.Errorf("history %s: encode %s: %w", s.path, rep.Domain, err)
 	}
 	run.Report = bytes.TrimSuffix(doc.Bytes(), []byte("\n"))
 	if len(run.Report) > MaxReportBytes {
-		return Run{}, fmt.Errorf("history %s: the report of %s is %d bytes, over the store's limit of %d; nothing was recorded", s.path, rep.Domain, len(run.Report), MaxReportBytes)
+		return Run{}, cur, fmt.Errorf("history %s: the report of %s is %d bytes, over the store's limit of %d; nothing was recorded", s.path, rep.Domain, len(run.Report), MaxReportBytes)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO results(domain, checked_at, status, comparable, report) VALUES (?, ?, ?, ?, ?)`,
-		run.Domain, run.At.UnixNano(), string(run.Status), run.Comparable, run.Report)
+	res, err := tx.ExecContext(ctx, `INSERT INTO results(domain, checked_at, status, dane, mta_sts, summary, comparable, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		run.Domain, run.At.UnixNano(), string(run.Status), string(run.DANE), string(run.MTASTS), run.Summary, run.Comparable, run.Report)
 	if err != nil {
-		return Run{}, s.classify("record "+rep.Domain, err)
+		return Run{}, cur, s.classify("record "+rep.Domain, err)
 	}
 	if run.ID, err = res.LastInsertId(); err != nil {
-		return Run{}, s.classify("record "+rep.Domain, err)
+		return Run{}, cur, s.classify("record "+rep.Domain, err)
 	}
 	for i, c := range run.Changes {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO changes(result_id, seq, code, level, mx, ip, old, new, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			run.ID, i, c.Code, string(c.Level), c.MX, c.IP, c.Old, c.New, c.Detail); err != nil {
-			return Run{}, s.classify("record "+rep.Domain, err)
+			return Run{}, cur, s.classify("record "+rep.Domain, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return Run{}, s.classify("record "+rep.Domain, err)
-	}
-	*rep = cur
-	return run, nil
+	return run, cur, nil
 }
 
 // previous reads the report of the last comparable run of domain.
@@ -161,7 +201,7 @@ func (s *Store) Domains(ctx context.Context) ([]Run, error) {
 
 // query reads runs with their changes; where is the rest of the SELECT.
 func (s *Store) query(ctx context.Context, where string, args ...any) ([]Run, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, domain, checked_at, status, comparable, report FROM results `+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, domain, checked_at, status, dane, mta_sts, summary, comparable, report FROM results `+where, args...)
 	if err != nil {
 		return nil, s.classify("read", err)
 	}
@@ -171,17 +211,21 @@ func (s *Store) query(ctx context.Context, where string, args ...any) ([]Run, er
 	for rows.Next() {
 		var r Run
 		var at int64
-		var status string
-		if err := rows.Scan(&r.ID, &r.Domain, &at, &status, &r.Comparable, &r.Report); err != nil {
+		var status, dane, mtasts string
+		if err := rows.Scan(&r.ID, &r.Domain, &at, &status, &dane, &mtasts, &r.Summary, &r.Comparable, &r.Report); err != nil {
 			return nil, s.classify("read", err)
 		}
 		r.At, r.Status = time.Unix(0, at).UTC(), delivery.Status(status)
+		r.DANE, r.MTASTS = delivery.DANEResult(dane), delivery.MTASTSResult(mtasts)
 		byID[r.ID] = len(runs)
 		runs = append(runs, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.classify("read", err)
 	}
+	// Free the connection before the next query: a writer's store has
+	// only one.
+	rows.Close()
 	if len(runs) == 0 {
 		return runs, nil
 	}

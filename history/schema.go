@@ -16,6 +16,9 @@ func migrations() []string {
 			domain      TEXT NOT NULL,
 			checked_at  INTEGER NOT NULL, -- Unix nanoseconds
 			status      TEXT NOT NULL,
+			dane        TEXT NOT NULL,    -- the domain's DANE verdict
+			mta_sts     TEXT NOT NULL,    -- the domain's MTA-STS verdict
+			summary     TEXT NOT NULL,    -- the verdict line
 			comparable  INTEGER NOT NULL, -- 1 when later checks compare against it
 			report      BLOB NOT NULL     -- check's JSON object (report/SCHEMA.md)
 		);

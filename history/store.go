@@ -111,6 +111,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", timeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
+	// In WAL mode NORMAL still never shows a half-written transaction
+	// after a crash; it only may lose the last ones on power loss.
+	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	if opts.ReadOnly {
 		// SQLite honours mode only in a file: URI (TestReadOnlyIsHonoured).
@@ -125,6 +128,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, s.errorf("open", err)
 	}
 	s.db = db
+	if !opts.ReadOnly {
+		// One connection: this process's writers queue in Go instead of
+		// polling SQLite's lock; other processes still wait up to
+		// BusyTimeout.
+		db.SetMaxOpenConns(1)
+	}
 	if err := s.setup(ctx, fresh); err != nil {
 		db.Close()
 		if s.created {

@@ -277,6 +277,14 @@ func TestFullDiskRecordsNothing(t *testing.T) {
 	if err != nil || len(tl) != 1 {
 		t.Fatalf("after the failed run: %d runs, %v", len(tl), err)
 	}
+	// One run of two domains: the one that would fit is not stored either.
+	small := sample("b.example", "k", true, t0.Add(time.Hour))
+	if _, err := full.RecordAll(ctx, []*delivery.DomainReport{small, big}); !errors.Is(err, ErrFull) {
+		t.Fatalf("RecordAll on a full store: %v", err)
+	}
+	if _, err := full.Latest(ctx, "b.example"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("half a run was stored: %v", err)
+	}
 	var orphans int
 	if err := full.db.QueryRowContext(ctx, "SELECT count(*) FROM changes").Scan(&orphans); err != nil || orphans != 0 {
 		t.Fatalf("%d change rows of the failed run, %v", orphans, err)

@@ -40,6 +40,11 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"--brief for the verdict line and one line per failure and warning;\n" +
 	"--quiet prints nothing when every domain is OK (text and --json; --nagios and --prometheus\n" +
 	"always print, as monitoring systems need).\n\n" +
+	"History. --state FILE records each domain's result in a history store (SQLite) and reports\n" +
+	"what changed since its previous run (JSON changes; warnings such as broken-rollover, a new\n" +
+	"key no TLSA record matches; notes such as tlsa-rollover-in-progress); --alert-on LEVEL\n" +
+	"(change, warning, critical) prints only the domains worth a cron mail; \"daneprobe history\n" +
+	"DOMAIN\" prints the timeline.\n\n" +
 	"Exit status (the worst over all domains):\n" +
 	"  0  OK: mail is delivered as the published policies promise (also a null MX)\n" +
 	"  1  WARNING: partial or unusable DANE, an unreachable address, MTA-STS testing failures,\n" +
@@ -49,7 +54,8 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"  2  CRITICAL: a DANE- or MTA-STS-enforcing sender would defer, the domain does not exist,\n" +
 	"     or an MX, address or TLSA lookup is bogus or failed (a TLSA lookup failure blocks\n" +
 	"     delivery, so it is critical, not unknown)\n" +
-	"  3  UNKNOWN: usage error, no usable resolver, or the check did not finish (--deadline);\n" +
+	"  3  UNKNOWN: usage error, no usable resolver, the check did not finish (--deadline), or\n" +
+	"     the --state store cannot be used (not a daneprobe store, newer, read-only, corrupt, full);\n" +
 	"     when no resolver answers at all, the text output is one line on stderr saying so;\n" +
 	"     a local fault: an indeterminate answer (the resolver strips DNSSEC, the trust anchor\n" +
 	"     does not match the root), named with its reason code (JSON local_fault)\n\n" +
@@ -64,7 +70,9 @@ func checkCommand() *cli.Command {
 		&cli.BoolFlag{Name: "nagios", Usage: "print the monitoring-plugin status line with performance data (Nagios, Icinga, Naemon, Sensu)"},
 		&cli.BoolFlag{Name: "prometheus", Usage: "print the Prometheus text exposition format (for node_exporter's textfile collector)"},
 		&cli.BoolFlag{Name: "brief", Usage: "print per domain only the verdict line and one line per failure and warning (with the TLSA record that would match), for terminals and mail"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the domains whose status is not OK (for cron: silence means all is well); ignored with --nagios and --prometheus, which always print"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the domains whose status is not OK, or (with --state) whose status changed (for cron: silence means all is well); ignored with --nagios and --prometheus, which always print"},
+		stateFlag(),
+		alertOnFlag(),
 	)
 	flags = append(flags, mailAuthFlags()...)
 	flags = append(flags, &cli.BoolFlag{Name: "mail-auth", Usage: "add DKIM selectors and Microsoft 365 readiness to SPF and DMARC (as the auth command prints them; implied by --dkim-selector)"})
@@ -126,6 +134,18 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, _, err := alertLevel(c); err != nil {
+		return err
+	}
+	// The store is opened before anything is checked: a store that is
+	// not ours, newer, read-only or corrupt stops the run at once.
+	st, err := openState(c)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+	}
 	if err := checkUpstream(c.Context, ck.Resolver, upstreamsOf(ck.Resolver), ck.Deadline); err != nil {
 		if !c.Bool("json") && !c.Bool("nagios") && !c.Bool("prometheus") {
 			// For people: the one line that says what to fix.
@@ -141,7 +161,14 @@ func runCheck(c *cli.Context) error {
 		}
 		reports = append(reports, *ck.Check(c.Context, d))
 	}
-	return printReports(c, reports)
+	// Recorded first, so that the output shows the changes; a store that
+	// fails now still lets the reports be printed, then exits 3.
+	recErr := recordRun(c.Context, st, reports)
+	err = printReports(c, reports)
+	if recErr != nil {
+		return recErr
+	}
+	return err
 }
 
 // printReports writes the reports in the chosen format and turns the worst
@@ -151,17 +178,21 @@ func printReports(c *cli.Context, reports []delivery.DomainReport) error {
 	shown := reports
 	// A monitoring plugin must always print its status line, and a
 	// Prometheus textfile must always hold every series (a missing one
-	// reads as "no data", not as OK): --quiet applies to text and JSON only.
-	if c.Bool("quiet") && !c.Bool("nagios") && !c.Bool("prometheus") {
+	// reads as "no data", not as OK): --quiet and --alert-on apply to
+	// text and JSON only.
+	level, filter, err := alertLevel(c)
+	if err != nil {
+		return err
+	}
+	if filter && !c.Bool("nagios") && !c.Bool("prometheus") {
 		shown = nil
-		for _, r := range reports {
-			if r.Status != delivery.StatusOK {
-				shown = append(shown, r)
+		for i := range reports {
+			if delivery.Alerts(&reports[i], level) {
+				shown = append(shown, reports[i])
 			}
 		}
 	}
 	w := c.App.Writer
-	var err error
 	switch {
 	case len(shown) == 0:
 	case c.Bool("json"):

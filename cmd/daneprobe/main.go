@@ -153,6 +153,7 @@ func commandList() []*cli.Command {
 		tlsrptCommand(),
 		demoCommand(),
 		serveCommand(),
+		historyCommand(),
 	}
 }
 

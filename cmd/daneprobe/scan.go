@@ -77,6 +77,7 @@ func scanCommand() *cli.Command {
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: scan.DefaultConcurrency, Usage: "`N` domains checked at the same time", EnvVars: []string{"DANEPROBE_CONCURRENCY"}},
 		&cli.IntFlag{Name: "per-ip", Value: 2, Usage: "at most `N` concurrent connections to any one destination address", EnvVars: []string{"DANEPROBE_PER_IP"}},
 		&cli.Float64Flag{Name: "rate", Usage: "at most `N` new connections per second over the whole scan (0: no limit)", EnvVars: []string{"DANEPROBE_RATE"}},
+		stateFlag(),
 	)
 	return &cli.Command{
 		Name:        "scan",
@@ -180,6 +181,13 @@ func runScan(c *cli.Context) error {
 	if err := checkScanInput(c); err != nil {
 		return err
 	}
+	store, err := openState(c)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+	}
 	// A dead resolver would make every domain UNKNOWN: say so once, and
 	// write no output.
 	if err := checkUpstream(c.Context, setup.checker.Resolver, upstreamsOf(setup.checker.Resolver), setup.checker.Deadline); err != nil {
@@ -270,6 +278,11 @@ func runScan(c *cli.Context) error {
 			return r
 		}
 	}
+	var recorder *scanRecorder
+	if store != nil {
+		recorder = &scanRecorder{store: store, stderr: stderr}
+		check = recorder.wrap(check)
+	}
 	engine := &scan.Engine{
 		Check:       check,
 		Concurrency: c.Int("concurrency"),
@@ -328,6 +341,9 @@ func runScan(c *cli.Context) error {
 		Resumed: resumed, Shard: setup.shard, Run: st, DNSQueries: setup.queries(),
 		Connections: setup.limiter.Connections(), Probes: setup.prober.Stats()}
 	if err := writeScanSummary(c, &summary, info); err != nil {
+		return err
+	}
+	if err := recorder.failure(); err != nil {
 		return err
 	}
 	switch {

@@ -32,6 +32,9 @@ type MailOptions struct {
 	// NoIPv6 leaves out the IPv6 (::1) server of the dual-stack
 	// scenario even when the machine has IPv6 loopback.
 	NoIPv6 bool
+	// Rollover, if set, adds the rollover scenario in the given step
+	// (mail_catalogue_history.go).
+	Rollover *Rollover
 }
 
 // MailScenario is one curated domain of the mail world and the verdicts

@@ -165,6 +165,9 @@ func newMailBuild(opts MailOptions) (*mailBuild, error) {
 	if err := b.catalogue(opts); err != nil {
 		return nil, err
 	}
+	if err := b.rolloverScenario(opts.Rollover); err != nil {
+		return nil, err
+	}
 	if opts.Synthetic > 0 {
 		if err := b.synth(opts.Synthetic, opts.SyntheticMX); err != nil {
 			return nil, err
