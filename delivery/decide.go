@@ -152,6 +152,7 @@ func clearVerdicts(r *DomainReport) {
 	r.Status, r.DANE, r.Summary, r.LocalFault = "", "", "", ""
 	r.Outcome = Outcomes{}
 	r.Failures, r.Warnings, r.Notes = nil, nil, nil
+	clearHorizons(r)
 	r.MTASTS.Result, r.MTASTS.MX = "", nil
 	for i := range r.MX {
 		m := &r.MX[i]

@@ -3,14 +3,9 @@ package delivery
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/daneprobe/daneprobe/dnssec"
 )
-
-// ExpiryWarning is how close to its notAfter date a certificate that
-// senders check for expiry (DANE-TA chains, MTA-STS) draws a warning.
-const ExpiryWarning = 14 * 24 * time.Hour
 
 // Warning codes. They are part of the JSON output and stay stable; new
 // ones may be added.
@@ -78,6 +73,7 @@ func decideFindings(r *DomainReport) {
 		m := &r.MX[i]
 		mxFindings(r, m, warn, note)
 	}
+	decideHorizons(r, warn)
 	usesPolicy := r.DANE == DANEVerified || r.DANE == DANEPartial || stsInEffect(&r.MTASTS) != stsNone
 	if usesPolicy && r.TLSRPT != nil && !r.TLSRPT.Found {
 		note(Finding{Code: NoteNoTLSRPT, Detail: "no TLS-RPT record (RFC 8460): senders cannot report TLS failures to you"})
@@ -111,7 +107,7 @@ func mxFindings(r *DomainReport, m *MXReport, warn, note func(Finding)) {
 		if a.InjectedBytes > 0 {
 			warn(Finding{Code: WarnSTARTTLSInjection, MX: m.Host, IP: a.IP, Detail: fmt.Sprintf("the server sent %d bytes after its STARTTLS reply and before the TLS handshake: plaintext injected into the session (RFC 3207 §4, CVE-2011-0411); a client must discard them", a.InjectedBytes)})
 		}
-		expiryFindings(r, m, a, warn, note)
+		expiryFindings(r, m, a, note)
 	}
 	t := m.TLSA
 	if t == nil || lookupOutcomeOf(t.Lookup) != lookupSecure || len(t.Records) == 0 {
@@ -152,21 +148,15 @@ func mxFindings(r *DomainReport, m *MXReport, warn, note func(Finding)) {
 	}
 }
 
-// expiryFindings warns about a leaf certificate near or past its
-// notAfter date where senders check it: MTA-STS and DANE-TA(2). RFC 7672
-// §3.1.1: DANE-EE(3) ignores expiry, which rates only a note.
-func expiryFindings(r *DomainReport, m *MXReport, a *AddressReport, warn, note func(Finding)) {
+// expiryFindings notes an expired DANE-EE leaf: RFC 7672 §3.1.1,
+// DANE-EE(3) ignores expiry, which rates only a note. Certificates whose
+// dates senders check are judged with the other horizons
+// (decide_horizon.go).
+func expiryFindings(r *DomainReport, m *MXReport, a *AddressReport, note func(Finding)) {
 	if r.CheckedAt.IsZero() || len(a.Chain) == 0 {
 		return
 	}
-	leaf := a.Chain[0]
-	left := leaf.NotAfter.Sub(r.CheckedAt)
-	checked := a.MTASTS == MTASTSPass || (a.DANE == AddressVerified && a.Match != nil && a.Match.Record != nil && a.Match.Record.Usage == 2)
-	switch {
-	case checked && left > 0 && left < ExpiryWarning:
-		warn(Finding{Code: WarnCertificateExpiring, MX: m.Host, IP: a.IP,
-			Detail: fmt.Sprintf("the certificate expires on %s, in %d days", leaf.NotAfter.UTC().Format("2006-01-02"), int(left.Hours()/24))})
-	case left <= 0 && a.DANE == AddressVerified && a.Match != nil && a.Match.Record != nil && a.Match.Record.Usage == 3:
+	if a.Chain[0].NotAfter.Sub(r.CheckedAt) <= 0 && a.DANE == AddressVerified && a.Match != nil && a.Match.Record != nil && a.Match.Record.Usage == 3 {
 		note(Finding{Code: NoteExpiredDANEEE, MX: m.Host, IP: a.IP,
 			Detail: "the certificate has expired; DANE-EE ignores expiry (RFC 7672 §3.1.1) but senders using MTA-STS or no policy may not"})
 	}

@@ -91,6 +91,14 @@ type DomainReport struct {
 	DKIM         *mailauth.DKIM  `json:"dkim,omitempty"`
 	Microsoft365 *mailauth.M365  `json:"microsoft365,omitempty"`
 
+	// Horizons are the expiry dates the verdicts rest on: signatures and
+	// certificates, with the time left (decide_horizon.go). Facts and
+	// verdicts.
+	Horizons Horizons `json:"horizons"`
+	// HorizonPolicy holds the thresholds Horizons are judged with. Fact
+	// about the check; not part of the JSON output.
+	HorizonPolicy HorizonPolicy `json:"-"`
+
 	// Timings holds how long the check took. Fact.
 	Timings Timings `json:"timings"`
 	// CheckedAt is when the check started. Fact.

@@ -138,6 +138,8 @@ func domainStatus(r *DomainReport) Status {
 			critical = true
 		}
 	}
+	// A signature or checked certificate about to expire (decide_horizon.go).
+	critical = critical || horizonCritical(r)
 	switch {
 	case critical:
 		return StatusCritical

@@ -394,12 +394,6 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 		}
 		return fail(insecure(ReasonUnsupportedDigest, "the DS records for %s use only digest types this validator does not support", zone))
 	}
-	for _, d := range usable {
-		if d.Algorithm == dns.RSASHA1 || d.Algorithm == dns.RSASHA1NSEC3SHA1 {
-			st.warn(fmt.Sprintf("zone %s is signed with SHA-1 algorithm %d, which RFC 8624 deprecates", zone, d.Algorithm))
-			break
-		}
-	}
 	// Phase 2: the DNSKEY RRset, and which of its keys the anchors name.
 	set := findRRset(groupRRsets(msg.Answer), zone, dns.TypeDNSKEY)
 	if set == nil {
@@ -444,6 +438,8 @@ func (st *lookupState) validateKeys(zone string, dsSet []*dns.DS, anchorKeys []*
 		return fail(sr.verdict)
 	}
 	link.Security = Secure
+	link.Remarks = keyRemarks(zone, usable, matched, zk.keys)
+	st.remark(link.Remarks...)
 	return cutInfo{kind: cutSecure, v: secure, keys: zk, link: link, ttl: sr.ttl}
 }
 

@@ -58,6 +58,7 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Resu
 	}
 	res.Security, res.Reason, res.Detail = v.sec, v.reason, v.why
 	res.Warnings = st.warnings
+	res.Remarks = st.remarks
 	res.Chain = st.links
 	if st.minTTL >= 0 {
 		res.TTL = st.minTTL
@@ -96,6 +97,7 @@ func (res *Result) clone() *Result {
 	c := *res
 	c.Answer = append([]dns.RR(nil), res.Answer...)
 	c.Warnings = append([]string(nil), res.Warnings...)
+	c.Remarks = append([]Remark(nil), res.Remarks...)
 	c.Chain = append([]ChainLink(nil), res.Chain...)
 	return &c
 }
@@ -544,9 +546,7 @@ func (st *lookupState) denialFor(z *zoneKeys, auth []*rrset, nsecFn func([]*dns.
 		if it > lim.NSEC3Iterations {
 			return denial{verdict: insecure(ReasonNSEC3IterationsTooMany, "the NSEC3 records of %s use %d iterations, more than the cap of %d (RFC 9276 §3.2)", z.zone, it, lim.NSEC3Iterations), ttl: ttl}
 		}
-		if it > nsec3WarnIterations {
-			st.warn(fmt.Sprintf("zone %s uses %d NSEC3 iterations: validators that cap at %d (BIND, Knot Resolver) treat its denials as insecure (RFC 9276 §3.2)", z.zone, it, nsec3WarnIterations))
-		}
+		st.remark(nsec3Remark(z.zone, it, p.recs[0].Salt))
 		d = nsec3Fn(p)
 	default:
 		// A signed zone must send signed NSEC or NSEC3 records. When the

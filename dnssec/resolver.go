@@ -86,6 +86,7 @@ type lookupState struct {
 
 	mu       sync.Mutex
 	warnings []string
+	remarks  []Remark // the hygiene findings among warnings (horizon.go)
 	links    []ChainLink
 	zones    map[string]zoneResult
 	cutMemo  map[string]*cutFuture

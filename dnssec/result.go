@@ -127,6 +127,10 @@ type Result struct {
 	// algorithm in the chain or NSEC3 iterations that other validators
 	// would reject.
 	Warnings []string
+	// Remarks are the hygiene findings among Warnings, with stable codes
+	// (see horizon.go): remarks of the answer itself, such as NSEC3
+	// parameters; those about a zone's keys are on its ChainLink.
+	Remarks []Remark
 	// TTL is the time the result may be cached: the minimum of the
 	// answer's TTLs, capped by the RRSIG original TTLs and expirations.
 	TTL time.Duration
@@ -154,6 +158,9 @@ type ChainLink struct {
 	// Note is a free-text remark, for example how an insecure delegation
 	// was proven.
 	Note string `json:"note,omitempty"`
+	// Remarks are the hygiene findings about the zone's DS and DNSKEY
+	// records (see horizon.go).
+	Remarks []Remark `json:"remarks,omitempty"`
 }
 
 // KeyInfo summarises one DNSKEY.
@@ -166,8 +173,10 @@ type KeyInfo struct {
 
 // SignatureInfo summarises one RRSIG that was verified or tried.
 type SignatureInfo struct {
-	Owner      string    `json:"owner"`
-	Type       string    `json:"type"`
+	Owner string `json:"owner"`
+	Type  string `json:"type"`
+	// Signer is the zone whose key made the signature.
+	Signer     string    `json:"signer,omitempty"`
 	KeyTag     uint16    `json:"key_tag"`
 	Algorithm  uint8     `json:"algorithm"`
 	Inception  time.Time `json:"inception"`

@@ -203,7 +203,7 @@ func (st *lookupState) verifyRRset(set *rrset, z *zoneKeys, allowed []*dns.DNSKE
 			nNoKey++
 			continue
 		}
-		info := SignatureInfo{Owner: owner, Type: dns.TypeToString[set.rrtype], KeyTag: sig.KeyTag, Algorithm: sig.Algorithm, Inception: inc, Expiration: exp}
+		info := SignatureInfo{Owner: owner, Type: dns.TypeToString[set.rrtype], Signer: z.zone, KeyTag: sig.KeyTag, Algorithm: sig.Algorithm, Inception: inc, Expiration: exp}
 		for i, k := range cands {
 			// RFC 4035 §5.3.1 allows several keys with one tag; try each,
 			// but only up to the KeyTrap bound.

@@ -84,6 +84,9 @@ type Checker struct {
 	// readiness to the SPF and DMARC posture every check gathers
 	// (package mailauth).
 	MailAuth *mailauth.Options
+	// Horizons are the thresholds of the expiry warnings (signatures,
+	// certificates); zero fields take delivery's defaults.
+	Horizons delivery.HorizonPolicy
 }
 
 // Prober runs one SMTP STARTTLS session to one address. *smtpprobe.Prober
@@ -129,7 +132,7 @@ type webPKIMemo interface {
 func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainReport {
 	now := c.now()
 	start := time.Now()
-	r := &delivery.DomainReport{Domain: displayName(domain), CheckedAt: now.UTC()}
+	r := &delivery.DomainReport{Domain: displayName(domain), CheckedAt: now.UTC(), HorizonPolicy: c.Horizons}
 	name, err := names.ParseDomain(domain)
 	if err != nil {
 		return notChecked(r, err.Error())
@@ -225,6 +228,7 @@ func (c *Checker) Check(ctx context.Context, domain string) *delivery.DomainRepo
 	// Phase 3: MTA-STS needs both the policy and the probes.
 	g.applyMTASTS(sts, hosts)
 	g.rolloverAdvice(hosts)
+	g.adviseRemarks()
 
 	r.Timings.Speculative, r.Timings.Discarded = g.spec.finish()
 	r.Timings.Speculative += g.specMade
@@ -282,6 +286,7 @@ type gathering struct {
 	lastDNS    time.Time
 	firstProbe time.Time
 	lastProbe  time.Time
+	remarks    []dnssec.Remark // DNSSEC hygiene, for adviseRemarks (horizon.go)
 }
 
 // stepTimeouts gives every SMTP step the per-step timeout; QUIT gets at

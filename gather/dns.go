@@ -25,6 +25,7 @@ func (g *gathering) mxSet(ctx context.Context, name string) error {
 	r := g.r
 	res, err := g.c.Resolver.Lookup(ctx, dns.Fqdn(name), dns.TypeMX)
 	r.MXLookup = delivery.LookupOf(res, err)
+	g.noteDNSSEC(res)
 	if errors.Is(err, dnssec.ErrNoUpstream) && ctx.Err() == nil {
 		return err
 	}
@@ -173,6 +174,7 @@ func (g *gathering) hostDNS(ctx context.Context, h *hostFacts) {
 	if canonical = strings.TrimSuffix(strings.ToLower(canonical), "."); canonical != "" && canonical != m.Host {
 		m.Canonical = canonical
 	}
+	g.noteDNSSEC(aRes, aaaaRes)
 	// RFC 7672 §2.2.2: no TLSA records without secure address records.
 	if delivery.AddressSecurity(m.A, m.AAAA) != dnssec.Secure {
 		return
@@ -201,11 +203,13 @@ func (g *gathering) hostDNS(ctx context.Context, h *hostFacts) {
 		case el.Secure():
 			if t, set := tlsaReportOf(eOwner, m.Canonical, el, er); len(set) > 0 {
 				m.TLSA, rrs = t, set
+				g.noteDNSSEC(er)
 			}
 		}
 	}
 	if m.TLSA == nil {
 		m.TLSA, rrs = tlsaReportOf(owner, m.Host, delivery.LookupOf(tr, te), tr)
+		g.noteDNSSEC(tr)
 	}
 	if m.TLSA.Secure() && len(rrs) > 0 {
 		h.recs = tlsa.FromDNS(rrs)

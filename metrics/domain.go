@@ -35,6 +35,7 @@ type reportDescs struct {
 	status, daneInfo, stsInfo, mxHosts, addresses, verified, failed,
 	failures, warnings, duration, queries, lastCheck, lastChange,
 	nextCheck, addressInfo, notAfter, localFault *prometheus.Desc
+	horizons horizonDescs // horizon.go
 }
 
 func newReportDescs() reportDescs {
@@ -61,6 +62,7 @@ func newReportDescs() reportDescs {
 		nextCheck:   d("daneprobe_next_check_timestamp_seconds", "When the service checks the domain next, in Unix seconds.", domain),
 		addressInfo: d("daneprobe_address_info", "Per-address DANE verdict (verified, failed, unusable-tlsa, none) with its reason code, and MTA-STS verdict (pass, fail, none) (always 1).", []string{"domain", "mx", "ip", "dane", "dane_reason", "mta_sts"}),
 		notAfter:    d("daneprobe_certificate_not_after_seconds", "Expiry (notAfter) of the leaf certificate the address presented, in Unix seconds.", address),
+		horizons:    newHorizonDescs(),
 		localFault:  d("daneprobe_local_fault_info", "Present (1) when the status is UNKNOWN because of a fault on the checking side, with its reason code (upstream-strips-dnssec, trust-anchor-mismatch, ...).", []string{"domain", "reason"}),
 	}
 }
@@ -79,6 +81,7 @@ func (c *Reports) Describe(ch chan<- *prometheus.Desc) {
 		d.lastChange, d.nextCheck, d.addressInfo, d.notAfter, d.localFault} {
 		ch <- desc
 	}
+	d.horizons.describe(ch)
 }
 
 // Collect sends the metrics of every domain of the source.
@@ -129,6 +132,7 @@ func (c *Reports) collect(ch chan<- prometheus.Metric, dom Domain) {
 			}
 		}
 	}
+	d.horizons.collect(r, gauge)
 	gauge(d.mxHosts, float64(len(r.MX)), name)
 	gauge(d.addresses, float64(addrs), name)
 	gauge(d.verified, float64(verified), name)

@@ -45,6 +45,8 @@ func normalized(r *delivery.DomainReport) *delivery.DomainReport {
 	c.Warnings = nonNil(c.Warnings)
 	c.Notes = nonNil(c.Notes)
 	c.MTASTS.MX = nonNil(c.MTASTS.MX)
+	c.Horizons.Signatures = nonNil(c.Horizons.Signatures)
+	c.Horizons.Certificates = nonNil(c.Horizons.Certificates)
 	c.MX = make([]delivery.MXReport, len(r.MX))
 	for i, m := range r.MX {
 		m.Addresses = nonNil(m.Addresses)

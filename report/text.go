@@ -172,6 +172,7 @@ func (t *textWriter) domain(r *delivery.DomainReport) {
 	for i := range r.MX {
 		t.mx(&r.MX[i])
 	}
+	t.horizons(r)
 	if len(r.Failures) > 0 {
 		t.line("  %s", t.paint(ansiRed, "failures:"))
 		for _, f := range r.Failures {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/gather"
 )
@@ -126,6 +127,9 @@ func checkFlags() []cli.Flag {
 		heloFlag(),
 		&cli.BoolFlag{Name: "ipv4", Aliases: []string{"4"}, Usage: "look up and probe IPv4 addresses only", EnvVars: []string{"DANEPROBE_IPV4"}},
 		&cli.BoolFlag{Name: "ipv6", Aliases: []string{"6"}, Usage: "look up and probe IPv6 addresses only", EnvVars: []string{"DANEPROBE_IPV6"}},
+		&cli.DurationFlag{Name: "sig-warn", Value: delivery.DefaultSigWarn, Usage: "warn when an RRSIG of the MX, A, AAAA or TLSA RRsets of an MX host, or of a DS or DNSKEY on their chains, expires within `DURATION` (also when less than 20% of its validity period is left; CRITICAL within a day)", EnvVars: []string{"DANEPROBE_SIG_WARN"}},
+		&cli.DurationFlag{Name: "cert-warn", Value: delivery.DefaultCertWarn, Usage: "warn when a certificate whose dates senders check (DANE-TA chains, MTA-STS) expires within `DURATION`; DANE-EE leaf dates are informational", EnvVars: []string{"DANEPROBE_CERT_WARN"}},
+		&cli.DurationFlag{Name: "cert-crit", Value: delivery.DefaultCertCrit, Usage: "CRITICAL when a certificate whose dates senders check expires within `DURATION`", EnvVars: []string{"DANEPROBE_CERT_CRIT"}},
 	)
 }
 
@@ -252,6 +256,9 @@ func newChecker(c *cli.Context) (*gather.Checker, error) {
 	if c.String("at") != "" {
 		ck.Now = res.Now // newResolver parsed and checked --at
 	}
+	if ck.Horizons, err = horizonPolicy(c); err != nil {
+		return nil, err
+	}
 	return ck, nil
 }
 
@@ -267,4 +274,21 @@ func withAlias(flags []cli.Flag, name, alias string) []cli.Flag {
 		}
 	}
 	return flags
+}
+
+// horizonPolicy reads --sig-warn, --cert-warn and --cert-crit.
+func horizonPolicy(c *cli.Context) (delivery.HorizonPolicy, error) {
+	p := delivery.HorizonPolicy{SigWarn: c.Duration("sig-warn"), CertWarn: c.Duration("cert-warn"), CertCrit: c.Duration("cert-crit")}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"sig-warn", p.SigWarn}, {"cert-warn", p.CertWarn}, {"cert-crit", p.CertCrit}} {
+		if f.d <= 0 {
+			return p, usageErrorf("--%s must be positive, not %s", f.name, f.d)
+		}
+	}
+	if p.CertCrit > p.CertWarn {
+		return p, usageErrorf("--cert-crit (%s) must not exceed --cert-warn (%s)", p.CertCrit, p.CertWarn)
+	}
+	return p, nil
 }

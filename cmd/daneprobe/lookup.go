@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 
+	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/names"
 )
@@ -28,7 +29,10 @@ func lookupCommand() *cli.Command {
 			"NSEC/NSEC3 proofs for names or types that do not exist), and prints the records in zone-file\n" +
 			"format followed by the security status: secure, insecure (provably unsigned), bogus (with the\n" +
 			"reason) or indeterminate. Records that failed validation are printed as comments\n" +
-			"(\"; not validated: ...\"). --trace adds the chain: per zone the DS records, the DNSKEY tags\n" +
+			"(\"; not validated: ...\"). A secure answer shows when its first signature expires (answer,\n" +
+			"DS and DNSKEY RRsets of the chain), with a warning line for each signature that check would warn\n" +
+			"about (under 2 days or 20% of its validity period left; critical under a day).\n" +
+			"--trace adds every signature horizon and the chain: per zone the DS records, the DNSKEY tags\n" +
 			"and algorithms, which key signed what and the validity windows.\n\n" +
 			"The upstream must return DNSSEC records; one that strips them or drops EDNS gives indeterminate\n" +
 			"with reason upstream-strips-dnssec, and one that ignores CD answers SERVFAIL for broken zones\n" +
@@ -36,7 +40,7 @@ func lookupCommand() *cli.Command {
 			"Exit status: 0 the lookup completed (secure or insecure, also NXDOMAIN and NODATA);\n" +
 			"2 the answer is bogus; 3 no upstream gave a usable answer (indeterminate) or the input was unusable.",
 		Flags: append(resolverFlags(),
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (name, type, rcode, security and its synonym dnssec, reason, why, answer, warnings, ttl, chain)"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object (name, type, rcode, security and its synonym dnssec, reason, why, answer, warnings, ttl; with --trace also horizons and chain)"},
 			&cli.BoolFlag{Name: "trace", Usage: "print the authentication chain that was used"},
 		),
 		Action: runLookup,
@@ -79,11 +83,11 @@ func runLookup(c *cli.Context) error {
 	}
 	out := c.App.Writer
 	if c.Bool("json") {
-		if err := writeLookupJSON(out, res, c.Bool("trace")); err != nil {
+		if err := writeLookupJSON(out, res, r.Now(), c.Bool("trace")); err != nil {
 			return fmt.Errorf("write JSON: %w", err)
 		}
 	} else {
-		writeLookupText(out, res, c.Bool("trace"))
+		writeLookupText(out, res, r.Now(), c.Bool("trace"))
 	}
 	switch {
 	case lerr != nil && errors.Is(lerr, dnssec.ErrNoUpstream):
@@ -132,7 +136,7 @@ func statusLine(res *dnssec.Result) string {
 	return s
 }
 
-func writeLookupText(w io.Writer, res *dnssec.Result, trace bool) {
+func writeLookupText(w io.Writer, res *dnssec.Result, at time.Time, trace bool) {
 	// The records in zone-file form, then the verdict and the rcode as
 	// zone-file comments (the order issue 2 specifies, like dig's answer
 	// section followed by its status), so the output can still be pasted
@@ -158,6 +162,7 @@ func writeLookupText(w io.Writer, res *dnssec.Result, trace bool) {
 	for _, x := range res.Warnings {
 		fmt.Fprintf(w, "; warning: %s\n", x)
 	}
+	writeHorizonsText(w, horizonsOf(res, at), trace)
 	if !trace {
 		return
 	}
@@ -204,9 +209,13 @@ type lookupJSON struct {
 	Warnings []string           `json:"warnings,omitempty"`
 	TTL      int64              `json:"ttl"`
 	Chain    []dnssec.ChainLink `json:"chain,omitempty"`
+	// Horizons are the signature horizons of a secure answer, with
+	// --trace (they depend on keys and time, like the chain; see
+	// lookup_horizon.go).
+	Horizons []delivery.SignatureHorizon `json:"horizons,omitempty"`
 }
 
-func writeLookupJSON(w io.Writer, res *dnssec.Result, trace bool) error {
+func writeLookupJSON(w io.Writer, res *dnssec.Result, at time.Time, trace bool) error {
 	j := lookupJSON{
 		Name:     res.Name,
 		Type:     dns.TypeToString[res.Type],
@@ -223,6 +232,7 @@ func writeLookupJSON(w io.Writer, res *dnssec.Result, trace bool) error {
 		j.Answer = append(j.Answer, rr.String())
 	}
 	if trace {
+		j.Horizons = horizonsOf(res, at)
 		j.Chain = res.Chain
 		if j.Chain == nil {
 			j.Chain = []dnssec.ChainLink{}
