@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/internal/testworld"
@@ -213,5 +216,35 @@ func TestScanState(t *testing.T) {
 	h := runBinary(t, nil, "", "history", "--json", "--state", state, "null-mx.mail.test")
 	if !strings.Contains(h.stdout, `"runs"`) || strings.Count(h.stdout, `"checked_at"`) != 2 {
 		t.Errorf("history after two scans:\n%s%s", h.stdout, h.stderr)
+	}
+}
+
+// TestStateInterruptRecordsNothing: a check interrupted by Ctrl-C (here
+// SIGINT once the world has seen the first query, long before the first
+// domain can finish) records no run at all.
+func TestStateInterruptRecordsNothing(t *testing.T) {
+	w, _, flags := startWorldWithFlags(t, testworld.MailOptions{Delay: time.Second})
+	state := filepath.Join(t.TempDir(), "h.sqlite")
+	cmd := exec.Command(daneprobeBinary(t), append(append([]string{"check", "--state", state}, flags...), "dane-ee.mail.test", "null-mx.mail.test")...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "NO_COLOR=1"}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for w.DNS.Queries() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitUnknown {
+		t.Fatalf("interrupted check: %v, want exit %d\n%s", err, exitUnknown, stderr.String())
+	}
+	h := runBinary(t, nil, "", "history", "--json", "--state", state, "dane-ee.mail.test")
+	if strings.Contains(h.stdout, `"checked_at"`) {
+		t.Errorf("an interrupted run was recorded:\n%s", h.stdout)
 	}
 }
