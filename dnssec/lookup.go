@@ -220,8 +220,15 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 			cname := findRRset(answer, cur, dns.TypeCNAME)
 			dname, dtarget := findDNAME(answer, cur)
 			// RFC 6672 §5.3.3: a CNAME synthesised from a DNAME is
-			// unsigned; the signed DNAME is what gets validated.
+			// unsigned; the signed DNAME is what gets validated. The CNAME
+			// must be exactly the synthesis (RFC 6672 §2.2, §3.1); one that
+			// points elsewhere is a forgery riding on a valid DNAME.
 			if dname != nil && cname != nil && len(cname.sigs) == 0 {
+				for _, rr := range cname.rrs {
+					if got := canonicalName(rr.(*dns.CNAME).Target); !equalNames(got, dtarget) {
+						return worse(v, bogus(ReasonDNAMEMismatch, "the unsigned CNAME %s -> %s does not match the synthesis of DNAME %s -> %s (%s)", cur, got, dname.name, dname.rrs[0].(*dns.DNAME).Target, dtarget))
+					}
+				}
 				cname = nil
 			}
 			if set := cname; set != nil {

@@ -89,6 +89,7 @@ const (
 	ReasonNSEC3ProofInvalid      Reason = "nsec3-proof-invalid"
 	ReasonWildcardProofMissing   Reason = "wildcard-proof-missing"
 	ReasonCNAMEChainTooLong      Reason = "cname-chain-too-long"
+	ReasonDNAMEMismatch          Reason = "dname-mismatch" // Bogus: an unsigned CNAME next to a DNAME is not its synthesis
 	ReasonResourceLimit          Reason = "resource-limit" // KeyTrap-style work bound hit
 	ReasonUpstreamStripsDNSSEC   Reason = "upstream-strips-dnssec"
 	ReasonUpstreamError          Reason = "upstream-error"
