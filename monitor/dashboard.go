@@ -135,7 +135,7 @@ func (s *server) domainPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for i := len(runs) - 1; i >= 0; i-- {
 		for _, c := range runs[i].Changes {
-			page.Changes = append(page.Changes, report.HTMLChange{At: runs[i].At, Level: c.Level, Code: c.Code, Detail: c.Detail, Old: c.Old, New: c.New})
+			page.Changes = append(page.Changes, report.HTMLChange{At: runs[i].At, Level: string(c.Level), Code: c.Code, Detail: c.Detail, Old: c.Old, New: c.New})
 		}
 	}
 	var buf bytes.Buffer
@@ -197,11 +197,11 @@ func (s *server) apiDomain(w http.ResponseWriter, r *http.Request) {
 
 // historyRun is one run in the history API.
 type historyRun struct {
-	ID      int64           `json:"id"`
-	At      time.Time       `json:"checked_at"`
-	Status  delivery.Status `json:"status"`
-	Changes []Change        `json:"changes"`
-	Report  json.RawMessage `json:"report"`
+	ID      int64             `json:"id"`
+	At      time.Time         `json:"checked_at"`
+	Status  delivery.Status   `json:"status"`
+	Changes []delivery.Change `json:"changes"`
+	Report  json.RawMessage   `json:"report"`
 }
 
 // apiHistory serves the domain's runs since ?since=RFC3339 (default 30
@@ -229,7 +229,7 @@ func (s *server) apiHistory(w http.ResponseWriter, r *http.Request) {
 	for _, run := range runs {
 		h := historyRun{ID: run.ID, At: run.At.UTC(), Status: run.Status, Changes: run.Changes, Report: run.Report}
 		if h.Changes == nil {
-			h.Changes = []Change{}
+			h.Changes = []delivery.Change{}
 		}
 		if !json.Valid(h.Report) {
 			h.Report = json.RawMessage("null")

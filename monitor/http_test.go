@@ -322,7 +322,7 @@ func TestAPI(t *testing.T) {
 	var hist []struct {
 		ID      int64                  `json:"id"`
 		Status  string                 `json:"status"`
-		Changes []Change               `json:"changes"`
+		Changes []delivery.Change      `json:"changes"`
 		Report  *delivery.DomainReport `json:"report"`
 	}
 	if err := json.Unmarshal([]byte(body), &hist); err != nil || len(hist) != 2 || hist[1].Report == nil || hist[1].Report.Domain != "ok.example" || hist[0].Changes == nil {

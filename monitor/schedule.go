@@ -2,6 +2,9 @@ package monitor
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sort"
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/history"
 	"github.com/daneprobe/daneprobe/metrics"
 )
 
@@ -186,18 +190,43 @@ func (m *Monitor) SetDomains(domains []string) {
 	m.poke()
 }
 
-// Restore sets the latest results from earlier runs (the history store's
-// Domains at start), so the dashboard and /metrics are not empty until
-// the first round is done. It changes no schedule.
-func (m *Monitor) Restore(reports []*delivery.DomainReport, lastChange map[string]time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range reports {
-		if e, ok := m.entries[r.Domain]; ok && e.latest == nil {
-			e.latest = r
-			e.lastChange = lastChange[r.Domain]
-		}
+// Restore sets the latest result of every listed domain from the store
+// (its latest run) and when its status last changed (the newest run
+// within HistoryWindow with a status-changed change), so that after a
+// restart the dashboard and /metrics show the last results until the
+// domains are checked again. It changes no schedule.
+func (m *Monitor) Restore(ctx context.Context) error {
+	runs, err := m.cfg.Store.Domains(ctx)
+	if err != nil {
+		return fmt.Errorf("restore the latest results: %w", err)
 	}
+	since := m.cfg.Clock.Now().Add(-HistoryWindow)
+	for _, run := range runs {
+		if !m.Listed(run.Domain) {
+			continue
+		}
+		var rep delivery.DomainReport
+		if err := json.Unmarshal(run.Report, &rep); err != nil {
+			m.cfg.Log.Warn("history: cannot read a stored report", "domain", run.Domain, "err", err)
+			continue
+		}
+		var lastChange time.Time
+		if tl, err := m.cfg.Store.Timeline(ctx, run.Domain, since); err == nil {
+			for _, r := range tl {
+				for _, c := range r.Changes {
+					if c.Code == delivery.ChangeStatus {
+						lastChange = r.At
+					}
+				}
+			}
+		}
+		m.mu.Lock()
+		if e, ok := m.entries[run.Domain]; ok && e.latest == nil {
+			e.latest, e.lastChange = &rep, lastChange
+		}
+		m.mu.Unlock()
+	}
+	return nil
 }
 
 // jitter returns a random duration in [0, slot).
@@ -361,7 +390,7 @@ func (m *Monitor) runCheck(ctx context.Context, check CheckFunc, e *entry) {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		run, err = m.cfg.Store.Record(sctx, rep)
 		cancel()
-		if err != nil {
+		if err != nil && !errors.Is(err, history.ErrIncomplete) { // a check cut short is not stored
 			svc.HistoryErrors.Inc()
 			m.cfg.Log.Error("history: cannot record the check", "domain", e.domain, "err", err)
 		}

@@ -3,38 +3,21 @@ package monitor
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/history"
 	"github.com/daneprobe/daneprobe/report"
 )
 
 // ErrNotFound is returned by a Store for a domain it holds no run of.
-var ErrNotFound = errors.New("no run of the domain")
+var ErrNotFound = history.ErrNotFound
 
-// Change is one difference between a domain's run and the run before it.
-type Change struct {
-	Code   string `json:"code"`
-	Level  string `json:"level"` // "note", "warning" or "critical"
-	Detail string `json:"detail"`
-	Old    string `json:"old,omitempty"`
-	New    string `json:"new,omitempty"`
-}
-
-// Run is one recorded check of one domain.
-type Run struct {
-	ID      int64
-	Domain  string
-	At      time.Time
-	Status  delivery.Status
-	Changes []Change
-	// Report is check's --json object for the domain.
-	Report []byte
-}
+// Run is one recorded check of one domain (history.Run).
+type Run = history.Run
 
 // Store is where the service records every scheduled check: the history
 // store of "--state PATH", or, without one, a bounded memory.
@@ -56,41 +39,50 @@ const MemoryRuns = 500
 // memStore is the Store of a service without --state: the last
 // MemoryRuns runs of each domain, lost on restart.
 type memStore struct {
-	mu   sync.Mutex
-	next int64
-	runs map[string][]Run
+	mu         sync.Mutex
+	next       int64
+	runs       map[string][]Run
+	comparable map[string]*delivery.DomainReport // the last comparable report of each domain
 }
 
 // NewMemoryStore returns a Store that keeps the last MemoryRuns runs of
-// each domain in memory. Its only change is the status ("status").
-func NewMemoryStore() Store { return &memStore{runs: map[string][]Run{}} }
+// each domain in memory, with the changes the history store would find
+// (delivery.Diff against the previous comparable run, applied to the
+// report as history.Store.Record applies them).
+func NewMemoryStore() Store {
+	return &memStore{runs: map[string][]Run{}, comparable: map[string]*delivery.DomainReport{}}
+}
 
 func (m *memStore) Record(_ context.Context, rep *delivery.DomainReport) (Run, error) {
-	var buf bytes.Buffer
-	if err := report.WriteJSONLines(&buf, []delivery.DomainReport{*rep}); err != nil {
-		return Run{}, fmt.Errorf("record %s: %w", rep.Domain, err)
+	if rep.Stopped != delivery.Finished {
+		return Run{}, fmt.Errorf("memory history: %s: %w", rep.Domain, history.ErrIncomplete)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.next++
-	run := Run{ID: m.next, Domain: rep.Domain, At: rep.CheckedAt, Status: rep.Status, Report: bytes.TrimSpace(buf.Bytes())}
-	prev := m.runs[rep.Domain]
-	if n := len(prev); n > 0 && prev[n-1].Status != rep.Status {
-		level := "note"
-		switch rep.Status {
-		case delivery.StatusCritical:
-			level = "critical"
-		case delivery.StatusWarning, delivery.StatusUnknown:
-			level = "warning"
-		}
-		run.Changes = []Change{{Code: "status", Level: level, Old: string(prev[n-1].Status), New: string(rep.Status),
-			Detail: fmt.Sprintf("status %s → %s", prev[n-1].Status.Label(), rep.Status.Label())}}
+	run := Run{Domain: rep.Domain, At: rep.CheckedAt, Comparable: delivery.Comparable(rep)}
+	cur := *rep
+	if prev := m.comparable[rep.Domain]; run.Comparable && prev != nil {
+		run.Changes = delivery.Diff(prev, &cur)
+		delivery.ApplyChanges(&cur, run.Changes)
 	}
-	runs := append(prev, run)
+	run.Status = cur.Status
+	var buf bytes.Buffer
+	if err := report.WriteJSONLines(&buf, []delivery.DomainReport{cur}); err != nil {
+		return Run{}, fmt.Errorf("memory history: encode %s: %w", rep.Domain, err)
+	}
+	run.Report = bytes.TrimSpace(buf.Bytes())
+	m.next++
+	run.ID = m.next
+	if run.Comparable {
+		c := cur
+		m.comparable[rep.Domain] = &c
+	}
+	runs := append(m.runs[rep.Domain], run)
 	if len(runs) > MemoryRuns {
 		runs = append([]Run(nil), runs[len(runs)-MemoryRuns:]...)
 	}
 	m.runs[rep.Domain] = runs
+	*rep = cur
 	return run, nil
 }
 

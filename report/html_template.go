@@ -83,7 +83,7 @@ svg.chain .link.failing text{fill:#c62828;font-weight:bold}
 <th><a href="{{sortLink . "next"}}">Next check{{sortMark . "next"}}</a></th></tr>
 {{range .Rows}}<tr class="row"><td><a href="/domain/{{.Domain}}">{{.Domain}}</a></td>
 {{with .Report}}<td>{{template "status" .Status}}</td><td>{{.DANE}}</td><td>{{if .MTASTS.Mode}}{{.MTASTS.Mode}}, {{end}}{{.MTASTS.Result}}</td><td>{{.Outcome.Both.Action}}</td>
-{{else}}<td>{{template "status" ""}}</td><td></td><td></td><td></td>{{end}}
+{{else}}<td><span class="status st-unknown">NOT CHECKED</span></td><td></td><td></td><td></td>{{end}}
 <td>{{time .LastChange}}</td><td>{{time .NextCheck}}</td></tr>{{end}}
 </table></body></html>{{end}}
 `

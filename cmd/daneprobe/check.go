@@ -37,7 +37,8 @@ const checkHelp = "For each DOMAIN, does what a sending MTA that enforces DANE (
 	"Output: a verdict line per domain then the details (colour only on a terminal without\n" +
 	"NO_COLOR); --json for one object per domain (schema in report/SCHEMA.md); --nagios for the\n" +
 	"monitoring-plugin line with performance data; --prometheus for the textfile collector;\n" +
-	"--brief for the verdict line and one line per failure and warning;\n" +
+	"--brief for the verdict line and one line per failure and warning; --html FILE also\n" +
+	"writes the reports as one HTML page (the domain page of \"daneprobe serve\");\n" +
 	"--quiet prints nothing when every domain is OK (text and --json; --nagios and --prometheus\n" +
 	"always print, as monitoring systems need).\n\n" +
 	"History. --state FILE records each domain's result in a history store (SQLite) and reports\n" +
@@ -75,6 +76,7 @@ func checkCommand() *cli.Command {
 		alertOnFlag(),
 	)
 	flags = append(flags, mailAuthFlags()...)
+	flags = append(flags, htmlFlag())
 	flags = append(flags, &cli.BoolFlag{Name: "mail-auth", Usage: "add DKIM selectors and Microsoft 365 readiness to SPF and DMARC (as the auth command prints them; implied by --dkim-selector)"})
 	return &cli.Command{
 		Name:        "check",
@@ -164,6 +166,9 @@ func runCheck(c *cli.Context) error {
 	// Recorded first, so that the output shows the changes; a store that
 	// fails now still lets the reports be printed, then exits 3.
 	recErr := recordRun(c.Context, st, reports)
+	if err := writeHTMLFile(c, reports); err != nil {
+		return err
+	}
 	err = printReports(c, reports)
 	if recErr != nil {
 		return recErr

@@ -31,7 +31,7 @@ const serveHelp = "Runs daneprobe as a monitoring service: it checks the domains
 	"--per-ip connections go to any one MX address. A check that cannot complete (UNKNOWN)\n" +
 	"is retried with backoff, never more often than the interval: interval, 2x, 4x, up\n" +
 	"to 8x. FILE has scan's list syntax (one domain per line, \"#\" comments) and is read\n" +
-	"again on SIGHUP. With --state PATH every result and what changed is recorded in that\n" +
+	"again on SIGHUP. With --state FILE every result and what changed is recorded in that\n" +
 	"SQLite history (shared with check and scan --state); without it the service keeps\n" +
 	"the last 500 results per domain in memory.\n\n" +
 	"Endpoints:\n" +
@@ -55,6 +55,7 @@ func serveCommand() *cli.Command {
 	flags := append(checkFlags(),
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9309", Usage: "listen on `ADDR` (host:port) for HTTP", EnvVars: []string{"DANEPROBE_LISTEN"}},
 		&cli.StringFlag{Name: "domains", Usage: "check the domains listed in `FILE` on the schedule (scan's list syntax; read again on SIGHUP)", EnvVars: []string{"DANEPROBE_DOMAINS"}},
+		stateFlag(),
 		&cli.DurationFlag{Name: "interval", Value: monitor.DefaultInterval, Usage: "check each domain every `DURATION`", EnvVars: []string{"DANEPROBE_INTERVAL"}},
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: monitor.DefaultConcurrency, Usage: "at most `N` scheduled checks at the same time", EnvVars: []string{"DANEPROBE_CONCURRENCY"}},
 		&cli.IntFlag{Name: "per-ip", Value: 2, Usage: "at most `N` concurrent connections to any one destination address", EnvVars: []string{"DANEPROBE_PER_IP"}},
@@ -135,8 +136,19 @@ func runServe(c *cli.Context) error {
 		ck.Prober = scan.ProberFor(&ck)
 		return (&ck).Check
 	}
+	var store monitor.Store // nil: in memory
+	hs, err := openState(c)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if hs != nil {
+		defer hs.Close()
+		store = hs
+	}
 	svc := metrics.NewService()
 	mon := monitor.New(monitor.Config{
+		Store:       store,
 		NewRound:    newRound,
 		Interval:    c.Duration("interval"),
 		Concurrency: c.Int("concurrency"),
@@ -147,6 +159,9 @@ func runServe(c *cli.Context) error {
 		CheckAtOnce: true, // fill the dashboard at start; the spread applies from the second check
 	})
 	mon.SetDomains(domains)
+	if err := mon.Restore(c.Context); err != nil {
+		log.Error("history: starting without the stored results", "err", err)
+	}
 	maxProbe := base.Deadline
 	h := mon.Handler(monitor.HTTPConfig{AllowAnyTarget: c.Bool("allow-any-target"), MaxProbeTimeout: maxProbe, Log: log})
 	srv := monitor.NewServer(ln.Addr().String(), h, maxProbe, log)

@@ -238,3 +238,51 @@ func TestServeUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// stopServe sends SIGTERM and waits for a clean exit.
+func (p *serveProc) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("serve after SIGTERM: %v\n%s", err, p.logText())
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("serve did not stop within a minute of SIGTERM:\n%s", p.logText())
+	}
+}
+
+// With --state the results go to the history store: a restarted service
+// shows the stored results at once, and the history API lists the runs
+// of both processes.
+func TestServeStateSurvivesRestart(t *testing.T) {
+	w, dir, flags := startWorldWithFlags(t, testworld.MailOptions{})
+	names := []string{w.Scenarios[0].Domain, w.Scenarios[1].Domain, w.Scenarios[2].Domain}
+	list := filepath.Join(dir, "domains.txt")
+	os.WriteFile(list, []byte(strings.Join(names, "\n")+"\n"), 0o644)
+	state := filepath.Join(dir, "state.db")
+	args := append(flags, "--domains", list, "--state", state, "--timeout", "5s", "--helo", "serve.daneprobe.test")
+	countIs := func(n int) func(string) bool {
+		return func(b string) bool {
+			var reps []json.RawMessage
+			return json.Unmarshal([]byte(b), &reps) == nil && len(reps) == n
+		}
+	}
+	p := startServe(t, args...)
+	p.waitFor(t, "/api/v1/domains", "every domain checked", countIs(len(names)))
+	p.stop(t)
+
+	p = startServe(t, args...)
+	if code, body := p.get(t, "/api/v1/domains"); code != 200 || !countIs(len(names))(body) {
+		t.Errorf("right after a restart /api/v1/domains holds no stored results: %d %s", code, body)
+	}
+	p.waitFor(t, "/api/v1/domains/"+names[0]+"/history", "two runs", func(b string) bool {
+		var runs []struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+		}
+		return json.Unmarshal([]byte(b), &runs) == nil && len(runs) == 2 && runs[1].ID > runs[0].ID
+	})
+	p.stop(t)
+}
