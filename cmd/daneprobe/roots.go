@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"io/fs"
@@ -52,8 +51,10 @@ func systemRoots() (*x509.CertPool, error) {
 		dirs = strings.Split(d, ":")
 	}
 	pool := x509.NewCertPool()
-	seen := map[[sha256.Size]byte]bool{}     // DER of the certificates added
-	seenText := map[[sha256.Size]byte]bool{} // their PEM text, as read
+	// Keyed by the bytes themselves: Go's map hash is some ten times
+	// cheaper than SHA-256, which was 1 ms of a cold check.
+	seen := map[string]bool{}     // DER of the certificates added
+	seenText := map[string]bool{} // their PEM text, as read
 	// add is x509.CertPool.AppendCertsFromPEM, skipping known certificates
 	// before they are parsed.
 	add := func(data []byte) {
@@ -67,25 +68,29 @@ func systemRoots() (*x509.CertPool, error) {
 			if block.Type != "CERTIFICATE" || len(block.Headers) != 0 {
 				continue
 			}
-			sum := sha256.Sum256(block.Bytes)
-			if seen[sum] {
+			if seen[string(block.Bytes)] {
 				continue
 			}
 			c, err := x509.ParseCertificate(block.Bytes)
 			if err != nil {
 				continue
 			}
-			seen[sum] = true
+			seen[string(block.Bytes)] = true
+			// The block's text: pem.Decode consumed it from its BEGIN
+			// line on, after whatever text came before it. (Searched
+			// from the end, this was another millisecond; a BEGIN in
+			// the text before it only makes the file pass below decode
+			// a file it could have skipped.)
 			consumed := before[:len(before)-len(data)]
-			if i := bytes.LastIndex(consumed, []byte("-----BEGIN")); i >= 0 {
-				seenText[sha256.Sum256(bytes.TrimSpace(consumed[i:]))] = true
+			if i := bytes.Index(consumed, []byte("-----BEGIN")); i >= 0 {
+				seenText[string(bytes.TrimSpace(consumed[i:]))] = true
 			}
 			pool.AddCert(c)
 		}
 	}
 	var firstErr error
 	for _, file := range files {
-		data, err := os.ReadFile(file)
+		data, err := readCertFile(file)
 		if err == nil {
 			add(data)
 			break
@@ -106,14 +111,14 @@ func systemRoots() (*x509.CertPool, error) {
 			if sameDirSymlink(e, dir) {
 				continue // the hash links of c_rehash: the same files again
 			}
-			data, err := os.ReadFile(dir + "/" + e.Name())
+			data, err := readCertFile(dir + "/" + e.Name())
 			if err != nil {
 				continue
 			}
 			// A file that is, byte for byte, one certificate already added
 			// (what /etc/ssl/certs holds next to the bundle made from it)
 			// adds nothing: skip it without decoding.
-			if seenText[sha256.Sum256(bytes.TrimSpace(data))] {
+			if seenText[string(bytes.TrimSpace(data))] {
 				continue
 			}
 			add(data)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -17,8 +18,14 @@ import (
 // SMTP session). The goal is under 20 ms of CPU for each.
 //
 //	go test -run '^$' -bench BenchmarkColdStart ./cmd/daneprobe/
+//
+// DANEPROBE_BENCH_BINARY names another build to measure (a "before"
+// binary, for benchstat).
 func BenchmarkColdStart(b *testing.B) {
-	bin := daneprobeBinary(b)
+	bin := os.Getenv("DANEPROBE_BENCH_BINARY")
+	if bin == "" {
+		bin = daneprobeBinary(b)
+	}
 	w, err := testworld.StartMail(testworld.MailOptions{})
 	if err != nil {
 		b.Fatal(err)

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestReadCertFile: readCertFile returns a file's bytes whatever its size
+// (empty, and larger than one read), an error os.IsNotExist recognises
+// for a missing file (systemRoots tells "no such bundle" from a broken
+// one by it), and an error for a directory.
+func TestReadCertFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{0, 1, 4096, 300 << 10} {
+		want := bytes.Repeat([]byte("x"), n)
+		p := filepath.Join(dir, "f")
+		if err := os.WriteFile(p, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readCertFile(p)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%d bytes: got %d bytes, %v", n, len(got), err)
+		}
+	}
+	if _, err := readCertFile(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Errorf("missing file: %v, want a not-exist error", err)
+	}
+	if _, err := readCertFile(dir); err == nil {
+		t.Error("a directory was read as a file")
+	}
+}
