@@ -166,6 +166,7 @@ var htmlTemplates = template.Must(template.New("html").Funcs(template.FuncMap{
 	"time":        fmtTime,
 	"printable":   Printable,
 	"join":        strings.Join,
+	"duration":    func(s delivery.Seconds) string { return s.Duration().Round(time.Millisecond).String() },
 	"sortLink": func(idx HTMLIndex, col string) string {
 		desc := idx.Sort == col && !idx.Desc
 		q := "?sort=" + col

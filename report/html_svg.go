@@ -259,9 +259,13 @@ func chainSVG(r *delivery.DomainReport) string {
 	}
 	height := svgMargin*2 + maxLayer*svgRowHeight + svgBoxHeight
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chain" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="chain of trust of %s">`,
-		width, height, width, height, html.EscapeString(r.Domain))
-	b.WriteString(`<title>Chain of trust: names validated from the root, MX hosts, TLSA records, addresses and presented certificates</title>`)
+	// Links first, then boxes, then the links' labels on top of both.
+	type labelAt struct {
+		x, y  int
+		state linkState
+		text  string
+	}
+	var labels []labelAt
 	for _, e := range g.edges {
 		f, t := g.nodes[e.from], g.nodes[e.to]
 		if f == nil || t == nil {
@@ -273,21 +277,40 @@ func chainSVG(r *delivery.DomainReport) string {
 		if e.label != "" {
 			fmt.Fprintf(&b, `<title>%s → %s: %s</title>`, html.EscapeString(e.from), html.EscapeString(e.to), html.EscapeString(e.label))
 		}
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d"/>`, x1, y1, x2, y2)
+		mx, my := (x1+x2)/2, (y1+y2)/2
+		if t.layer-f.layer > 1 {
+			// A link over a layer (TLSA record to certificate) bends to
+			// the right, around the boxes between.
+			cx := max(x1, x2) + svgRowHeight*(t.layer-f.layer)
+			fmt.Fprintf(&b, `<path d="M%d %d Q%d %d %d %d" fill="none"/>`, x1, y1, cx, my, x2, y2)
+			mx = (x1 + 2*cx + x2) / 4
+		} else {
+			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d"/>`, x1, y1, x2, y2)
+		}
+		b.WriteString(`</g>`)
 		if e.label != "" {
 			mark := ""
 			if e.state == linkFailing {
 				mark = "✗ "
 			}
-			fmt.Fprintf(&b, `<text x="%d" y="%d">%s%s</text>`, (x1+x2)/2+4, (y1+y2)/2+4, mark, html.EscapeString(shorten(e.label, 40)))
+			text := mark + shorten(e.label, 40)
+			labels = append(labels, labelAt{mx + 4, my + 4, e.state, text})
+			width = max(width, mx+4+len([]rune(text))*svgCharWidth+svgMargin)
 		}
-		b.WriteString(`</g>`)
 	}
 	for _, id := range g.order {
 		n := g.nodes[id]
 		fmt.Fprintf(&b, `<g class="node %s %s"><rect x="%d" y="%d" width="%d" height="%d" rx="4"/><text x="%d" y="%d">%s</text></g>`,
 			n.kind, n.state, n.x, n.y, n.w, svgBoxHeight, n.x+8, n.y+17, html.EscapeString(shorten(n.label, 70)))
 	}
+	for _, l := range labels {
+		fmt.Fprintf(&b, `<g class="label %s"><rect x="%d" y="%d" width="%d" height="16" rx="2"/><text x="%d" y="%d">%s</text></g>`,
+			l.state, l.x-2, l.y-12, len([]rune(l.text))*svgCharWidth+4, l.x, l.y, html.EscapeString(l.text))
+	}
 	b.WriteString(`</svg>`)
-	return b.String()
+	var head strings.Builder
+	fmt.Fprintf(&head, `<svg class="chain" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="chain of trust of %s">`,
+		width, height, width, height, html.EscapeString(r.Domain))
+	head.WriteString(`<title>Chain of trust: names validated from the root, MX hosts, TLSA records, addresses and presented certificates</title>`)
+	return head.String() + b.String()
 }

@@ -23,7 +23,11 @@ svg.chain text{font:12px monospace;fill:#222}
 svg.chain .link line{stroke:#1a7f37;stroke-width:2}
 svg.chain .link.insecure line{stroke:#999;stroke-dasharray:4 3}
 svg.chain .link.failing line{stroke:#c62828;stroke-width:3;stroke-dasharray:6 3}
-svg.chain .link.failing text{fill:#c62828;font-weight:bold}
+svg.chain .link path{stroke:#1a7f37;stroke-width:2}
+svg.chain .link.insecure path{stroke:#999;stroke-dasharray:4 3}
+svg.chain .link.failing path{stroke:#c62828;stroke-width:3;stroke-dasharray:6 3}
+svg.chain .label rect{fill:#fff;stroke:none;opacity:.85}
+svg.chain .label.failing text{fill:#c62828;font-weight:bold}
 .timeline span{display:inline-block;min-width:1.2em;margin:1px;padding:0 .2em;color:#fff;font-size:75%}
 </style>{{end}}
 
@@ -45,7 +49,7 @@ svg.chain .link.failing text{fill:#c62828;font-weight:bold}
 <tr><th>DANE sender</th><td>{{.R.Outcome.DANE.Action}}{{with .R.Outcome.DANE.Via}} via {{.}}{{end}}{{with .R.Outcome.DANE.Reason}}: {{printable .}}{{end}}</td></tr>
 <tr><th>MTA-STS sender</th><td>{{.R.Outcome.MTASTS.Action}}{{with .R.Outcome.MTASTS.Via}} via {{.}}{{end}}{{with .R.Outcome.MTASTS.Reason}}: {{printable .}}{{end}}</td></tr>
 <tr><th>DANE + MTA-STS sender</th><td>{{.R.Outcome.Both.Action}}{{with .R.Outcome.Both.Via}} via {{.}}{{end}}{{with .R.Outcome.Both.Reason}}: {{printable .}}{{end}}</td></tr>
-<tr><th>Checked</th><td>{{time .R.CheckedAt}} in {{.R.Timings.Total.Duration}}, {{.R.Timings.Queries}} DNS queries{{if not .NextCheck.IsZero}}; next check {{time .NextCheck}}{{end}}</td></tr>
+<tr><th>Checked</th><td>{{time .R.CheckedAt}} in {{duration .R.Timings.Total}}, {{.R.Timings.Queries}} DNS queries{{if not .NextCheck.IsZero}}; next check {{time .NextCheck}}{{end}}</td></tr>
 </table>
 {{if .R.Failures}}<h2>Failures</h2><ul class="failures">{{range .R.Failures}}<li class="bad"><b>{{.ResultType}}</b> ({{.Policy}}{{with .MX}}, {{.}}{{end}}{{with .IP}} {{.}}{{end}}): {{printable .Detail}}</li>{{end}}</ul>{{end}}
 {{if .R.Warnings}}<h2>Warnings</h2><ul class="warnings">{{range .R.Warnings}}<li class="warn"><b>{{.Code}}</b>{{with .MX}} ({{.}}{{end}}{{with .IP}} {{.}}{{end}}{{if .MX}}){{end}}: {{printable .Detail}}</li>{{end}}</ul>{{end}}
