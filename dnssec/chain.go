@@ -343,6 +343,20 @@ func (st *lookupState) validateCut(name string, parent *zoneKeys, dsF, keyF fetc
 		}
 		return ci
 	}
+	// A recursive resolver answers "name DS" from the parent side (RFC
+	// 4035 §3.1.4.1); when name is a CNAME owner there it follows the
+	// CNAME. A CNAME signed by the parent proves name is the parent's
+	// data, and a CNAME cannot share its owner with NS (RFC 2181 §10.1),
+	// so name is no zone cut; the DS records of the target, if any, are
+	// not name's.
+	if cn := findRRset(ans, name, dns.TypeCNAME); cn != nil {
+		sr := st.verifyRRset(cn, parent, nil)
+		link.Signatures = append(link.Signatures, sr.tried...)
+		if sr.sec != Secure {
+			return fail(sr.verdict)
+		}
+		return cutInfo{kind: cutNone, v: secure, ttl: sr.ttl}
+	}
 	switch msg.Rcode {
 	case dns.RcodeSuccess:
 	case dns.RcodeNameError:

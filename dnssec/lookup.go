@@ -194,6 +194,11 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 	cur := res.Name
 	v := secure
 	hops := 0
+	// requeried: names whose data in a response that also carried the
+	// CNAME/DNAME leading to them failed validation and were asked for
+	// again on their own (out-of-bailiwick data, see below).
+	requeried := map[string]bool{}
+	linkSigner := "" // the signer of the last CNAME/DNAME link followed
 	for round := 0; ; round++ {
 		if msg.Rcode != dns.RcodeSuccess && msg.Rcode != dns.RcodeNameError {
 			res.Rcode = msg.Rcode
@@ -206,9 +211,24 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 		auth := groupRRsets(msg.Ns)
 		done := false
 		followed := false
+		requery := false
+		// outside: data for cur in this response after a link from
+		// another zone. A recursive resolver answers the chain in one
+		// response, but data outside the zone of the link that led to it
+		// is out of bailiwick there: it is validated against its own zone
+		// and, when that fails, asked for again on its own, so a stale or
+		// injected record is neither trusted nor blamed on the target.
+		outside := func() bool {
+			return followed && !requeried[cur] && linkSigner != "" && !isSubdomain(cur, linkSigner)
+		}
 		for {
 			if set := findRRset(answer, cur, res.Type); set != nil {
-				v = st.link(v, func() verdict { return st.validateSet(ctx, set, auth) })
+				sv := st.link(v, func() verdict { return st.validateSet(ctx, set, auth) })
+				if sv.sec == Bogus && outside() {
+					requery = true
+					break
+				}
+				v = sv
 				res.Answer = append(res.Answer, st.capped(set)...)
 				res.Canonical = cur
 				done = true
@@ -238,6 +258,7 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 				hops++
 				v = st.link(v, func() verdict { return st.validateSet(ctx, set, auth) })
 				res.Answer = append(res.Answer, st.capped(set)...)
+				linkSigner = signerOf(set)
 				cur = canonicalName(set.rrs[0].(*dns.CNAME).Target)
 				res.Canonical = cur
 				followed = true
@@ -250,6 +271,7 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 				hops++
 				v = st.link(v, func() verdict { return st.validateSet(ctx, set, auth) })
 				res.Answer = append(res.Answer, st.capped(set)...)
+				linkSigner = signerOf(set)
 				// RFC 6672 §5.3.3: the CNAME synthesised from a signed
 				// DNAME is unsigned; we derive its target ourselves.
 				cur = target
@@ -262,8 +284,20 @@ func (st *lookupState) validate(ctx context.Context, msg *dns.Msg, res *Result) 
 		if done {
 			return v
 		}
-		// The upstream stopped following the chain: ask for the target.
-		if followed && msg.Rcode == dns.RcodeSuccess && len(msg.Ns) == 0 && round < lim.CNAMEChain {
+		if !requery && followed && outside() {
+			// A denial of the target in the response that carried the
+			// link: the same rule as for its data.
+			if dv := st.link(v, func() verdict { return st.validateDenial(ctx, cur, res.Type, msg.Rcode, auth) }); dv.sec != Bogus {
+				return dv
+			}
+			requery = true
+		}
+		// The upstream stopped following the chain, or its data for the
+		// target did not validate: ask for the target on its own.
+		if requery || followed && msg.Rcode == dns.RcodeSuccess && len(msg.Ns) == 0 && round < lim.CNAMEChain {
+			if requery {
+				requeried[cur] = true
+			}
 			if !st.spendQuery() {
 				return worse(v, bogus(ReasonResourceLimit, "%v", errQueryBudget))
 			}
