@@ -66,7 +66,7 @@ func TestDSDigestWorkBounded(t *testing.T) {
 		t.Fatalf("got %s/%s", ci.v.sec, ci.v.reason)
 	}
 	t.Logf("%v for %d DS x %d DNSKEY", el, nDS, nKeys)
-	if el > time.Second { // digesting every pair took about 9 s
-		t.Errorf("DS matching took %v", el)
-	}
+	// The bound is the digest count (maxDSDigests, asserted by the
+	// resource-limit reason above), not the time: digesting every pair
+	// took about 9 s; BenchmarkKeyTrap-style timing belongs in benchmarks.
 }

@@ -49,7 +49,6 @@ func TestScenarios(t *testing.T) {
 			r := newResolver(t, w, nil)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			start := time.Now()
 			res, err := r.Lookup(ctx, sc.Qname, sc.Qtype)
 			if err != nil {
 				t.Fatalf("Lookup(%s %s): %v", sc.Qname, dns.TypeToString[sc.Qtype], err)
@@ -59,8 +58,12 @@ func TestScenarios(t *testing.T) {
 					sc.Qname, dns.TypeToString[sc.Qtype], got, res.Reason, dns.RcodeToString[res.Rcode], res.Detail,
 					sc.Security, sc.Reason, dns.RcodeToString[sc.Rcode], sc.Note)
 			}
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("lookup took %v, want well under a second", d)
+			// Work is counted, not timed (a loaded machine makes any
+			// wall-clock bound flaky): a cold lookup needs the answer and
+			// a DS and DNSKEY per zone on the way, a few more for CNAME
+			// chains; retries or a runaway walk would show here.
+			if q := r.Queries(); q > 40 {
+				t.Errorf("%d upstream queries, want at most 40", q)
 			}
 			if sc.Security == "secure" && sc.Rcode == dns.RcodeSuccess && len(res.Answer) == 0 && sc.Qtype == dns.TypeA {
 				t.Errorf("secure answer without records")

@@ -130,16 +130,12 @@ func TestVerifyRRsetTraps(t *testing.T) {
 			sigs = append(sigs, &s)
 		}
 		st := testState(t, now, nil)
-		start := time.Now()
 		res := st.verifyRRset(&rrset{name: "www.example.test.", rrtype: dns.TypeA, rrs: www, sigs: sigs}, &zoneKeys{zone: "example.test.", keys: keys}, nil)
 		if res.reason != ReasonResourceLimit {
 			t.Fatalf("%+v", res.verdict)
 		}
 		if n := st.verifications.Load(); n > 33 {
 			t.Errorf("%d verifications", n)
-		}
-		if d := time.Since(start); d > time.Second {
-			t.Errorf("took %v", d)
 		}
 	})
 	t.Run("DNSKEY set must be signed by an allowed key", func(t *testing.T) {
