@@ -40,6 +40,11 @@ func dnsZones() []zoneSpec {
 		// still validated by all three validators here.
 		child("rsasha1.interop.", bindSigner, "RSASHA1"),
 	)
+	// A 512-bit RSA key (RFC 3110 §2 allows 512 to 4096 bits), which
+	// Go's crypto/rsa refuses: issue 11 §3, dnssec/rsa.go.
+	rsa512 := child("rsa512.interop.", ldnsSigner, "RSASHA256")
+	rsa512.bits = 512
+	z = append(z, rsa512)
 	n3sha1 := child("nsec3rsasha1.interop.", ldnsSigner, "RSASHA1-NSEC3-SHA1")
 	n3sha1.nsec3 = true
 	z = append(z, n3sha1)
@@ -233,6 +238,16 @@ func dnsCases() []dnsCase {
 		why(z.reason)
 		add("_25._tcp.mx."+z.name+".interop.", dns.TypeTLSA, dnssec.Bogus, nx)
 		why(z.reason)
+	}
+	// Issue 11 §3 edges, asked of all three validators: a zone signed
+	// with a 512-bit RSA key (positive answer, NXDOMAIN), and a wildcard
+	// RRset asked for by its literal owner *.wild (RRSIG Labels excludes
+	// the "*": not an expansion) in NSEC and NSEC3 zones.
+	add("www.rsa512.interop.", dns.TypeA, dnssec.Secure, ok)
+	add("_25._tcp.mx.rsa512.interop.", dns.TypeTLSA, dnssec.Secure, nx)
+	for _, z := range []string{"p256", "nsec3", "nsec3-bind"} {
+		add("*.wild."+z+".interop.", dns.TypeA, dnssec.Secure, ok)
+		add("*.wild."+z+".interop.", dns.TypeTLSA, dnssec.Secure, ok)
 	}
 	// ED448 (algorithm 16, RFC 8080): daneprobe validates it with
 	// cloudflare/circl, so an ldns-signzone Ed448 zone is secure, as to

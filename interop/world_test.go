@@ -138,6 +138,7 @@ func TestInterop(t *testing.T) {
 	defer func() { <-bin.done }()
 	w := newWorld(t, tb)
 	t.Run("dns", func(t *testing.T) { testDNS(t, w) })
+	t.Run("zone-anchor", func(t *testing.T) { testZoneAnchor(t, w) })
 	t.Run("smtp", func(t *testing.T) { testSMTP(t, w) })
 	t.Run("cli", func(t *testing.T) { testCLI(t, w, bin) })
 }

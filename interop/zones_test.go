@@ -55,6 +55,9 @@ type zoneSpec struct {
 	dsDigest uint8
 	// lines are extra zone-file lines for the template.
 	lines []string
+	// bits is the RSA modulus length (default 1024); ldns-keygen makes
+	// the 512-bit keys crypto/rsa refuses and dnssec-keygen will not.
+	bits int
 }
 
 // zoneKeys are the keys made for one zone.
@@ -184,9 +187,12 @@ func fileName(zone string) string {
 // keyBits is the key size to ask for: RSA needs one (1024 bits keeps key
 // generation fast on a busy machine; validators accept it), the others
 // ignore it.
-func keyBits(alg string) []string {
-	if !strings.HasPrefix(alg, "RSA") {
+func keyBits(s zoneSpec) []string {
+	if !strings.HasPrefix(s.alg, "RSA") {
 		return nil
+	}
+	if s.bits != 0 {
+		return []string{"-b", strconv.Itoa(s.bits)}
 	}
 	return []string{"-b", "1024"}
 }
@@ -202,13 +208,13 @@ func makeKeys(ctx context.Context, tb *toolbox, kd string, s zoneSpec) (*zoneKey
 		var out string
 		var err error
 		if s.signer == bindSigner {
-			args := append([]string{"-q", "-K", kd, "-a", s.alg, "-n", "ZONE", "-L", "300"}, keyBits(s.alg)...)
+			args := append([]string{"-q", "-K", kd, "-a", s.alg, "-n", "ZONE", "-L", "300"}, keyBits(s)...)
 			if ksk {
 				args = append(args, "-f", "KSK")
 			}
 			out, err = tb.run(ctx, kd, "dnssec-keygen", append(args, s.name)...)
 		} else {
-			args := append([]string{"-a", s.alg}, keyBits(s.alg)...)
+			args := append([]string{"-a", s.alg}, keyBits(s)...)
 			if ksk {
 				args = append(args, "-k")
 			}
