@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
+	"strings"
 )
 
 // Change is a kind of certificate change a TLSA set may or may not survive.
@@ -27,8 +28,16 @@ type Scenario struct {
 	Change   Change `json:"change"`
 	Survives bool   `json:"survives"`
 	// Survivors are the indexes of the records that would still match.
-	Survivors []int  `json:"survivors,omitempty"`
-	Detail    string `json:"detail"`
+	Survivors []int `json:"survivors,omitempty"`
+	// Prepared are the indexes of usable records that match nothing the
+	// server presents now but are of the kind the change needs: a "3 1 x"
+	// for a new key, a "2 x x" for a new issuing CA. They are most likely
+	// pre-published for the change (RFC 7671 §8.1, "current + next"), so
+	// the change keeps matching if it brings that key or CA. A new key
+	// with Prepared records is not warned about; a new CA still is, as an
+	// unmatched "2 x x" may as well be a root the server does not send.
+	Prepared []int  `json:"prepared,omitempty"`
+	Detail   string `json:"detail"`
 }
 
 // Next describes the certificate or key that will replace the current one.
@@ -69,7 +78,19 @@ func AdviseRollover(records []Record, chain []*x509.Certificate, next *Next, opt
 	var adv Advice
 	adv.Current = res.Verdict == VerdictMatch
 	survivors := map[Change][]int{}
+	prepared := map[Change][]int{}
 	for _, rr := range res.Records {
+		if rr.Outcome == NotMatched {
+			// RFC 7671 §8.1: the next key's "3 1 1", or the next issuer's
+			// "2 1 1", is published before the switch and matches nothing
+			// until then.
+			switch r := rr.Record; {
+			case r.Usage == DANEEE && r.Selector == SPKI:
+				prepared[RenewNewKey] = append(prepared[RenewNewKey], rr.Index)
+			case r.Usage == DANETA:
+				prepared[IssuerChange] = append(prepared[IssuerChange], rr.Index)
+			}
+		}
 		if rr.Outcome != Matched {
 			continue
 		}
@@ -102,12 +123,22 @@ func AdviseRollover(records []Record, chain []*x509.Certificate, next *Next, opt
 	}
 	for _, ch := range []Change{RenewSameKey, RenewNewKey, IssuerChange} {
 		s := Scenario{Change: ch, Survivors: survivors[ch], Survives: len(survivors[ch]) > 0}
-		if s.Survives {
+		switch {
+		case s.Survives:
 			s.Detail = explain[ch][0]
 			if ch == IssuerChange && !hasLeafKeyPin(res) {
 				s.Detail += " provided the new CA chains to the same trust anchor"
 			}
-		} else {
+		case adv.Current && len(prepared[ch]) > 0:
+			s.Prepared = prepared[ch]
+			s.Detail = preparedDetail(ch, records, s.Prepared)
+			if ch == IssuerChange {
+				// An unmatched DANE-TA record may as well be the root of the
+				// current chain, which the server does not send: a new
+				// intermediate under it breaks the set all the same.
+				adv.Warnings = append(adv.Warnings, s.Detail)
+			}
+		default:
 			s.Detail = explain[ch][1]
 			if adv.Current {
 				adv.Warnings = append(adv.Warnings, s.Detail)
@@ -173,4 +204,22 @@ func (adv *Advice) addOnce(records []Record, r Record) {
 		}
 	}
 	adv.Add = append(adv.Add, r)
+}
+
+// preparedDetail explains a change the set is prepared for by the
+// records at idx, which match nothing presented now.
+func preparedDetail(ch Change, records []Record, idx []int) string {
+	var list []string
+	for _, i := range idx {
+		list = append(list, fmt.Sprintf("%d (%s)", i+1, short(records[i].Data)))
+	}
+	if ch == IssuerChange {
+		return fmt.Sprintf("a change of issuing CA breaks this set unless the new chain brings the CA of record %s, which matches nothing presented now "+
+			"(a next CA pre-published as RFC 7671 §8.1 advises, or a root the server does not send); "+
+			"check the new chain with \"daneprobe tlsa verify --from-dns HOST --cert NEW.pem\" before deploying it",
+			strings.Join(list, ", "))
+	}
+	return fmt.Sprintf("a renewal with a new key keeps matching if it brings the key of record %s, which matches nothing presented now and looks pre-published for the change (RFC 7671 §8.1); "+
+		"check the new certificate with \"daneprobe tlsa verify --from-dns HOST --cert NEW.pem\" before deploying it; a record of a retired key can be removed",
+		strings.Join(list, ", "))
 }

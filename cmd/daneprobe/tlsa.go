@@ -355,8 +355,11 @@ func tlsaPrintVerify(w io.Writer, res *tlsa.Result, adv tlsa.Advice) {
 		fmt.Fprintln(w, "rollover:")
 		for _, s := range adv.Scenarios {
 			verdict := "breaks"
-			if s.Survives {
+			switch {
+			case s.Survives:
 				verdict = "survives"
+			case len(s.Prepared) > 0:
+				verdict = "prepared"
 			}
 			fmt.Fprintf(w, "  %s: %s: %s\n", s.Change, verdict, s.Detail)
 		}
