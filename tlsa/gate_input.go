@@ -24,8 +24,9 @@ var (
 // certificate chain (leaf first; or a CA certificate first, for a change
 // of issuer), or only the new key (SPKI), before any certificate exists.
 type Candidate struct {
-	// Chain is the new chain, leaf (or new issuing CA) first, each
-	// certificate followed by its issuer.
+	// Chain is the new chain, leaf (or new issuing CA: a CA certificate
+	// that is not self-signed) first, each certificate followed by its
+	// issuer, as ParseCandidate checks.
 	Chain []*x509.Certificate
 	// SPKI is the new key's DER SubjectPublicKeyInfo: from a key or a
 	// certificate signing request when there is no Chain, else the
@@ -38,7 +39,10 @@ func (c Candidate) Mode() GateMode {
 	switch {
 	case len(c.Chain) == 0:
 		return ModeKey
-	case c.Chain[0].BasicConstraintsValid && c.Chain[0].IsCA:
+	case c.Chain[0].BasicConstraintsValid && c.Chain[0].IsCA && !bytes.Equal(c.Chain[0].RawIssuer, c.Chain[0].RawSubject):
+		// A CA certificate issued by another CA: a new intermediate. A
+		// self-signed certificate is a server's own, even with the CA
+		// flag "openssl req -x509" sets by default.
 		return ModeIssuer
 	}
 	return ModeChain

@@ -168,6 +168,8 @@ func TestParseCandidate(t *testing.T) {
 	good("key only", nil, nil, keyPEM(other), ModeKey, 0, otherSPKI)
 	good("CSR only", nil, nil, csr, ModeKey, 0, otherSPKI)
 	good("new issuer", certPEM(w.inter.cert, w.root.cert), nil, nil, ModeIssuer, 2, w.inter.cert.RawSubjectPublicKeyInfo)
+	selfCA := mkCert(t, caTemplate("mx.example.org"), nil, other, nil) // what "openssl req -x509" makes
+	good("self-signed with the CA flag is a server's", certPEM(selfCA), nil, nil, ModeChain, 1, selfCA.RawSubjectPublicKeyInfo)
 
 	bad("not PEM", []byte("hello, this is not a certificate\n"), nil, nil, ErrNoCertificate, "no certificate")
 	bad("key of another certificate", certPEM(w.leaf.cert), nil, keyPEM(other), ErrKeyMismatch, "CN=mx.example.org")

@@ -70,7 +70,7 @@ func tlsaVerifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "check a certificate chain against TLSA records",
-		ArgsUsage: "[RECORD...]",
+		ArgsUsage: "[RECORD...]  |  --from-dns HOST --cert NEW.pem [--chain CHAIN.pem] | --key NEWKEY.pem",
 		Description: "Checks the chain in --cert (PEM, leaf first, as the server sends it) against the\n" +
 			"records given as arguments (\"3 1 1 <hex>\", quoted, or the four fields as separate\n" +
 			"arguments) and/or in --file (one record per line, as \"3 1 1 <hex>\", a zone-file line\n" +
@@ -82,11 +82,25 @@ func tlsaVerifyCommand() *cli.Command {
 			"the recipient domain when the MX lookup is DNSSEC-secure); without it names are not\n" +
 			"checked. Rollover advice follows: which certificate changes the records survive.\n" +
 			"Flags may come before or after the records; \"--\" ends the flags.\n\n" +
+			"The renewal gate: with --from-dns HOST, the records are the ones published at\n" +
+			"_PORT._tcp.HOST (--port, default 25), fetched with daneprobe's own DNSSEC validation and\n" +
+			"the CNAME rules of RFC 7672 §2.2.3, and the chain is the NEW one, before it is deployed:\n" +
+			"--cert NEW.pem (leaf first; --chain for a separate chain file), or only the new key\n" +
+			"(--key NEWKEY.pem, or a CSR) for pre-publishing its \"3 1 1\", or --cert with the new\n" +
+			"issuing CA's certificate for \"2 x x\" records. It is judged as a DANE sender would judge\n" +
+			"the server after the switch, DANE-TA names being the TLSA base domain and HOST (RFC 7672\n" +
+			"§3.2.2). When no usable record matches, it prints the records to publish, the ones to\n" +
+			"keep, and how long to wait before deploying (the TLSA RRset's TTL, or the negative TTL\n" +
+			"when there were no records; RFC 7671 §8.1). Put it in the renewal hook (README:\n" +
+			"\"Before you renew a certificate\").\n\n" +
 			"Exit status:\n" +
-			"  0  a record matched: DANE authentication succeeds\n" +
-			"  2  usable records exist and none matched: an enforcing MTA defers mail\n" +
-			"  3  no usable record (TLS required, but unauthenticated), a usage error, or the chain\n" +
-			"     could not be fetched from --host",
+			"  0  a record matched: DANE authentication succeeds (with --from-dns: safe to deploy)\n" +
+			"  2  usable records exist and none matched: an enforcing MTA defers mail; with\n" +
+			"     --from-dns: not safe to deploy (no match, no usable record, no records, an insecure\n" +
+			"     or bogus zone): publish the records printed first\n" +
+			"  3  no usable record (TLS required, but unauthenticated), a usage error (also a --cert\n" +
+			"     that is not PEM, a --key of another certificate, a chain out of order), the chain\n" +
+			"     could not be fetched from --host, or with --from-dns the lookup failed (UNKNOWN)",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "cert", Usage: "PEM `FILE` with the chain as presented, leaf first (or fetch it live with --host)"},
 			&cli.StringFlag{Name: "host", Usage: "without --cert, fetch the chain from the MX `HOST` over SMTP STARTTLS"},
@@ -94,7 +108,7 @@ func tlsaVerifyCommand() *cli.Command {
 			&cli.StringFlag{Name: "file", Usage: "read records from `FILE`"},
 			&cli.StringFlag{Name: "next", Usage: "PEM `FILE` with the next certificate chain, public key or private key, for rollover advice"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
-		}, tlsaHostFlags()...),
+		}, append(tlsaGateFlags(), tlsaHostFlags()...)...),
 		Action: runTLSAVerify,
 	}
 }
@@ -240,6 +254,14 @@ type tlsaVerifyJSON struct {
 }
 
 func runTLSAVerify(c *cli.Context) error {
+	if c.IsSet("from-dns") {
+		return runTLSAGate(c)
+	}
+	for _, f := range []string{"chain", "key", "port"} {
+		if c.IsSet(f) {
+			return usageErrorf("--%s belongs to the renewal gate: use it with --from-dns HOST", f)
+		}
+	}
 	at, err := atTime(c) // checked before a chain is fetched
 	if err != nil {
 		return err
@@ -358,7 +380,7 @@ func tlsaPrintVerify(w io.Writer, res *tlsa.Result, adv tlsa.Advice) {
 			switch {
 			case s.Survives:
 				verdict = "survives"
-			case len(s.Prepared) > 0:
+			case len(s.Prepared) > 0 && s.Change == tlsa.RenewNewKey: // a new CA stays a warning
 				verdict = "prepared"
 			}
 			fmt.Fprintf(w, "  %s: %s: %s\n", s.Change, verdict, s.Detail)

@@ -76,6 +76,8 @@ type Mail struct {
 	Synthetic []string
 	// Auth are the domains of the mail-authentication area.
 	Auth []AuthScenario
+	// Gate holds the CAs and keys of the renewal gate's hosts.
+	Gate *GateWorld
 
 	front   *dnsFront
 	servers map[string]*SMTPServer // by IP
@@ -116,6 +118,7 @@ func StartMail(opts MailOptions) (*Mail, error) {
 	m.Scenarios = b.scenarios
 	m.Synthetic = b.synthetic
 	m.Auth = b.auth
+	m.Gate = b.gate
 	return m, nil
 }
 

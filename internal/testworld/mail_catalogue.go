@@ -45,6 +45,7 @@ type mailBuild struct {
 	auth      []AuthScenario
 	synthetic []string
 	nextIP    int
+	gate      *GateWorld // the renewal gate's hosts (mail_catalogue_gate.go)
 }
 
 // zone returns the zone with origin (fully qualified), creating a signed
@@ -438,5 +439,8 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 	if err := b.tlsrptScenarios(); err != nil {
 		return err
 	}
-	return b.validatorScenarios()
+	if err := b.validatorScenarios(); err != nil {
+		return err
+	}
+	return b.gateScenarios() // last: the addresses of the others stay put
 }
