@@ -60,7 +60,12 @@
 // record that matched and at which depth, with the outcome of every record.
 // Generate and Recommended make records from certificates, and
 // AdviseRollover tells whether a set survives a certificate renewal, a key
-// change or a change of issuing CA. ParseChain, ParseNext, ParseRecordArgs
+// change or a change of issuing CA. Gate is the renewal gate: before a new
+// certificate, key or issuing CA is deployed, it judges it against the set
+// senders have cached, as they would judge the server after the switch,
+// and proposes the records to publish first (RFC 7671 §8.1, "current +
+// next"); ParseCandidate reads its input, certificate signing requests
+// included. ParseChain, ParseNext, ParseRecordArgs
 // and ParseRecordList read what administrators have at hand: PEM chains
 // and keys, records pasted from a zone file or from dig output.
 package tlsa
