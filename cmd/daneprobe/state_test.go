@@ -23,12 +23,10 @@ func rolloverWorld(t *testing.T, r *testworld.Rollover) []string {
 	return flags
 }
 
-// TestStateRecordsARollover runs the built binary against a world whose
-// TLSA set and certificate change from one run to the next, as in a key
-// rollover done right and then done wrong: every run is recorded with
-// --state, each reports what changed, --alert-on filters what cron mails,
-// and history prints the timeline (issue 13 §3).
-func TestStateRecordsARollover(t *testing.T) {
+// rolloverCerts issues the two certificates of the rollover scenario,
+// once per test, so that they stay the same across its worlds.
+func rolloverCerts(t *testing.T) []*testworld.Leaf {
+	t.Helper()
 	ca, err := testworld.NewRootCA(testworld.CertOptions{CommonName: "rollover test CA"})
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +40,16 @@ func TestStateRecordsARollover(t *testing.T) {
 		}
 		certs = append(certs, l)
 	}
+	return certs
+}
+
+// TestStateRecordsARollover runs the built binary against a world whose
+// TLSA set and certificate change from one run to the next, as in a key
+// rollover done right and then done wrong: every run is recorded with
+// --state, each reports what changed, --alert-on filters what cron mails,
+// and history prints the timeline (issue 13 §3).
+func TestStateRecordsARollover(t *testing.T) {
+	certs := rolloverCerts(t)
 	domain := testworld.RolloverScenario + "." + testworld.MailBase
 	state := filepath.Join(t.TempDir(), "state", "history.sqlite")
 
@@ -166,19 +174,7 @@ func TestStateRefusals(t *testing.T) {
 // TestScanState: scan --state records every domain, and each JSON line
 // of the next scan holds what changed for its domain.
 func TestScanState(t *testing.T) {
-	ca, err := testworld.NewRootCA(testworld.CertOptions{CommonName: "rollover test CA"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := "mx." + testworld.RolloverScenario + "." + testworld.MailBase
-	var certs []*testworld.Leaf
-	for range 2 {
-		l, err := ca.Issue(testworld.CertOptions{DNSNames: []string{host}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		certs = append(certs, l)
-	}
+	certs := rolloverCerts(t)
 	domain := testworld.RolloverScenario + "." + testworld.MailBase
 	dir := t.TempDir()
 	state, list := filepath.Join(dir, "h.sqlite"), filepath.Join(dir, "domains.txt")
