@@ -211,8 +211,12 @@ func keyRemarks(zone string, ds []*dns.DS, matched, keys []*dns.DNSKEY) []Remark
 		}
 	}
 	if len(short) > 0 {
+		what := "key"
+		if len(short) > 1 {
+			what = "keys"
+		}
 		out = append(out, Remark{RemarkRSAKeyShort, zone,
-			fmt.Sprintf("zone %s has RSA keys shorter than %d bits: key %s (RFC 8624 §3.1)", zone, MinRSABits, strings.Join(short, ", "))})
+			fmt.Sprintf("zone %s has RSA keys shorter than %d bits: %s %s (RFC 8624 §3.1); use 2048 bits or algorithm 13", zone, MinRSABits, what, strings.Join(short, ", "))})
 	}
 	return out
 }

@@ -197,3 +197,23 @@ func TestLookupSignatureHorizons(t *testing.T) {
 		t.Errorf("lookup --at %s: exit %d\n%s%s", at, r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestCheckDNSSECHygiene: the hygiene remarks of the lookups a check
+// rests on are warnings with their own codes, through the built binary.
+func TestCheckDNSSECHygiene(t *testing.T) {
+	w := startMailWorld(t)
+	code, got := checkHorizons(t, w, nil, "dnssec-hygiene.mail.test")
+	if code != exitWarning || got.Status != "warning" {
+		t.Errorf("exit %d, status %s, want 1, warning", code, got.Status)
+	}
+	for _, c := range []string{"dnssec-sha1-algorithm", "dnssec-sha1-only-ds", "dnssec-nsec3-parameters", "dnssec-rsa-key-short"} {
+		n := strings.Count(","+got.codes()+",", ","+c+",")
+		if n != 1 {
+			t.Errorf("warning %s appears %d times, want once: %s", c, n, got.codes())
+		}
+	}
+	// A well-kept zone draws none.
+	if _, ok := checkHorizons(t, w, nil, "dane-ee.mail.test"); strings.Contains(ok.codes(), "dnssec-") {
+		t.Errorf("dane-ee.mail.test: hygiene warnings %s", ok.codes())
+	}
+}

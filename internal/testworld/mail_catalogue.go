@@ -442,5 +442,8 @@ func (b *mailBuild) catalogue(opts MailOptions) error {
 	if err := b.validatorScenarios(); err != nil {
 		return err
 	}
-	return b.gateScenarios() // last: the addresses of the others stay put
+	if err := b.gateScenarios(); err != nil {
+		return err
+	}
+	return b.horizonScenarios() // after the gate's: the addresses of the others stay put
 }
