@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -11,22 +10,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/internal/needtool"
 	"github.com/daneprobe/daneprobe/tlsrpt"
 )
 
-// promtool returns the path of Prometheus's promtool. Without it the test
-// is skipped, except under CI=true, where a missing promtool is a failure
-// (.ci/run installs the prometheus package).
+// promtool returns Prometheus's promtool (needtool: a failure under CI=true
+// when missing).
 func promtool(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("promtool not found (Debian package prometheus): %v", err)
-		}
-		t.Skip("promtool not installed (Debian package prometheus)")
-	}
-	return p
+	return needtool.Path(t, "promtool", "prometheus")
 }
 
 // lint runs "promtool check metrics" on the exposition and fails the test

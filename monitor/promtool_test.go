@@ -2,25 +2,18 @@ package monitor
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/daneprobe/daneprobe/internal/needtool"
 )
 
-// promtool returns the path of Prometheus's promtool: skipped without it,
-// except under CI=true, where it is a failure (.ci/run installs the
-// Debian package prometheus).
+// promtool returns Prometheus's promtool (needtool: a failure under CI=true
+// when missing).
 func promtool(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("promtool not found (Debian package prometheus): %v", err)
-		}
-		t.Skip("promtool not installed (Debian package prometheus)")
-	}
-	return p
+	return needtool.Path(t, "promtool", "prometheus")
 }
 
 // What /metrics and /probe serve passes "promtool check metrics": syntax

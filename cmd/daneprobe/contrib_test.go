@@ -6,20 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/daneprobe/daneprobe/internal/needtool"
 )
 
-// promtoolPath returns promtool; skipped without it, except under
-// CI=true, where it is a failure (.ci/run installs the prometheus package).
+// promtoolPath returns Prometheus's promtool (needtool: a failure under CI=true
+// when missing).
 func promtoolPath(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("promtool not found (Debian package prometheus): %v", err)
-		}
-		t.Skip("promtool not installed (Debian package prometheus)")
-	}
-	return p
+	return needtool.Path(t, "promtool", "prometheus")
 }
 
 // The shipped alerting rules and scrape configuration are valid for
