@@ -92,3 +92,37 @@ func value(c prometheus.Collector) float64 {
 	}
 	return m.Counter.GetValue()
 }
+
+// idle reports whether the scheduler waits with no check running and no
+// poke pending: nothing but its timer (or the test) can wake it.
+func idle(m *Monitor) bool {
+	_, ok, _ := m.parked()
+	return ok
+}
+
+// waitIdle waits until the scheduler is idle.
+func waitIdle(t *testing.T, m *Monitor) {
+	t.Helper()
+	eventually(t, "the scheduler to be idle", func() bool { return idle(m) })
+}
+
+// settle moves the fake clock by d while the scheduler is idle and, when
+// that fires the scheduler's timer, waits until it has started and ended
+// every check that became due and is idle again. The clock never moves
+// while the scheduler is awake, so it never sets a timer from a time that
+// has already passed.
+func settle(t *testing.T, m *Monitor, c *fakeClock, d time.Duration) {
+	t.Helper()
+	parks, ok, until := m.parked()
+	if !ok {
+		t.Fatal("settle: the scheduler is not idle")
+	}
+	c.Advance(d)
+	if until.IsZero() || until.After(c.Now()) {
+		return // its timer has not fired: it still waits
+	}
+	eventually(t, "the scheduler to be idle again", func() bool {
+		p, ok, _ := m.parked()
+		return p > parks && ok
+	})
+}

@@ -92,6 +92,19 @@ type Monitor struct {
 	rounds  int
 	wake    chan struct{}
 	randMu  sync.Mutex
+
+	// The scheduler's idle handshake (under mu). active counts the check
+	// goroutines not yet ended; a goroutine decrements it and pokes the
+	// scheduler in one step, so that active == 0 with no poke pending
+	// means no check will wake the scheduler again. Each time Run goes to
+	// wait it counts parks, and records in parkIdle whether it waits with
+	// no check running and nothing left to notice, and in parkUntil when
+	// its timer fires (zero: no timer). Tests read them (parked) to move
+	// a fake clock only while the scheduler is idle.
+	active    int
+	parks     int64
+	parkIdle  bool
+	parkUntil time.Time
 }
 
 // entry is the schedule and latest result of one domain.
@@ -270,11 +283,17 @@ func (m *Monitor) Run(ctx context.Context) {
 			m.cfg.Metrics.QueueDepth.Set(float64(len(due) - i - 1))
 			check := m.roundFor()
 			wg.Add(1)
+			m.mu.Lock()
+			m.active++
+			m.mu.Unlock()
 			go func() {
 				defer wg.Done()
-				defer func() { <-sem }()
 				m.runCheck(work, check, e)
+				<-sem
+				m.mu.Lock()
+				m.active--
 				m.poke()
+				m.mu.Unlock()
 			}()
 		}
 		if ctx.Err() != nil {
@@ -284,15 +303,25 @@ func (m *Monitor) Run(ctx context.Context) {
 			continue // look again: time has passed while starting
 		}
 		var timer <-chan time.Time
+		var until time.Time
 		if wait > 0 {
+			until = m.cfg.Clock.Now().Add(wait)
 			timer = m.cfg.Clock.After(wait)
 		}
+		m.mu.Lock()
+		m.parks++
+		m.parkIdle = m.active == 0 && len(m.wake) == 0
+		m.parkUntil = until
+		m.mu.Unlock()
 		select {
 		case <-ctx.Done():
 		case <-m.wake:
 		case <-timer:
 		}
 	}
+	m.mu.Lock()
+	m.parkIdle = false // stopping: not waiting any more
+	m.mu.Unlock()
 	m.cfg.Metrics.QueueDepth.Set(0)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -303,6 +332,16 @@ func (m *Monitor) Run(ctx context.Context) {
 		cancel()
 		<-done
 	}
+}
+
+// parked returns how many times Run has gone to wait, whether it last did
+// so idle (no check running, no poke pending), and when its timer fires
+// then (zero: none). While it is idle nothing but its timer, SetDomains or
+// the end of Run's context wakes it.
+func (m *Monitor) parked() (parks int64, idle bool, until time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.parks, m.parkIdle, m.parkUntil
 }
 
 // due marks the domains whose time has come as running and returns them,

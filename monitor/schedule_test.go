@@ -147,9 +147,9 @@ func TestScheduleChecksEachDomainOncePerInterval(t *testing.T) {
 	m, clock, f := newTestMonitor(t, Config{Interval: 100 * time.Second, Concurrency: 3})
 	m.SetDomains(domainsN(10))
 	start(t, m)
+	waitIdle(t, m)
 	for i := 0; i < 100; i++ {
-		clock.Advance(time.Second)
-		eventually(t, "the scheduler to sleep", func() bool { return clock.Waiting() > 0 && m.Metrics().InFlight != nil && inFlight(m) == 0 })
+		settle(t, m, clock, time.Second)
 	}
 	if n := f.count(); n != 10 {
 		t.Fatalf("%d checks in the first interval, want 10", n)
@@ -161,8 +161,7 @@ func TestScheduleChecksEachDomainOncePerInterval(t *testing.T) {
 		}
 	}
 	for i := 0; i < 100; i++ {
-		clock.Advance(time.Second)
-		eventually(t, "the scheduler to sleep", func() bool { return clock.Waiting() > 0 && inFlight(m) == 0 })
+		settle(t, m, clock, time.Second)
 	}
 	if n := f.count(); n != 20 {
 		t.Fatalf("%d checks after two intervals, want 20", n)
@@ -185,14 +184,13 @@ func TestScheduleChecksEachDomainOncePerInterval(t *testing.T) {
 	}
 }
 
-func inFlight(m *Monitor) float64 { return value(m.Metrics().InFlight) }
-
 // At most Concurrency checks run at once; the rest wait in the queue.
 func TestScheduleBoundsConcurrency(t *testing.T) {
 	m, clock, f := newTestMonitor(t, Config{Interval: 100 * time.Second, Concurrency: 3})
 	f.gate = make(chan struct{})
 	m.SetDomains(domainsN(10))
 	start(t, m)
+	waitIdle(t, m)
 	clock.Advance(100 * time.Second) // every domain is due
 	eventually(t, "three checks and a queue of seven", func() bool {
 		return f.count() == 3 && value(m.Metrics().QueueDepth) == 7
@@ -202,7 +200,7 @@ func TestScheduleBoundsConcurrency(t *testing.T) {
 	for i := 0; i < 9; i++ {
 		f.gate <- struct{}{}
 	}
-	eventually(t, "ten checks done", func() bool { return f.count() == 10 && inFlight(m) == 0 })
+	eventually(t, "ten checks done", func() bool { return f.count() == 10 && idle(m) })
 	if f.peak != 3 {
 		t.Errorf("peak concurrency %d, want 3", f.peak)
 	}
@@ -219,9 +217,9 @@ func TestScheduleBacksOffFailingDomain(t *testing.T) {
 	f.status["d00.example"] = delivery.StatusUnknown
 	m.SetDomains([]string{"d00.example"})
 	start(t, m)
+	waitIdle(t, m)
 	for i := 0; i < 160; i++ {
-		clock.Advance(time.Second)
-		eventually(t, "the scheduler to sleep", func() bool { return clock.Waiting() > 0 && inFlight(m) == 0 })
+		settle(t, m, clock, time.Second)
 		if i == 100 {
 			f.mu.Lock()
 			f.status["d00.example"] = delivery.StatusCritical
@@ -268,8 +266,9 @@ func TestScheduleReload(t *testing.T) {
 	m.SetDomains([]string{"a.example", "b.example"})
 	before, _ := m.Domain("a.example")
 	start(t, m)
+	waitIdle(t, m)
 	clock.Advance(100 * time.Second)
-	eventually(t, "two checks", func() bool { return f.count() == 2 && inFlight(m) == 0 })
+	eventually(t, "two checks", func() bool { return f.count() == 2 && idle(m) })
 	after, _ := m.Domain("a.example")
 	m.SetDomains([]string{"a.example", "c.example"})
 	kept, _ := m.Domain("a.example")
@@ -296,6 +295,7 @@ func TestScheduleStopCancelsAfterGrace(t *testing.T) {
 	f.gate = make(chan struct{})
 	m.SetDomains([]string{"a.example"})
 	stop := start(t, m)
+	waitIdle(t, m)
 	clock.Advance(10 * time.Second)
 	eventually(t, "the check to start", func() bool { return f.count() == 1 })
 	stopped := make(chan struct{})
@@ -323,7 +323,7 @@ func TestScheduleCheckAtOnce(t *testing.T) {
 	t0 := clock.Now()
 	m.SetDomains(domainsN(4))
 	start(t, m)
-	eventually(t, "four checks at start", func() bool { return f.count() == 4 && inFlight(m) == 0 })
+	eventually(t, "four checks at start", func() bool { return f.count() == 4 && idle(m) })
 	seconds := map[time.Duration]bool{}
 	for _, d := range m.Domains() {
 		off := d.NextCheck.Sub(t0)
