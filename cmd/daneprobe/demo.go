@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,7 +39,9 @@ func demoCommand() *cli.Command {
 			"With --serve, demo writes the world's trust anchor and CA certificate to a temporary\n" +
 			"directory, prints the flags (--resolver, --trust-anchor, --ca-file, --port, --policy-port)\n" +
 			"that point any daneprobe command at the world, with example command lines and their\n" +
-			"expected outcome, then serves until interrupted (Ctrl-C).\n\n" +
+			"expected outcome, and a ready-to-paste \"daneprobe serve\" command over the world's mail\n" +
+			"domains (listed in domains.txt in the same directory), then serves until interrupted\n" +
+			"(Ctrl-C).\n\n" +
 			"The run ends with \"N of N domains got their expected status\": each domain is built to\n" +
 			"reach one status (many are failures on purpose), so this line is a self-test of daneprobe\n" +
 			"on this machine.\n\n" +
@@ -91,7 +94,14 @@ func runDemo(c *cli.Context) error {
 	}
 	flags := fmt.Sprintf("--resolver %s --trust-anchor %s", world.Resolver(), anchor)
 	checkFlags := fmt.Sprintf("%s --ca-file %s --port %d --policy-port %d", flags, caFile, world.Port, world.PolicyPort)
+	domains, err := writeDemoDomains(dir, world.Scenarios)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("demo: %w", err)}
+	}
 	printDemo(c.App.Writer, world, anchor, flags, checkFlags, c.Bool("all"))
+	fmt.Fprintf(c.App.Writer, "\nServe the mail domains (dashboard on http://127.0.0.1:9309/), in another terminal:\n  %s\n",
+		demoServeLine(checkFlags, domains))
+	fmt.Fprintln(c.App.Writer, "\nServing until interrupted (Ctrl-C).")
 	<-c.Context.Done()
 	fmt.Fprintln(c.App.Writer, "demo: stopped")
 	return nil
@@ -218,7 +228,28 @@ func printDemo(w io.Writer, world *testworld.Mail, anchor, flags, checkFlags str
 	}
 	printAuthDemo(w, world, flags)
 	fmt.Fprintf(w, "\nAlso: daneprobe mtasts %s --ca-file <as above> --policy-port %d sts-enforce.%s\n", flags, world.PolicyPort, testworld.MailBase)
-	fmt.Fprintln(w, "\nServing until interrupted (Ctrl-C).")
+}
+
+// writeDemoDomains writes the world's mail domains to dir/domains.txt in
+// scan's list syntax, each with its expected status as a comment, and
+// returns the file's name.
+func writeDemoDomains(dir string, scenarios []testworld.MailScenario) (string, error) {
+	var b strings.Builder
+	b.WriteString("# The mail domains of daneprobe's test world, each with its expected status.\n")
+	for _, s := range scenarios {
+		fmt.Fprintf(&b, "%s # %s\n", s.Domain, strings.ToUpper(s.Status))
+	}
+	name := filepath.Join(dir, "domains.txt")
+	if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
+		return "", fmt.Errorf("write the domain list: %w", err)
+	}
+	return name, nil
+}
+
+// demoServeLine is the ready-to-paste "daneprobe serve" command for the
+// world: its check flags, the domain list and a short interval.
+func demoServeLine(checkFlags, domains string) string {
+	return fmt.Sprintf("daneprobe serve %s --domains %s --interval 5m", checkFlags, domains)
 }
 
 // commentLines breaks text at spaces into lines of at most width runes
