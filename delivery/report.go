@@ -156,6 +156,22 @@ type Lookup struct {
 	// response code other than NOERROR and NXDOMAIN such as SERVFAIL.
 	// Fact.
 	Error string `json:"error,omitempty"`
+	// Zones are the zones of the answer's chain of trust, from the trust
+	// anchor down to the zone that signed (or proved insecure) the
+	// answer, in the order the validator used them; a CNAME'd answer
+	// adds the zones of its targets. Empty when the lookup failed before
+	// a chain was walked. Fact.
+	Zones []ZoneLink `json:"zones,omitempty"`
+}
+
+// ZoneLink is one zone on a lookup's chain of trust.
+type ZoneLink struct {
+	// Zone is the zone's apex, fully qualified ("." for the root).
+	Zone string `json:"zone"`
+	// Security is the status established for the zone's keys: secure,
+	// insecure (an unsigned delegation: the cut where DNSSEC ends) or
+	// bogus.
+	Security dnssec.Security `json:"security"`
 }
 
 // MXReport is one mail exchanger with its lookups, probes and verdicts.
@@ -527,6 +543,13 @@ func LookupOf(res *dnssec.Result, err error) Lookup {
 	var l Lookup
 	if res != nil {
 		l.DNSSEC, l.Reason, l.Detail = res.Security, res.Reason, res.Detail
+		if len(res.Chain) > 0 {
+			// One allocation; the zone names are shared with res.
+			l.Zones = make([]ZoneLink, len(res.Chain))
+			for i, c := range res.Chain {
+				l.Zones[i] = ZoneLink{Zone: c.Zone, Security: c.Security}
+			}
+		}
 		switch res.Rcode {
 		case dns.RcodeSuccess:
 		case dns.RcodeNameError:

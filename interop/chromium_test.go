@@ -31,7 +31,8 @@ func artifactDir(t *testing.T) string {
 // The dashboard in headless Chromium with JavaScript off, as a person
 // sees it: the table names every domain with its status word, a heading
 // link sorts it, and a failing domain's page shows its status and the
-// failing link of the chain picture. Screenshots are left as artifacts.
+// failing link of the chain picture, drawn under the real zone cuts.
+// Screenshots are left as artifacts.
 func TestChromiumDashboard(t *testing.T) {
 	bin := monitorTool(t, "chromium", "chromium-browser")
 	sw := startServeWorld(t)
@@ -98,6 +99,27 @@ func TestChromiumDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium: failing links: %v", err)
 	}
+	// The picture draws the zone cuts the validator crossed: the
+	// domain's own zone as a box with the domain under it, and no box
+	// for a parent name that is no zone (the TLSA owner's _tcp name).
+	const zone = "zone:tlsa-mismatch.mail.test."
+	zoneNodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("svg.chain g.node.zone")))
+	if err != nil {
+		t.Fatalf("chromium: zone boxes: %v", err)
+	}
+	var zones []string
+	zoneText := ""
+	for _, n := range zoneNodes {
+		zones = append(zones, n.AttributeValue("data-id"))
+		if zones[len(zones)-1] == zone {
+			// Asked only when present: a query waits for its element.
+			zoneText = get("zone box", chromedp.TextContent(chromedp.CSS(`svg.chain g.node.zone[data-id="`+zone+`"] text`)))
+		}
+	}
+	linkNodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("svg.chain g.link")))
+	if err != nil {
+		t.Fatalf("chromium: links: %v", err)
+	}
 	shotPage := shoot()
 	for name, shot := range map[string][]byte{"dashboard.png": shotIndex, "domain-tlsa-mismatch.png": shotPage} {
 		p := filepath.Join(arts, name)
@@ -124,5 +146,22 @@ func TestChromiumDashboard(t *testing.T) {
 	}
 	if !strings.Contains(failing, "✗") || len(failingNodes) < 1 {
 		t.Errorf("the chain picture marks %d failing links, first text %q; want the failing link marked ✗", len(failingNodes), failing)
+	}
+	if zoneText != "zone tlsa-mismatch.mail.test." {
+		t.Errorf("the zone box of %s reads %q", zone, zoneText)
+	}
+	for _, z := range zones {
+		if strings.Contains(z, "_tcp") || strings.Contains(z, "mx1.") {
+			t.Errorf("the chain picture draws %s as a zone, but it is no zone cut (zones %v)", z, zones)
+		}
+	}
+	cut := false
+	for _, n := range linkNodes {
+		if n.AttributeValue("data-from") == zone && n.AttributeValue("data-to") == "tlsa-mismatch.mail.test." {
+			cut = true
+		}
+	}
+	if !cut || len(zones) < 2 {
+		t.Errorf("the domain is not drawn under its zone %s (zones %v)", zone, zones)
 	}
 }

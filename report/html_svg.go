@@ -12,12 +12,14 @@ import (
 )
 
 // The chain picture of a domain page: a layered drawing, top to bottom, of
-// the names a DANE sender validates from the root down (the domain, its
-// MX hosts and their TLSA owners, each under its parent names), then the
-// addresses of each MX host and the leaf certificate each presented. Each
-// link is drawn in the state of the step it stands for: ok, insecure (no
-// DNSSEC: DANE does not apply) or failing (red, marked with a cross and
-// the reason), so the failing link is visible at a glance and to a test.
+// the DNSSEC zones a DANE sender validates from the trust anchor down
+// (the zone cuts recorded on each lookup, delivery.Lookup.Zones), the
+// domain, its MX hosts and their TLSA owners, each under the zone that
+// holds it, then the addresses of each MX host and the leaf certificate
+// each presented. Each link is drawn in the state of the step it stands
+// for: ok, insecure (no DNSSEC: DANE does not apply) or failing (red,
+// marked with a cross and the reason), so the failing link is visible at
+// a glance and to a test.
 
 // linkState is how a link of the chain is drawn.
 type linkState string
@@ -85,40 +87,105 @@ func lookupState(l delivery.Lookup) (linkState, string) {
 	}
 }
 
-// namePath adds the names from the root down to name (absolute) and
-// returns the id of name's node. Every ancestor is drawn as a name the
-// validator passes on its way down; the picture does not claim where the
-// zone cuts are.
-func (g *chainGraph) namePath(name, kind string, state linkState, why string) string {
-	name = dns.Fqdn(strings.ToLower(name))
-	labels := dns.SplitDomainName(name)
-	parent := g.node(".", ". (root, trust anchor)", "zone", linkOK, 0).id
-	for i := len(labels) - 1; i >= 0; i-- {
-		sub := dns.Fqdn(strings.Join(labels[i:], "."))
-		k, st, label := "zone", linkOK, sub
-		if i == 0 {
-			k, st = kind, state
-		}
-		n := g.node(sub, label, k, st, len(labels)-i)
-		if i == 0 && n.kind == "zone" {
-			// a name already drawn as a parent is also this kind
-			n.kind, n.state = kind, state
-		}
-		es, elabel := linkOK, ""
-		if i == 0 {
-			es, elabel = state, why
-		}
-		g.edge(parent, n.id, es, elabel)
-		parent = n.id
+// zoneState is the link state of one zone of a chain of trust.
+func zoneState(sec dnssec.Security) linkState {
+	switch sec {
+	case dnssec.Secure:
+		return linkOK
+	case dnssec.Insecure:
+		return linkInsecure
+	default:
+		return linkFailing
 	}
-	return parent
+}
+
+// enclosing returns the index in zones of the deepest zone that encloses
+// name (strictly, when proper is set), or -1.
+func enclosing(zones []delivery.ZoneLink, name string, proper bool) int {
+	best, bestLabels := -1, -1
+	for i, z := range zones {
+		if proper && strings.EqualFold(z.Zone, name) {
+			continue
+		}
+		if dns.IsSubDomain(z.Zone, name) {
+			if n := dns.CountLabel(z.Zone); n > bestLabels {
+				best, bestLabels = i, n
+			}
+		}
+	}
+	return best
+}
+
+// ownerPath draws the zones of l's chain of trust, each under the
+// nearest enclosing zone of that chain (the zone cuts the validator
+// crossed, not every parent name), then the owner name under the deepest
+// zone that encloses it, no higher than layer floor. It returns the id of
+// the owner's node, prefix+owner. A link into a zone is drawn in the
+// zone's state: an insecure delegation is the insecure link at its cut,
+// a bogus zone the failing link with the lookup's reason (written once);
+// the link from the zone to the owner is drawn in the state of the
+// answer itself.
+func (g *chainGraph) ownerPath(l delivery.Lookup, owner, prefix, kind string, state linkState, why string, floor int) string {
+	owner = dns.Fqdn(strings.ToLower(owner))
+	id := prefix + owner
+	if len(l.Zones) == 0 {
+		// Older reports and lookups that failed before a chain was
+		// walked: the picture claims no zone cut.
+		p := g.node("zone:?", "chain of trust not recorded", "zone", linkInsecure, 0)
+		n := g.node(id, owner, kind, state, max(floor, 1))
+		g.edge(p.id, n.id, state, why)
+		return n.id
+	}
+	marked := false // the reason is written once, on the first failing link
+	for i, z := range l.Zones {
+		zone := dns.Fqdn(strings.ToLower(z.Zone))
+		zs := zoneState(z.Security)
+		layer, parent := 0, ""
+		if p := enclosing(l.Zones[:i], zone, true); p >= 0 {
+			pz := dns.Fqdn(strings.ToLower(l.Zones[p].Zone))
+			parent = "zone:" + pz
+			if pn, ok := g.nodes[parent]; ok {
+				layer = pn.layer + 1
+			}
+		}
+		label := "zone " + zone
+		if parent == "" {
+			label += " (trust anchor)"
+		}
+		n := g.node("zone:"+zone, label, "zone", zs, layer)
+		if parent == "" {
+			continue
+		}
+		elabel := ""
+		switch {
+		case zs == linkInsecure:
+			elabel = "insecure delegation"
+		case zs == linkFailing && !marked:
+			elabel, marked = why, true
+			if elabel == "" {
+				elabel = "bogus zone"
+			}
+		}
+		g.edge(parent, n.id, zs, elabel)
+	}
+	zi := enclosing(l.Zones, owner, false)
+	if zi < 0 {
+		zi = len(l.Zones) - 1
+	}
+	zone := g.nodes["zone:"+dns.Fqdn(strings.ToLower(l.Zones[zi].Zone))]
+	n := g.node(id, owner, kind, state, max(floor, zone.layer+1))
+	if marked {
+		why = ""
+	}
+	g.edge(zone.id, n.id, state, why)
+	return n.id
 }
 
 // buildChain lays out the picture of r.
 func buildChain(r *delivery.DomainReport) *chainGraph {
 	g := &chainGraph{nodes: map[string]*svgNode{}}
 	st, why := lookupState(r.MXLookup)
-	dom := g.namePath(r.Domain, "domain", st, why)
+	dom := g.ownerPath(r.MXLookup, r.Domain, "", "domain", st, why, 0)
 	type hostRef struct {
 		id string
 		mx *delivery.MXReport
@@ -142,23 +209,31 @@ func buildChain(r *delivery.DomainReport) *chainGraph {
 			l = delivery.Lookup{DNSSEC: m.DNSSEC}
 		}
 		hs, hwhy := lookupState(l)
-		id := g.namePath(m.Host, "mx", hs, hwhy)
+		id := g.ownerPath(l, m.Host, "", "mx", hs, hwhy, g.nodes[dom].layer+1)
 		g.edge(dom, id, linkOK, "MX")
+		if m.Canonical != "" && !strings.EqualFold(dns.Fqdn(m.Canonical), dns.Fqdn(m.Host)) {
+			// A CNAME'd host: the addresses belong to the target, drawn
+			// under its own zone.
+			cid := g.ownerPath(l, m.Canonical, "", "mx", hs, hwhy, g.nodes[id].layer+1)
+			g.edge(id, cid, linkOK, "CNAME")
+			id = cid
+		}
 		hosts = append(hosts, hostRef{id, m})
 		if m.TLSA != nil {
 			ts, twhy := lookupState(m.TLSA.Lookup)
 			owner := dns.Fqdn(strings.ToLower(m.TLSA.Name))
-			label := owner
+			tid := g.ownerPath(m.TLSA.Lookup, owner, "tlsa:", "tlsa", ts, twhy, g.nodes[id].layer+1)
+			tn := g.nodes[tid]
+			tn.label = owner
 			if len(m.TLSA.Records) > 0 {
-				label = fmt.Sprintf("%s TLSA %s", owner, m.TLSA.Records[0].String())
+				tn.label = fmt.Sprintf("%s TLSA %s", owner, m.TLSA.Records[0].String())
 				if len(m.TLSA.Records) > 1 {
-					label += fmt.Sprintf(" (+%d)", len(m.TLSA.Records)-1)
+					tn.label += fmt.Sprintf(" (+%d)", len(m.TLSA.Records)-1)
 				}
 			} else if ts == linkOK {
-				label = owner + " (no TLSA)"
+				tn.label = owner + " (no TLSA)"
 			}
-			tn := g.node("tlsa:"+owner, label, "tlsa", ts, g.nodes[id].layer+1)
-			g.edge(id, tn.id, ts, twhy)
+			g.edge(id, tid, linkOK, "TLSA")
 		}
 	}
 	for _, id := range g.order {
@@ -300,8 +375,8 @@ func chainSVG(r *delivery.DomainReport) string {
 	}
 	for _, id := range g.order {
 		n := g.nodes[id]
-		fmt.Fprintf(&b, `<g class="node %s %s"><rect x="%d" y="%d" width="%d" height="%d" rx="4"/><text x="%d" y="%d">%s</text></g>`,
-			n.kind, n.state, n.x, n.y, n.w, svgBoxHeight, n.x+8, n.y+17, html.EscapeString(shorten(n.label, 70)))
+		fmt.Fprintf(&b, `<g class="node %s %s" data-id="%s"><rect x="%d" y="%d" width="%d" height="%d" rx="4"/><text x="%d" y="%d">%s</text></g>`,
+			n.kind, n.state, html.EscapeString(n.id), n.x, n.y, n.w, svgBoxHeight, n.x+8, n.y+17, html.EscapeString(shorten(n.label, 70)))
 	}
 	for _, l := range labels {
 		fmt.Fprintf(&b, `<g class="label %s"><rect x="%d" y="%d" width="%d" height="16" rx="2"/><text x="%d" y="%d">%s</text></g>`,
@@ -311,6 +386,6 @@ func chainSVG(r *delivery.DomainReport) string {
 	var head strings.Builder
 	fmt.Fprintf(&head, `<svg class="chain" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="chain of trust of %s">`,
 		width, height, width, height, html.EscapeString(r.Domain))
-	head.WriteString(`<title>Chain of trust: names validated from the root, MX hosts, TLSA records, addresses and presented certificates</title>`)
+	head.WriteString(`<title>Chain of trust: DNSSEC zones validated from the trust anchor, MX hosts, TLSA records, addresses and presented certificates</title>`)
 	return head.String() + b.String()
 }

@@ -54,7 +54,7 @@ svg.chain .label.failing text{fill:#c62828;font-weight:bold}
 {{if .R.Failures}}<h2>Failures</h2><ul class="failures">{{range .R.Failures}}<li class="bad"><b>{{.ResultType}}</b> ({{.Policy}}{{with .MX}}, {{.}}{{end}}{{with .IP}} {{.}}{{end}}): {{printable .Detail}}</li>{{end}}</ul>{{end}}
 {{if .R.Warnings}}<h2>Warnings</h2><ul class="warnings">{{range .R.Warnings}}<li class="warn"><b>{{.Code}}</b>{{with .MX}} ({{.}}{{end}}{{with .IP}} {{.}}{{end}}{{if .MX}}){{end}}: {{printable .Detail}}</li>{{end}}</ul>{{end}}
 <h2>Chain of trust</h2>
-<figure>{{.Chain}}<figcaption>Names validated from the root (DNSSEC), MX hosts, TLSA records, addresses and the certificate each presented; a failing link is red, dashed and marked ✗ with its reason.</figcaption></figure>
+<figure>{{.Chain}}<figcaption>DNSSEC zones from the trust anchor down to the zone cuts that hold the MX, address and TLSA records (an unsigned delegation is drawn insecure at its cut), MX hosts, TLSA records, addresses and the certificate each presented; a failing link is red, dashed and marked ✗ with its reason.</figcaption></figure>
 <h2>Mail exchangers</h2>
 {{if .R.NullMX}}<p>Null MX (RFC 7505): the domain accepts no mail.</p>{{end}}
 {{range .MX}}<div class="mx{{if .Bad}} bad{{end}}"><h3>{{printable .M.Host}} <small>preference {{.M.Preference}}, addresses {{.M.DNSSEC}}, DANE {{.M.DANE}}{{with .M.DANEReason}} ({{.}}){{end}}, MTA-STS {{.M.MTASTS}}</small></h3>
