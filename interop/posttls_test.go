@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/daneprobe/daneprobe/internal/needtool"
 )
 
 // fingerprinter runs posttls-finger against the scenario listeners.
@@ -69,11 +71,7 @@ func newFingerprinter(t *testing.T, w *world) *fingerprinter {
 // skipped with one line elsewhere.
 func (f *fingerprinter) unavailable(t *testing.T) {
 	t.Helper()
-	msg := "interop: posttls-finger cross-check unavailable: " + f.err.Error()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	needtool.Unavailable(t, "interop: posttls-finger cross-check unavailable: "+f.err.Error())
 }
 
 // run asks posttls-finger -l dane about the scenario's domain at its

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/daneprobe/daneprobe/delivery"
 	"github.com/daneprobe/daneprobe/dnssec"
 	"github.com/daneprobe/daneprobe/gather"
+	"github.com/daneprobe/daneprobe/internal/needtool"
 	"github.com/daneprobe/daneprobe/internal/testworld"
 	"github.com/daneprobe/daneprobe/monitor"
 	"github.com/daneprobe/daneprobe/scan"
@@ -24,17 +23,7 @@ import (
 // fails (.ci/run installs the Debian packages prometheus and chromium).
 func monitorTool(t *testing.T, names ...string) string {
 	t.Helper()
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	msg := names[0] + " not installed (Debian package " + names[0] + ")"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + " (CI=true: the interop suite must run)")
-	}
-	t.Skip(msg)
-	return ""
+	return needtool.Path(t, names[0], names[0], names[1:]...)
 }
 
 // serveWorld is "daneprobe serve" in-process over the mail test world:
