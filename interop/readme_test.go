@@ -68,7 +68,11 @@ func zoneTable(specs []zoneSpec) string {
 		if z.parent == "" {
 			ds = "trust anchor of every validator"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", z.name, z.signer, z.alg, keys, denial, window, ds)
+		alg := z.alg
+		if z.exponent != nil {
+			alg += fmt.Sprintf(", exponent %v (%d bits; key made in Go)", z.exponent, z.exponent.BitLen())
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", z.name, z.signer, alg, keys, denial, window, ds)
 	}
 	return b.String()
 }

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -45,6 +46,15 @@ func dnsZones() []zoneSpec {
 	rsa512 := child("rsa512.interop.", ldnsSigner, "RSASHA256")
 	rsa512.bits = 512
 	z = append(z, rsa512)
+	// Public exponents above Go's crypto/rsa limit of 2^31-1 (RFC 3110 §2
+	// allows up to 4096 bits; a registry KSK used one): 2^32+15, and a
+	// 64-bit one. Keys made by writeRSAKey, zones signed by ldns-signzone
+	// and dnssec-signzone through OpenSSL.
+	bigExp := child("rsa-exp33.interop.", bindSigner, "RSASHA256")
+	bigExp.exponent = new(big.Int).SetUint64(1<<32 + 15)
+	exp64 := child("rsa-exp64.interop.", ldnsSigner, "RSASHA256")
+	exp64.exponent = new(big.Int).SetUint64(1<<63 + 25)
+	z = append(z, bigExp, exp64)
 	n3sha1 := child("nsec3rsasha1.interop.", ldnsSigner, "RSASHA1-NSEC3-SHA1")
 	n3sha1.nsec3 = true
 	z = append(z, n3sha1)
@@ -245,6 +255,26 @@ func dnsCases() []dnsCase {
 	// the "*": not an expansion) in NSEC and NSEC3 zones.
 	add("www.rsa512.interop.", dns.TypeA, dnssec.Secure, ok)
 	add("_25._tcp.mx.rsa512.interop.", dns.TypeTLSA, dnssec.Secure, nx)
+	add("www.rsa-exp33.interop.", dns.TypeA, dnssec.Secure, ok)
+	add("_25._tcp.mx.rsa-exp33.interop.", dns.TypeTLSA, dnssec.Secure, nx)
+	// A 64-bit exponent: daneprobe and Unbound (OpenSSL) say secure;
+	// BIND caps RSA public exponents at 35 bits (RSA_MAX_PUBEXP_BITS in
+	// its opensslrsa_link.c: dnssec-dsfromkey calls such a key "out of
+	// range"), so delv finds no valid signature. RFC 3110 §2 allows
+	// exponents of up to 4096 bits: daneprobe sides with the RFC and
+	// Unbound.
+	bogus := dnssec.Bogus
+	for _, q := range []struct {
+		name  string
+		qtype uint16
+		rcode int
+	}{
+		{"www.rsa-exp64.interop.", dns.TypeA, ok},
+		{"_25._tcp.mx.rsa-exp64.interop.", dns.TypeTLSA, nx},
+	} {
+		cs = append(cs, dnsCase{name: q.name, qtype: q.qtype, want: dnssec.Secure, rcode: q.rcode, delv: &bogus,
+			note: "RSA exponent of 64 bits: RFC 3110 §2 allows up to 4096 (Unbound agrees); BIND refuses exponents over 35 bits"})
+	}
 	for _, z := range []string{"p256", "nsec3", "nsec3-bind"} {
 		add("*.wild."+z+".interop.", dns.TypeA, dnssec.Secure, ok)
 		add("*.wild."+z+".interop.", dns.TypeTLSA, dnssec.Secure, ok)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,6 +59,10 @@ type zoneSpec struct {
 	// bits is the RSA modulus length (default 1024); ldns-keygen makes
 	// the 512-bit keys crypto/rsa refuses and dnssec-keygen will not.
 	bits int
+	// exponent, when set, is the RSA public exponent of the zone's keys,
+	// which are then made by writeRSAKey instead of the signer's keygen
+	// (neither makes one above 65537).
+	exponent *big.Int
 }
 
 // zoneKeys are the keys made for one zone.
@@ -207,6 +212,13 @@ func makeKeys(ctx context.Context, tb *toolbox, kd string, s zoneSpec) (*zoneKey
 	gen := func(ksk bool) (string, error) {
 		var out string
 		var err error
+		if s.exponent != nil {
+			bits := 1024
+			if s.bits != 0 {
+				bits = s.bits
+			}
+			return writeRSAKey(kd, s.name, bits, s.exponent, ksk)
+		}
 		if s.signer == bindSigner {
 			args := append([]string{"-q", "-K", kd, "-a", s.alg, "-n", "ZONE", "-L", "300"}, keyBits(s)...)
 			if ksk {
