@@ -128,21 +128,46 @@ var rfc5155Time = time.Date(2008, 3, 1, 0, 0, 0, 0, time.UTC)
 // example. is never needed; the proof records are the same SOA and apex
 // NSEC/NSEC3 already validated in B.2/B.3 (4035) and B.1 (5155).
 
+// rfcExample is one response of an RFC's appendix: the fixture files
+// (space-separated) that answer the resolver's queries, the question, and
+// the outcome the RFC's text states.
+type rfcExample struct {
+	file   string
+	qname  string
+	qtype  uint16
+	want   Security
+	rcode  int
+	reason Reason
+}
+
+// runRFCExamples validates each example from the fixtures under dir, as
+// of the moment at, one subtest per example.
+func runRFCExamples(t *testing.T, dir string, at time.Time, examples []rfcExample) {
+	t.Helper()
+	for _, tc := range examples {
+		t.Run(tc.file, func(t *testing.T) {
+			r := newFixtureResolver(t, dir, at, strings.Fields(tc.file)...)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			res, err := r.Lookup(ctx, tc.qname, tc.qtype)
+			if err != nil {
+				t.Fatalf("Lookup: %v", err)
+			}
+			if res.Security != tc.want || res.Rcode != tc.rcode || res.Reason != tc.reason {
+				t.Errorf("got %s/%q rcode %s (%s), want %s/%q rcode %s; unanswered queries %v",
+					res.Security, res.Reason, dns.RcodeToString[res.Rcode], res.Detail, tc.want, tc.reason, dns.RcodeToString[tc.rcode], r.missing)
+			}
+		})
+	}
+}
+
 // TestRFC4035Examples validates the responses of RFC 4035 Appendix B, with
 // the keys and signatures of Appendix A as published (RSA/SHA-1, 512-bit
 // keys, which crypto/rsa refuses: verified by rsa.go), as of a moment in
 // their validity, from the KSK of example. as the trust anchor. Each gives
 // the outcome the RFC's text states for it.
 func TestRFC4035Examples(t *testing.T) {
-	dir := filepath.Join("testdata", "rfc4035")
-	for _, tc := range []struct {
-		file   string
-		qname  string
-		qtype  uint16
-		want   Security
-		rcode  int
-		reason Reason
-	}{
+	runRFCExamples(t, filepath.Join("testdata", "rfc4035"), rfc4035Time, []rfcExample{
 		// B.1: "an answer": x.w.example. MX, authenticated.
 		{"b1-answer.txt", "x.w.example.", dns.TypeMX, Secure, dns.RcodeSuccess, ReasonNone},
 		// B.2: "name error": ml.example. does not exist, proven by the NSEC
@@ -164,21 +189,7 @@ func TestRFC4035Examples(t *testing.T) {
 		// are Insecure; the DS query itself is a secure NODATA.
 		{"b5-unsigned-delegation.txt", "b.example.", dns.TypeDS, Secure, dns.RcodeSuccess, ReasonNone},
 		{"b5-unsigned-delegation.txt b5-unsigned-child-answer.txt", "mc.b.example.", dns.TypeMX, Insecure, dns.RcodeSuccess, ReasonUnsignedDelegation},
-	} {
-		t.Run(tc.file, func(t *testing.T) {
-			r := newFixtureResolver(t, dir, rfc4035Time, strings.Fields(tc.file)...)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			res, err := r.Lookup(ctx, tc.qname, tc.qtype)
-			if err != nil {
-				t.Fatalf("Lookup: %v", err)
-			}
-			if res.Security != tc.want || res.Rcode != tc.rcode || res.Reason != tc.reason {
-				t.Errorf("got %s/%q rcode %s (%s), want %s/%q rcode %s; unanswered queries %v",
-					res.Security, res.Reason, dns.RcodeToString[res.Rcode], res.Detail, tc.want, tc.reason, dns.RcodeToString[tc.rcode], r.missing)
-			}
-		})
-	}
+	})
 }
 
 // TestRFC5155Examples validates the responses of RFC 5155 Appendix B
@@ -186,15 +197,7 @@ func TestRFC4035Examples(t *testing.T) {
 // aabbccdd) as published, as of a moment in their validity. Every NSEC3
 // of the Appendix A zone has the opt-out flag set.
 func TestRFC5155Examples(t *testing.T) {
-	dir := filepath.Join("testdata", "rfc5155")
-	for _, tc := range []struct {
-		file   string
-		qname  string
-		qtype  uint16
-		want   Security
-		rcode  int
-		reason Reason
-	}{
+	runRFCExamples(t, filepath.Join("testdata", "rfc5155"), rfc5155Time, []rfcExample{
 		// B.1: name error. The NSEC3 covering the next closer name is
 		// opt-out, and RFC 5155 §9.2 says such a proof leaves open an
 		// unsigned delegation: Insecure, as in Unbound, never Secure.
@@ -215,21 +218,7 @@ func TestRFC5155Examples(t *testing.T) {
 		// Appendix A's wildcard RRset asked for by its literal owner: not
 		// an expansion (RRSIG Labels 2 excludes the "*", RFC 4034 §3.1.3).
 		{"literal-wildcard.txt", "*.w.example.", dns.TypeMX, Secure, dns.RcodeSuccess, ReasonNone},
-	} {
-		t.Run(tc.file, func(t *testing.T) {
-			r := newFixtureResolver(t, dir, rfc5155Time, strings.Fields(tc.file)...)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			res, err := r.Lookup(ctx, tc.qname, tc.qtype)
-			if err != nil {
-				t.Fatalf("Lookup: %v", err)
-			}
-			if res.Security != tc.want || res.Rcode != tc.rcode || res.Reason != tc.reason {
-				t.Errorf("got %s/%q rcode %s (%s), want %s/%q rcode %s; unanswered queries %v",
-					res.Security, res.Reason, dns.RcodeToString[res.Rcode], res.Detail, tc.want, tc.reason, dns.RcodeToString[tc.rcode], r.missing)
-			}
-		})
-	}
+	})
 }
 
 // tamper changes the RDATA of the last signed record of m's answer (or,

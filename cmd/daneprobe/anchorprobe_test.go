@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,21 +27,7 @@ func TestZoneAnchorWithoutRoot(t *testing.T) {
 	if resp, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, w.Addr()); err != nil || resp.Rcode != dns.RcodeRefused {
 		t.Fatalf("the test world answers the root: %v %v", resp, err)
 	}
-	q.SetQuestion("alg13.test.", dns.TypeDNSKEY)
-	resp, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, w.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys strings.Builder
-	for _, rr := range resp.Answer {
-		if k, ok := rr.(*dns.DNSKEY); ok && k.Flags == 257 {
-			keys.WriteString(k.String() + "\n")
-		}
-	}
-	file := filepath.Join(t.TempDir(), "my-zone.dnskey")
-	if err := os.WriteFile(file, []byte(keys.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file := writeZoneAnchor(t, w.Addr(), "alg13.test.")
 	for _, tc := range []struct {
 		name string
 		want []string

@@ -22,23 +22,7 @@ func TestZoneTrustAnchor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	q := new(dns.Msg)
-	q.SetQuestion("alg13.test.", dns.TypeDNSKEY)
-	q.SetEdns0(1232, true)
-	resp, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, w.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys strings.Builder
-	for _, rr := range resp.Answer {
-		if k, ok := rr.(*dns.DNSKEY); ok && k.Flags == 257 {
-			keys.WriteString(k.String() + "\n")
-		}
-	}
-	file := filepath.Join(t.TempDir(), "my-zone.dnskey")
-	if err := os.WriteFile(file, []byte(keys.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file := writeZoneAnchor(t, w.Addr(), "alg13.test.")
 	for _, tc := range []struct{ name, want string }{
 		{"www.alg13.test", `"security": "secure"`},
 		{"www.alg8.test", `"reason": "no-trust-anchor"`},
@@ -55,10 +39,26 @@ func TestZoneTrustAnchor(t *testing.T) {
 // recipe "daneprobe check --trust-anchor my-zone.dnskey my-zone.example").
 func TestCheckZoneTrustAnchor(t *testing.T) {
 	w, _, flags := startWorldWithFlags(t, testworld.MailOptions{})
+	file := writeZoneAnchor(t, w.Resolver(), "dane-ee."+testworld.MailBase+".")
+	if flags[2] != "--trust-anchor" {
+		t.Fatalf("flags changed shape: %v", flags)
+	}
+	flags[3] = file
+	r := runBinary(t, nil, "", append(append([]string{"check"}, flags...), "--timeout", "5s", "dane-ee."+testworld.MailBase)...)
+	if first, _, _ := strings.Cut(r.stdout, "\n"); r.code != exitOK || !strings.Contains(first, "OK - DANE verified") {
+		t.Errorf("exit %d, verdict %q: want OK, DANE verified\n%s", r.code, first, r.stderr)
+	}
+}
+
+// writeZoneAnchor asks the test world's server at addr for zone's DNSKEY
+// RRset and writes its KSKs (flags 257) to a file, the "my-zone.dnskey"
+// of the README recipe, whose path it returns.
+func writeZoneAnchor(t *testing.T, addr, zone string) string {
+	t.Helper()
 	q := new(dns.Msg)
-	q.SetQuestion("dane-ee."+testworld.MailBase+".", dns.TypeDNSKEY)
+	q.SetQuestion(zone, dns.TypeDNSKEY)
 	q.SetEdns0(1232, true)
-	resp, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, w.Resolver())
+	resp, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,16 +68,12 @@ func TestCheckZoneTrustAnchor(t *testing.T) {
 			keys.WriteString(k.String() + "\n")
 		}
 	}
+	if keys.Len() == 0 {
+		t.Fatalf("no KSK of %s in the answer: %v", zone, resp)
+	}
 	file := filepath.Join(t.TempDir(), "my-zone.dnskey")
 	if err := os.WriteFile(file, []byte(keys.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if flags[2] != "--trust-anchor" {
-		t.Fatalf("flags changed shape: %v", flags)
-	}
-	flags[3] = file
-	r := runBinary(t, nil, "", append(append([]string{"check"}, flags...), "--timeout", "5s", "dane-ee."+testworld.MailBase)...)
-	if first, _, _ := strings.Cut(r.stdout, "\n"); r.code != exitOK || !strings.Contains(first, "OK - DANE verified") {
-		t.Errorf("exit %d, verdict %q: want OK, DANE verified\n%s", r.code, first, r.stderr)
-	}
+	return file
 }
