@@ -29,10 +29,11 @@ import (
 const (
 	minRSAModulusBits = 512
 	maxRSAModulusBits = 4096
-	// rsaExponentUnit: a verification whose exponent is longer than this
-	// many bits costs one more unit of the per-lookup verification budget
-	// per unit of length, so that keys with huge exponents cannot turn the
-	// KeyTrap bound into seconds of modular exponentiation.
+	// rsaExponentUnit: a verification costs one more unit of the
+	// per-lookup verification budget for every full rsaExponentUnit bits
+	// of its exponent's length (see verifyCost), so that keys with huge
+	// exponents cannot turn the KeyTrap bound into seconds of modular
+	// exponentiation.
 	rsaExponentUnit = 256
 )
 

@@ -69,6 +69,9 @@ func zoneTable(specs []zoneSpec) string {
 			ds = "trust anchor of every validator"
 		}
 		alg := z.alg
+		if z.bits != 0 {
+			alg += fmt.Sprintf(", %d-bit modulus", z.bits)
+		}
 		if z.exponent != nil {
 			alg += fmt.Sprintf(", exponent %v (%d bits; key made in Go)", z.exponent, z.exponent.BitLen())
 		}

@@ -12,7 +12,7 @@ import (
 	"github.com/miekg/dns"
 )
 
-// writeRSAKey makes an RSA/SHA-256 key pair with the public exponent e,
+// writeRSAKey makes an RSA key pair for algorithm alg (5, 7, 8 or 10) with the public exponent e,
 // which neither dnssec-keygen nor ldns-keygen can make (they offer 65537,
 // at most), and writes it in the key files both signers read: base.key
 // (the DNSKEY record) and base.private (Private-key-format v1.3, the
@@ -20,7 +20,7 @@ import (
 // Kzone.+008+tag. RFC 3110 §2 allows an exponent of up to 4096 bits; Go's
 // crypto/rsa refuses any above 2^31-1, so the key is computed here with
 // math/big: d = e⁻¹ mod λ(n).
-func writeRSAKey(dir, zone string, bits int, e *big.Int, ksk bool) (string, error) {
+func writeRSAKey(dir, zone string, alg uint8, bits int, e *big.Int, ksk bool) (string, error) {
 	if e.Bit(0) == 0 || e.Cmp(big.NewInt(3)) < 0 {
 		return "", fmt.Errorf("RSA exponent %v: want an odd number of at least 3", e)
 	}
@@ -73,7 +73,7 @@ func writeRSAKey(dir, zone string, bits int, e *big.Int, ksk bool) (string, erro
 		Hdr:       dns.RR_Header{Name: dns.Fqdn(zone), Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 300},
 		Flags:     flags,
 		Protocol:  3,
-		Algorithm: dns.RSASHA256,
+		Algorithm: alg,
 		PublicKey: base64.StdEncoding.EncodeToString(pub),
 	}
 	base := fmt.Sprintf("K%s+%03d+%05d", dns.Fqdn(zone), key.Algorithm, key.KeyTag())
@@ -82,7 +82,7 @@ func writeRSAKey(dir, zone string, bits int, e *big.Int, ksk bool) (string, erro
 	}
 	b64 := func(x *big.Int) string { return base64.StdEncoding.EncodeToString(x.Bytes()) }
 	var priv strings.Builder
-	fmt.Fprintf(&priv, "Private-key-format: v1.3\nAlgorithm: %d (RSASHA256)\n", key.Algorithm)
+	fmt.Fprintf(&priv, "Private-key-format: v1.3\nAlgorithm: %d (%s)\n", alg, dns.AlgorithmToString[alg])
 	for _, f := range []struct {
 		name string
 		v    *big.Int

@@ -29,7 +29,7 @@ func TestWriteRSAKey(t *testing.T) {
 		{new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), 2100), big.NewInt(1)), 1024, true},
 	} {
 		dir := t.TempDir()
-		base, err := writeRSAKey(dir, "example.", tc.bits, tc.e, tc.ksk)
+		base, err := writeRSAKey(dir, "example.", dns.RSASHA256, tc.bits, tc.e, tc.ksk)
 		if err != nil {
 			t.Fatalf("e of %d bits: %v", tc.e.BitLen(), err)
 		}
@@ -84,7 +84,7 @@ func TestWriteRSAKey(t *testing.T) {
 			t.Errorf("e of %d bits: a CRT signature does not verify", tc.e.BitLen())
 		}
 	}
-	if _, err := writeRSAKey(t.TempDir(), "example.", 1024, big.NewInt(65536), true); err == nil {
+	if _, err := writeRSAKey(t.TempDir(), "example.", dns.RSASHA256, 1024, big.NewInt(65536), true); err == nil {
 		t.Error("an even exponent: want an error")
 	}
 }

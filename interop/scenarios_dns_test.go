@@ -55,6 +55,13 @@ func dnsZones() []zoneSpec {
 	exp64 := child("rsa-exp64.interop.", ldnsSigner, "RSASHA256")
 	exp64.exponent = new(big.Int).SetUint64(1<<63 + 25)
 	z = append(z, bigExp, exp64)
+	// Moduli outside RFC 3110 §2's 512 to 4096 bits (neither keygen
+	// makes them).
+	small := child("rsa384.interop.", ldnsSigner, "RSASHA1")
+	small.bits, small.exponent = 384, big.NewInt(65537)
+	huge := child("rsa4160.interop.", ldnsSigner, "RSASHA256")
+	huge.bits, huge.exponent = 4160, big.NewInt(65537)
+	z = append(z, small, huge)
 	n3sha1 := child("nsec3rsasha1.interop.", ldnsSigner, "RSASHA1-NSEC3-SHA1")
 	n3sha1.nsec3 = true
 	z = append(z, n3sha1)
@@ -257,6 +264,25 @@ func dnsCases() []dnsCase {
 	add("_25._tcp.mx.rsa512.interop.", dns.TypeTLSA, dnssec.Secure, nx)
 	add("www.rsa-exp33.interop.", dns.TypeA, dnssec.Secure, ok)
 	add("_25._tcp.mx.rsa-exp33.interop.", dns.TypeTLSA, dnssec.Secure, nx)
+	// RSA moduli outside 512..4096 bits (RFC 3110 §2 limits modulus and
+	// exponent to 4096 bits "for interoperability"; RFC 5702 §2: "MUST NOT
+	// be less than 512 bits and MUST NOT be more than 4096 bits"):
+	// daneprobe treats such a key as an unsupported algorithm, Insecure
+	// (RFC 4035 §5.2, RFC 6840 §5.2). Unbound (OpenSSL) verifies both;
+	// BIND verifies the 384-bit key and refuses the 4160-bit one
+	// (bogus: its limit is 4096 bits).
+	secure := dnssec.Secure
+	for _, q := range []struct {
+		zone string
+		delv dnssec.Security
+		note string
+	}{
+		{"rsa384", dnssec.Secure, "384-bit RSA key: below RFC 5702 §2's 512 bits, unsupported (Insecure) to daneprobe; Unbound and delv verify it"},
+		{"rsa4160", dnssec.Bogus, "4160-bit RSA key: above RFC 3110 §2's 4096 bits, unsupported (Insecure) to daneprobe; Unbound verifies it, delv refuses it"},
+	} {
+		cs = append(cs, dnsCase{name: "www." + q.zone + ".interop.", qtype: dns.TypeA, want: dnssec.Insecure, rcode: ok,
+			reason: dnssec.ReasonUnsupportedKeySize, ref: &secure, delv: &q.delv, note: q.note})
+	}
 	// A 64-bit exponent: daneprobe and Unbound (OpenSSL) say secure;
 	// BIND caps RSA public exponents at 35 bits (RSA_MAX_PUBEXP_BITS in
 	// its opensslrsa_link.c: dnssec-dsfromkey calls such a key "out of

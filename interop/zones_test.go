@@ -13,6 +13,8 @@ import (
 	"sync"
 	"text/template"
 	"time"
+
+	"github.com/miekg/dns"
 )
 
 // signer names the independent tool that signs a zone.
@@ -217,7 +219,7 @@ func makeKeys(ctx context.Context, tb *toolbox, kd string, s zoneSpec) (*zoneKey
 			if s.bits != 0 {
 				bits = s.bits
 			}
-			return writeRSAKey(kd, s.name, bits, s.exponent, ksk)
+			return writeRSAKey(kd, s.name, dns.StringToAlgorithm[s.alg], bits, s.exponent, ksk)
 		}
 		if s.signer == bindSigner {
 			args := append([]string{"-q", "-K", kd, "-a", s.alg, "-n", "ZONE", "-L", "300"}, keyBits(s)...)
