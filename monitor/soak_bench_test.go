@@ -29,8 +29,11 @@ import (
 // Prometheus's 10-second scrape timeout, for DANEPROBE_SOAK (default 10s;
 // the README's figure is a 10-minute run). It reports RSS and goroutines
 // at the start (the first round done) and at the end (probes stopped), the
-// probes answered, and those not answered within their timeout. It fails
-// when a probe was late or did not succeed, or when goroutines grew. Run
+// heap at half time too, the runs and report bytes the memory store holds,
+// the probes answered, and those not answered within their timeout. It
+// fails when a probe was late or did not succeed, when goroutines grew, or
+// when the heap grew in the second half (the store is full by then but for
+// its few hundred bytes per run). Run
 // with -benchtime=1x:
 //
 //	DANEPROBE_SOAK=10m go test -run '^$' -bench ServeSoak -benchtime=1x ./monitor/
@@ -107,7 +110,10 @@ func BenchmarkServeSoak(b *testing.B) {
 			}
 		}()
 	}
-	time.Sleep(soak)
+	time.Sleep(soak / 2)
+	runtime.GC()
+	heapMid := heapMB()
+	time.Sleep(soak - soak/2)
 	close(stop)
 	wg.Wait()
 	b.StopTimer()
@@ -116,12 +122,16 @@ func BenchmarkServeSoak(b *testing.B) {
 	time.Sleep(time.Second) // let closed connections' goroutines end
 	runtime.GC()
 	rss1, heap1, g1 := rssMB(), heapMB(), runtime.NumGoroutine()
+	storeRuns, storeBytes := m.cfg.Store.(*memStore).footprint()
 	cancel()
 	<-runDone
 	b.ReportMetric(rss0, "rss-start-MB")
 	b.ReportMetric(rss1, "rss-end-MB")
 	b.ReportMetric(heap0, "heap-start-MB")
+	b.ReportMetric(heapMid, "heap-mid-MB")
 	b.ReportMetric(heap1, "heap-end-MB")
+	b.ReportMetric(float64(storeRuns), "store-runs")
+	b.ReportMetric(float64(storeBytes)/(1<<20), "store-reports-MB")
 	b.ReportMetric(float64(g0), "goroutines-start")
 	b.ReportMetric(float64(g1), "goroutines-end")
 	b.ReportMetric(float64(probes.Load()), "probes")
@@ -131,6 +141,14 @@ func BenchmarkServeSoak(b *testing.B) {
 	if late.Load() > 0 || failed.Load() > 0 {
 		b.Errorf("%d of %d probes not answered within the 10 s scrape timeout, %d answered without success",
 			late.Load(), probes.Load()+late.Load(), failed.Load())
+	}
+	// The memory store fills up to MemoryReports reports per domain in
+	// the first rounds and then holds only a few hundred bytes per run
+	// more; what a leak would add grows with the probes and the checks,
+	// so the second half of the soak may add little (in-flight checks
+	// hold a few MB at any moment).
+	if heap1 > heapMid*1.25+16 {
+		b.Errorf("the heap grew from %.1f MB at half time to %.1f MB at the end", heapMid, heap1)
 	}
 	// A few goroutines come and go with the scheduler's checks in flight;
 	// a leak of one per probe or per check would be thousands.

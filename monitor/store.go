@@ -33,11 +33,20 @@ type Store interface {
 	Domains(ctx context.Context) ([]Run, error)
 }
 
-// MemoryRuns is how many runs per domain the memory store keeps.
-const MemoryRuns = 500
+// MemoryRuns is how many runs per domain the memory store keeps: their
+// time, status and changes (a few hundred bytes each), for the dashboard's
+// timeline and the history API.
+const MemoryRuns = 100
+
+// MemoryReports is how many of those runs, the newest, also keep their
+// full report (about 10 KB of JSON each): the latest, and the one before
+// it to compare a change with. Older runs keep no report, so memory stays
+// bounded by the number of domains, not by how long the service runs.
+const MemoryReports = 2
 
 // memStore is the Store of a service without --state: the last
-// MemoryRuns runs of each domain, lost on restart.
+// MemoryRuns runs of each domain, the newest MemoryReports with their
+// reports, lost on restart.
 type memStore struct {
 	mu         sync.Mutex
 	next       int64
@@ -46,7 +55,7 @@ type memStore struct {
 }
 
 // NewMemoryStore returns a Store that keeps the last MemoryRuns runs of
-// each domain in memory, with the changes the history store would find
+// each domain in memory (the reports of the newest MemoryReports), with the changes the history store would find
 // (delivery.Diff against the previous comparable run, applied to the
 // report as history.Store.Record applies them).
 func NewMemoryStore() Store {
@@ -79,7 +88,10 @@ func (m *memStore) Record(_ context.Context, rep *delivery.DomainReport) (Run, e
 	}
 	runs := append(m.runs[rep.Domain], run)
 	if len(runs) > MemoryRuns {
-		runs = append([]Run(nil), runs[len(runs)-MemoryRuns:]...)
+		runs = append(make([]Run, 0, MemoryRuns+MemoryRuns/4), runs[len(runs)-MemoryRuns:]...)
+	}
+	if n := len(runs) - MemoryReports - 1; n >= 0 {
+		runs[n].Report = nil // the run just fell out of the reports kept
 	}
 	m.runs[rep.Domain] = runs
 	*rep = cur
@@ -117,4 +129,18 @@ func (m *memStore) Domains(_ context.Context) ([]Run, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Domain < out[j].Domain })
 	return out, nil
+}
+
+// footprint returns how many runs the store holds and the bytes of the
+// reports among them: what the soak benchmark subtracts from the heap.
+func (m *memStore) footprint() (runs, reportBytes int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, rs := range m.runs {
+		runs += len(rs)
+		for _, r := range rs {
+			reportBytes += len(r.Report)
+		}
+	}
+	return runs, reportBytes
 }

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // The memory store finds the changes the history store finds, applies
 // them to the report, refuses a check cut short, and keeps MemoryRuns
-// runs per domain.
+// runs per domain, the reports of the newest MemoryReports only.
 func TestMemoryStore(t *testing.T) {
 	ctx := context.Background()
 	s := NewMemoryStore()
@@ -51,11 +52,44 @@ func TestMemoryStore(t *testing.T) {
 	if len(runs) != MemoryRuns || !runs[0].At.Equal(first.CheckedAt.Add(5*time.Minute)) {
 		t.Errorf("kept %d runs from %s", len(runs), runs[0].At)
 	}
+	for i, r := range runs {
+		if keep := i >= len(runs)-MemoryReports; keep != (r.Report != nil) {
+			t.Errorf("run %d of %d: report kept %v, want %v (the newest %d only)", i, len(runs), r.Report != nil, keep, MemoryReports)
+		}
+	}
 	all, _ := s.Domains(ctx)
 	if len(all) != 2 || all[0].Domain != "a.example" || all[0].ID != 2 {
 		t.Errorf("Domains: %+v", all)
 	}
 	if _, err := s.Latest(ctx, "c.example"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Latest of an unknown domain: %v", err)
+	}
+}
+
+// The memory store's size is bounded by the number of domains, not by how
+// long the service runs: a thousand rounds of ten domains hold no more
+// runs and report bytes than MemoryRuns and MemoryReports allow.
+func TestMemoryStoreBounded(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemoryStore().(*memStore)
+	var reportLen int
+	for round := 0; round < 1000; round++ {
+		for d := 0; d < 10; d++ {
+			r := sampleReport(fmt.Sprintf("d%d.example", d), delivery.StatusOK, true)
+			r.CheckedAt = r.CheckedAt.Add(time.Duration(round) * time.Minute)
+			run, err := s.Record(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reportLen = max(reportLen, len(run.Report))
+		}
+	}
+	runs, bytes := s.footprint()
+	if runs != 10*MemoryRuns || bytes > 10*MemoryReports*reportLen {
+		t.Errorf("after 1000 rounds of 10 domains: %d runs, %d report bytes; want %d runs and at most %d bytes",
+			runs, bytes, 10*MemoryRuns, 10*MemoryReports*reportLen)
+	}
+	if latest, err := s.Latest(ctx, "d3.example"); err != nil || latest.Report == nil {
+		t.Errorf("the latest run lost its report: %v", err)
 	}
 }

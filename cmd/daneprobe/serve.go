@@ -33,7 +33,8 @@ const serveHelp = "Runs daneprobe as a monitoring service: it checks the domains
 	"to 8x. FILE has scan's list syntax (one domain per line, \"#\" comments) and is read\n" +
 	"again on SIGHUP. With --state FILE every result and what changed is recorded in that\n" +
 	"SQLite history (shared with check and scan --state); without it the service keeps\n" +
-	"the last 500 results per domain in memory.\n\n" +
+	"in memory the status and changes of the last 100 results per domain and the full\n" +
+	"reports of the newest two.\n\n" +
 	"Endpoints:\n" +
 	"  /probe?target=DOMAIN  a fresh check, in blackbox_exporter's convention: the domain's\n" +
 	"                        metrics plus probe_success and probe_duration_seconds, within\n" +
