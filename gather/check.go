@@ -61,8 +61,12 @@ type Checker struct {
 	IPv4Only, IPv6Only bool
 	// Roots are the WebPKI roots for MTA-STS: the policy host's
 	// certificate and the MX certificates must chain to one of them
-	// (RFC 8461 §3.3, §4.2). nil means the system roots.
+	// (RFC 8461 §3.3, §4.2). nil means the system roots. Ignored when
+	// RootSource is set.
 	Roots *x509.CertPool
+	// RootSource, if set, gives the WebPKI roots per presented chain
+	// (internal/roots parses the system roots only as chains need them).
+	RootSource mtasts.RootSource
 	// PolicyPort is the HTTPS port of the MTA-STS policy host; 0 means
 	// 443. Other ports are for test setups: senders always use 443.
 	PolicyPort int

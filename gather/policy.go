@@ -62,7 +62,7 @@ func (g *gathering) mtasts(ctx context.Context, name string) *stsFacts {
 		g.countSpeculation(0, made)
 		return facts
 	}
-	f := &mtasts.Fetcher{Resolver: c.Resolver, Roots: c.Roots, Port: c.PolicyPort, Timeout: c.timeout(), Now: c.Now}
+	f := &mtasts.Fetcher{Resolver: c.Resolver, Roots: c.Roots, RootSource: c.RootSource, Port: c.PolicyPort, Timeout: c.timeout(), Now: c.Now}
 	if c.Dial != nil {
 		f.Dial = func(ctx context.Context, network, address string) (net.Conn, error) {
 			return c.Dial(ctx, network, address)
@@ -136,7 +136,7 @@ func (g *gathering) applyMTASTS(sts *stsFacts, hosts []*hostFacts) {
 			if len(pf.chain) == 0 || m.Addresses[i].TLSVersion == "" {
 				continue
 			}
-			rt, detail := verify(m.Host, pf.tlsVersion, pf.chain, mtasts.VerifyOptions{Roots: g.c.Roots, Now: g.now})
+			rt, detail := verify(m.Host, pf.tlsVersion, pf.chain, mtasts.VerifyOptions{Roots: g.c.Roots, RootSource: g.c.RootSource, Now: g.now})
 			m.Addresses[i].WebPKI = &delivery.WebPKI{Valid: rt == "", Failure: rt, Detail: detail}
 		}
 	}

@@ -77,8 +77,10 @@ type Fetcher struct {
 	// Dial opens TCP connections; nil uses a net.Dialer.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// Roots are the roots the policy host's certificate must chain to;
-	// nil means the system roots.
+	// nil means the system roots. Ignored when RootSource is set.
 	Roots *x509.CertPool
+	// RootSource, if set, gives the trusted roots for each chain.
+	RootSource RootSource
 	// Port is the HTTPS port; zero means 443. Other ports are for test
 	// setups only: senders always use 443.
 	Port int
@@ -283,7 +285,7 @@ func (f *Fetcher) transport(fetchCtx context.Context, r *FetchResult, addrs []st
 				sess.mu.Lock()
 				sess.tlsSeen = &cs
 				sess.mu.Unlock()
-				return verifyPolicyHost(cs, r.Host, f.Roots, now())
+				return verifyPolicyHost(cs, r.Host, rootsFor(f.Roots, f.RootSource, cs.PeerCertificates), now())
 			},
 		},
 		Proxy:                  nil,

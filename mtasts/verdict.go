@@ -55,8 +55,11 @@ type MXFacts struct {
 
 // VerifyOptions configure the WebPKI check of an MX certificate.
 type VerifyOptions struct {
-	// Roots are the trusted roots; nil means the system roots.
+	// Roots are the trusted roots; nil means the system roots. Ignored
+	// when RootSource is set.
 	Roots *x509.CertPool
+	// RootSource, if set, gives the trusted roots for each chain.
+	RootSource RootSource
 	// Now is the validation time; zero means time.Now().
 	Now time.Time
 }
@@ -171,7 +174,7 @@ func verifyWebPKI(chain []*x509.Certificate, host string, opts VerifyOptions) (t
 	}
 	_, err := chain[0].Verify(x509.VerifyOptions{
 		DNSName:       host,
-		Roots:         opts.Roots,
+		Roots:         rootsFor(opts.Roots, opts.RootSource, chain),
 		Intermediates: inter,
 		CurrentTime:   now,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},

@@ -114,6 +114,7 @@ type webpkiKey struct {
 	leaf    *x509.Certificate
 	n       int
 	roots   *x509.CertPool
+	source  mtasts.RootSource
 	window  uint64 // per certificate, 2 bits: before, within or after its validity
 }
 
@@ -138,7 +139,7 @@ func (s *SharedProber) VerifyMXTLS(host string, tlsVersion uint16, chain []*x509
 		now = time.Now()
 		opts.Now = now
 	}
-	k := webpkiKey{host: host, version: tlsVersion, leaf: chain[0], n: len(chain), roots: opts.Roots}
+	k := webpkiKey{host: host, version: tlsVersion, leaf: chain[0], n: len(chain), roots: opts.Roots, source: opts.RootSource}
 	for i, c := range chain {
 		w := uint64(1)
 		switch {

@@ -250,7 +250,7 @@ func newChecker(c *cli.Context) (*gather.Checker, error) {
 		Deadline:   c.Duration("deadline"),
 		IPv4Only:   c.Bool("ipv4"),
 		IPv6Only:   c.Bool("ipv6"),
-		Roots:      roots,
+		RootSource: roots,
 		PolicyPort: c.Int("policy-port"),
 	}
 	if c.String("at") != "" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/daneprobe/daneprobe/delivery"
+	"github.com/daneprobe/daneprobe/internal/roots"
 	"github.com/daneprobe/daneprobe/mtasts"
 	"github.com/daneprobe/daneprobe/names"
 	"github.com/daneprobe/daneprobe/report"
@@ -69,11 +69,12 @@ func runMTASTS(c *cli.Context) error {
 		Resolver: ck.Resolver,
 		Port:     ck.Port,
 		Fetcher: &mtasts.Fetcher{
-			Resolver: ck.Resolver,
-			Roots:    ck.Roots,
-			Port:     ck.PolicyPort,
-			Timeout:  ck.Timeout,
-			Now:      ck.Now,
+			Resolver:   ck.Resolver,
+			Roots:      ck.Roots,
+			RootSource: ck.RootSource,
+			Port:       ck.PolicyPort,
+			Timeout:    ck.Timeout,
+			Now:        ck.Now,
 		},
 	}
 	// The policy diagnosis and check's own verdict run side by side over
@@ -209,23 +210,24 @@ func printMTASTSProbes(w io.Writer, r *delivery.DomainReport) {
 	p("%s", line)
 }
 
-// policyRoots returns the system roots plus the certificates of file.
-func policyRoots(file string) (*x509.CertPool, error) {
-	pool, err := systemRoots()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
+// policyRoots returns the system roots plus the certificates of file,
+// parsed as verifications need them (internal/roots).
+func policyRoots(file string) (*roots.Store, error) {
+	store, err := roots.System()
+	if err != nil || store == nil {
+		store = roots.New()
 	}
 	if file == "" {
-		return pool, nil
+		return store, nil
 	}
 	pem, err := os.ReadFile(file)
 	if err != nil {
 		return nil, usageErrorf("--ca-file: %v", err)
 	}
-	if !pool.AppendCertsFromPEM(pem) {
+	if !store.AppendPEM(pem) {
 		return nil, usageErrorf("--ca-file %s: no PEM certificate found", file)
 	}
-	return pool, nil
+	return store, nil
 }
 
 // printMTASTS renders the report for people: the verdict line first,

@@ -1,4 +1,4 @@
-package main
+package roots
 
 import (
 	"bytes"
@@ -25,22 +25,29 @@ var (
 	linuxCertDirs = []string{"/etc/ssl/certs", "/etc/pki/tls/certs"}
 )
 
-// systemRoots returns the system's trusted root certificates: on Linux the
-// same pool as x509.SystemCertPool, read from the same files in the same
-// order (SSL_CERT_FILE and SSL_CERT_DIR included), elsewhere
-// x509.SystemCertPool itself.
+// System returns the system's trusted roots: on Linux the roots
+// x509.SystemCertPool would hold, read from the same files in the same
+// order (SSL_CERT_FILE and SSL_CERT_DIR included) but not parsed until a
+// verification needs them; elsewhere a store around x509.SystemCertPool
+// itself.
 //
 // Why not x509.SystemCertPool on Linux: it reads the CA bundle and then
 // every certificate file of /etc/ssl/certs, which on Debian and Ubuntu are
-// the bundle's certificates once more, and parses each copy; that second
-// pass was 10 of the 31 ms of CPU a cold "daneprobe check" costs
-// (BenchmarkColdStart). Here a certificate whose DER bytes were already
-// added is skipped before it is parsed, and a file that is byte for byte
-// such a certificate before it is even decoded; the pool is the same,
-// since CertPool drops duplicates anyway (TestSystemRootsAsGo).
-func systemRoots() (*x509.CertPool, error) {
+// the bundle's certificates once more, and parses each copy; that was 10
+// of the 31 ms of CPU a cold "daneprobe check" cost (BenchmarkColdStart
+// in cmd/daneprobe), and parsing the 144 distinct roots another 6. Here a
+// file that is byte for byte a certificate already read is skipped before
+// it is decoded, a certificate already held before its subject is read,
+// and no root is parsed until a presented chain names its subject
+// (Store.PoolFor); TestSystemAsGo checks the set against
+// x509.SystemCertPool.
+func System() (*Store, error) {
 	if runtime.GOOS != "linux" {
-		return x509.SystemCertPool()
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			return nil, err
+		}
+		return &Store{base: pool}, nil
 	}
 	files := linuxCertFiles
 	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
@@ -50,13 +57,9 @@ func systemRoots() (*x509.CertPool, error) {
 	if d := os.Getenv("SSL_CERT_DIR"); d != "" {
 		dirs = strings.Split(d, ":")
 	}
-	pool := x509.NewCertPool()
-	// Keyed by the bytes themselves: Go's map hash is some ten times
-	// cheaper than SHA-256, which was 1 ms of a cold check.
-	seen := map[string]bool{}     // DER of the certificates added
-	seenText := map[string]bool{} // their PEM text, as read
-	// add is x509.CertPool.AppendCertsFromPEM, skipping known certificates
-	// before they are parsed.
+	s := New()
+	seenText := map[string]bool{} // the PEM text of the certificates held, as read
+	// add is x509.CertPool.AppendCertsFromPEM without the parsing.
 	add := func(data []byte) {
 		for len(data) > 0 {
 			var block *pem.Block
@@ -68,14 +71,11 @@ func systemRoots() (*x509.CertPool, error) {
 			if block.Type != "CERTIFICATE" || len(block.Headers) != 0 {
 				continue
 			}
-			if seen[string(block.Bytes)] {
-				continue
+			n := s.Len()
+			s.Add(block.Bytes)
+			if s.Len() == n {
+				continue // held already, or a DER that does not parse
 			}
-			c, err := x509.ParseCertificate(block.Bytes)
-			if err != nil {
-				continue
-			}
-			seen[string(block.Bytes)] = true
 			// The block's text: pem.Decode consumed it from its BEGIN
 			// line on, after whatever text came before it. (Searched
 			// from the end, this was another millisecond; a BEGIN in
@@ -85,7 +85,6 @@ func systemRoots() (*x509.CertPool, error) {
 			if i := bytes.Index(consumed, []byte("-----BEGIN")); i >= 0 {
 				seenText[string(bytes.TrimSpace(consumed[i:]))] = true
 			}
-			pool.AddCert(c)
 		}
 	}
 	var firstErr error
@@ -115,7 +114,7 @@ func systemRoots() (*x509.CertPool, error) {
 			if err != nil {
 				continue
 			}
-			// A file that is, byte for byte, one certificate already added
+			// A file that is, byte for byte, one certificate already held
 			// (what /etc/ssl/certs holds next to the bundle made from it)
 			// adds nothing: skip it without decoding.
 			if seenText[string(bytes.TrimSpace(data))] {
@@ -124,8 +123,8 @@ func systemRoots() (*x509.CertPool, error) {
 			add(data)
 		}
 	}
-	if len(seen) > 0 || firstErr == nil {
-		return pool, nil
+	if s.Len() > 0 || firstErr == nil {
+		return s, nil
 	}
 	return nil, firstErr
 }

@@ -1,4 +1,4 @@
-package main
+package roots
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 
 // TestReadCertFile: readCertFile returns a file's bytes whatever its size
 // (empty, and larger than one read), an error os.IsNotExist recognises
-// for a missing file (systemRoots tells "no such bundle" from a broken
+// for a missing file (System tells "no such bundle" from a broken
 // one by it), and an error for a directory.
 func TestReadCertFile(t *testing.T) {
 	dir := t.TempDir()

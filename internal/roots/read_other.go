@@ -1,9 +1,9 @@
 //go:build !linux
 
-package main
+package roots
 
 import "os"
 
-// readCertFile reads a certificate file (systemRoots uses it on Linux
+// readCertFile reads a certificate file (System uses it on Linux
 // only; see roots_read_linux.go).
 func readCertFile(name string) ([]byte, error) { return os.ReadFile(name) }

@@ -1,4 +1,4 @@
-package main
+package roots
 
 import (
 	"crypto/x509"
@@ -10,31 +10,46 @@ import (
 	"github.com/daneprobe/daneprobe/internal/testworld"
 )
 
-// samePools fails unless systemRoots builds the pool x509.SystemCertPool
-// builds in this process.
+// everyRoot parses every root of s into one pool, as x509 would have.
+func everyRoot(s *Store) *x509.CertPool {
+	pool := x509.NewCertPool()
+	if s.base != nil {
+		pool = s.base.Clone()
+	}
+	for _, r := range s.roots {
+		if c, err := x509.ParseCertificate(r.der); err == nil {
+			pool.AddCert(c)
+		}
+	}
+	return pool
+}
+
+// samePools fails unless System holds the roots x509.SystemCertPool
+// holds in this process.
 func samePools(t *testing.T) *x509.CertPool {
 	t.Helper()
-	got, err := systemRoots()
+	s, err := System()
 	if err != nil {
-		t.Fatalf("systemRoots: %v", err)
+		t.Fatalf("System: %v", err)
 	}
+	got := everyRoot(s)
 	want, err := x509.SystemCertPool()
 	if err != nil {
 		t.Fatalf("SystemCertPool: %v", err)
 	}
 	if !got.Equal(want) {
-		t.Fatal("systemRoots and x509.SystemCertPool differ")
+		t.Fatal("System and x509.SystemCertPool differ")
 	}
 	return got
 }
 
-// TestSystemRootsAsGo: the pool systemRoots builds is the one
+// TestSystemAsGo: the roots System holds are those
 // x509.SystemCertPool builds: on this machine, and (in a child process,
 // since crypto/x509 reads its variables once) with SSL_CERT_FILE and
 // SSL_CERT_DIR pointing at a bundle and at directories that repeat it,
 // hold a certificate of their own after junk, a same-directory link, and
 // one that does not exist.
-func TestSystemRootsAsGo(t *testing.T) {
+func TestSystemAsGo(t *testing.T) {
 	if os.Getenv("DANEPROBE_ROOTS_CHILD") != "" {
 		pool := samePools(t)
 		//lint:ignore SA1019 the pool holds only the certificates the test wrote, no platform roots
@@ -70,7 +85,7 @@ func TestSystemRootsAsGo(t *testing.T) {
 	if err := os.Symlink("a.pem", filepath.Join(certs, "1234abcd.0")); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSystemRootsAsGo$")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSystemAsGo$")
 	cmd.Env = append(os.Environ(), "DANEPROBE_ROOTS_CHILD=1", "SSL_CERT_FILE="+bundle,
 		"SSL_CERT_DIR="+certs+":"+filepath.Join(dir, "missing"))
 	if out, err := cmd.CombinedOutput(); err != nil {
