@@ -127,29 +127,58 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 		res.links = append(res.links, ci.link)
 		return ci.kind == cutSecure
 	}
-	names := ancestorsBelow(target, anchor)
-	i := 0
-	if cur != nil {
-		for ; i < len(names); i++ {
-			ci, ok := r.cuts.get(names[i], st.now)
+	need := ancestorsBelow(target, anchor)
+	// known descends through the names at the top of need that the cut
+	// cache holds or that another lookup is validating right now (it
+	// waits for that one); it reports false when the walk ended there.
+	known := func() bool {
+		for len(need) > 0 {
+			ci, ok := r.cuts.get(need[0], st.now)
 			if !ok {
-				break
+				f := r.walks.inFlight(need[0])
+				if f == nil {
+					return true
+				}
+				if ci, ok = f.wait(ctx); !ok {
+					return true // validate it here
+				}
 			}
 			if !descend(ci) {
-				return res
+				return false
 			}
+			need = need[1:]
 		}
+		return true
 	}
-	need := names[i:]
+	// Every name this walk claims is finished before it returns, so no
+	// other lookup waits for a walk that ended above that name.
+	type claimed struct {
+		name string
+		f    *walkFuture
+	}
+	var claims []claimed
+	defer func() {
+		for _, c := range claims {
+			r.walks.finish(c.name, c.f, cutInfo{}, false)
+		}
+	}()
 	// The names below the deepest known cut are discovered in batches:
 	// the DS and DNSKEY of up to chainBatch names are fetched at once,
 	// then validated top-down, and the walk stops at the first cut that
 	// is not Secure. A signed answer needs only the few names down to its
 	// signer (one batch, one round trip); an unsigned answer for a name
-	// of 120 labels would otherwise cost some 240 queries at once.
+	// of 120 labels would otherwise cost some 240 queries at once. A
+	// batch ends before a name another lookup is validating: the walk
+	// waits for that result instead of asking the names below it too.
 	walked := 0
 	first := true
 	for len(need) > 0 || first {
+		if cur != nil && !known() {
+			return res
+		}
+		if len(need) == 0 && (cur != nil || !first) {
+			break
+		}
 		if walked >= maxChainNames {
 			// Only unsigned data (the walk goes to the owner, not to a
 			// signer) can need this many names; past the cap the zone
@@ -157,7 +186,14 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 			res.v = bogus(ReasonResourceLimit, "%s lies more than %d names below the deepest zone cut validated so far; this validator walks no further for unsigned data", target, maxChainNames)
 			return res
 		}
-		batch := need[:min(len(need), chainBatch)]
+		futures := r.walks.claim(need[:min(len(need), chainBatch)])
+		if len(futures) == 0 && cur != nil {
+			continue // claimed by another lookup since known looked: wait for it
+		}
+		batch := need[:len(futures)]
+		for j, n := range batch {
+			claims = append(claims, claimed{n, futures[j]})
+		}
 		need = need[len(batch):]
 		walked += len(batch)
 		var keys []fetchKey
@@ -182,13 +218,14 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 			cur = ci.keys
 		}
 		first = false
-		for _, n := range batch {
+		for j, n := range batch {
 			parent := cur
 			ci := st.sharedCut(n, func() cutInfo {
 				ci := st.validateCut(n, parent, got[fetchKey{n, dns.TypeDS}], got[fetchKey{n, dns.TypeDNSKEY}])
 				st.storeCut(n, ci)
 				return ci
 			})
+			r.walks.finish(n, futures[j], ci, st.shareable(ctx, ci))
 			if !descend(ci) {
 				return res
 			}
@@ -253,9 +290,10 @@ func (st *lookupState) sharedCut(name string, compute func() cutInfo) cutInfo {
 // storeCut caches what was learnt about a name. Secure and insecure
 // facts live for their TTL (at most an hour); bogus ones for a minute, so
 // a broken zone is not re-validated on every lookup (RFC 4035 §4.7) but
-// a fix is seen soon; indeterminate ones (network) are not kept.
+// a fix is seen soon; indeterminate ones (network) are not kept, nor
+// anything learnt after the lookup ran out of its budget.
 func (st *lookupState) storeCut(name string, ci cutInfo) {
-	if ci.v.sec == Indeterminate || st.limitHit() {
+	if ci.v.sec == Indeterminate || st.budgetHit() {
 		return
 	}
 	ttl := time.Hour

@@ -21,6 +21,7 @@ type Resolver struct {
 
 	queries atomic.Int64
 	flight  flightGroup
+	walks   walkGroup // zone cuts being validated (walks.go)
 
 	probeMu sync.Mutex
 	probes  map[string]*probeState
@@ -95,6 +96,14 @@ type lookupState struct {
 
 func (st *lookupState) limitHit() bool {
 	return st.verifications.Load() > int64(st.r.cfg.Limits.VerificationsPerLookup)
+}
+
+// budgetHit reports whether this lookup ran out of its verification or
+// query budget. What it learns afterwards may rest on a query it was not
+// allowed to send, a fact about the lookup rather than the zone, so it is
+// neither cached nor shared with other lookups.
+func (st *lookupState) budgetHit() bool {
+	return st.limitHit() || st.queriesSent.Load() > maxQueriesPerLookup
 }
 
 func (st *lookupState) warn(w string) {

@@ -43,6 +43,10 @@ type call struct {
 	done chan struct{}
 	msg  *dns.Msg
 	err  error
+	// abandoned is set when the caller that sent the query gave up (its
+	// context ended) before the answer came: that says nothing about the
+	// query, so the callers waiting for it ask again.
+	abandoned bool
 }
 
 // flightGroup coalesces concurrent identical queries (a minimal
@@ -88,6 +92,12 @@ func (g *flightGroup) do(ctx context.Context, key string, share bool, fn func() 
 		g.mu.Unlock()
 		select {
 		case <-c.done:
+			if c.abandoned && ctx.Err() == nil {
+				// Another check's deadline is not this one's: ask again
+				// (at most once per abandoned call, and never after this
+				// caller's own context ended).
+				return g.do(ctx, key, share, fn)
+			}
 			return c.msg, c.err
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -97,6 +107,7 @@ func (g *flightGroup) do(ctx context.Context, key string, share bool, fn func() 
 	g.calls[key] = c
 	g.mu.Unlock()
 	c.msg, c.err = fn()
+	c.abandoned = c.err != nil && ctx.Err() != nil
 	g.mu.Lock()
 	delete(g.calls, key)
 	if share && c.err == nil && c.msg != nil {
