@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/daneprobe/daneprobe/delivery"
@@ -78,7 +79,7 @@ func WriteHTML(w io.Writer, pages []HTMLPage) error {
 			views = append(views, newPageView(p))
 		}
 	}
-	if err := htmlTemplates.ExecuteTemplate(w, "domain-doc", map[string]any{"Title": title, "Pages": views}); err != nil {
+	if err := htmlTemplates().ExecuteTemplate(w, "domain-doc", map[string]any{"Title": title, "Pages": views}); err != nil {
 		return fmt.Errorf("write HTML report: %w", err)
 	}
 	return nil
@@ -86,7 +87,7 @@ func WriteHTML(w io.Writer, pages []HTMLPage) error {
 
 // WriteHTMLIndex writes the service's dashboard table.
 func WriteHTMLIndex(w io.Writer, idx HTMLIndex) error {
-	if err := htmlTemplates.ExecuteTemplate(w, "index-doc", idx); err != nil {
+	if err := htmlTemplates().ExecuteTemplate(w, "index-doc", idx); err != nil {
 		return fmt.Errorf("write HTML dashboard: %w", err)
 	}
 	return nil
@@ -160,29 +161,34 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-var htmlTemplates = template.Must(template.New("html").Funcs(template.FuncMap{
-	"statusClass": statusClass,
-	"statusWord":  statusWord,
-	"time":        fmtTime,
-	"printable":   Printable,
-	"join":        strings.Join,
-	"duration":    func(s delivery.Seconds) string { return s.Duration().Round(time.Millisecond).String() },
-	"sortLink": func(idx HTMLIndex, col string) string {
-		desc := idx.Sort == col && !idx.Desc
-		q := "?sort=" + col
-		if desc {
-			q += "&order=desc"
-		}
-		return q
-	},
-	"sortMark": func(idx HTMLIndex, col string) string {
-		if idx.Sort != col {
-			return ""
-		}
-		if idx.Desc {
-			return " ▼"
-		}
-		return " ▲"
-	},
-	"pathEscape": func(s string) string { return s }, // domains are A-labels: letters, digits, '-', '.'
-}).Parse(htmlSource))
+// htmlTemplates parses the page templates on first use: parsing them is
+// some 2,000 allocations, which every command would otherwise pay at
+// start (report's package initialisation), HTML or not.
+var htmlTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("html").Funcs(template.FuncMap{
+		"statusClass": statusClass,
+		"statusWord":  statusWord,
+		"time":        fmtTime,
+		"printable":   Printable,
+		"join":        strings.Join,
+		"duration":    func(s delivery.Seconds) string { return s.Duration().Round(time.Millisecond).String() },
+		"sortLink": func(idx HTMLIndex, col string) string {
+			desc := idx.Sort == col && !idx.Desc
+			q := "?sort=" + col
+			if desc {
+				q += "&order=desc"
+			}
+			return q
+		},
+		"sortMark": func(idx HTMLIndex, col string) string {
+			if idx.Sort != col {
+				return ""
+			}
+			if idx.Desc {
+				return " ▼"
+			}
+			return " ▲"
+		},
+		"pathEscape": func(s string) string { return s }, // domains are A-labels: letters, digits, '-', '.'
+	}).Parse(htmlSource))
+})

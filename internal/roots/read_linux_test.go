@@ -31,3 +31,30 @@ func TestReadCertFile(t *testing.T) {
 		t.Error("a directory was read as a file")
 	}
 }
+
+// TestReadCertFileOnce: a file met again under another name (a symbolic
+// link, as /etc/ssl/certs/ca-certificates.crt is met again in the
+// directory pass) is reported as a duplicate without being read, and a
+// different file with the same bytes is not.
+func TestReadCertFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	a, b, link := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "link")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("same"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[fileID]bool{}
+	for _, tc := range []struct {
+		path string
+		dup  bool
+	}{{a, false}, {link, true}, {a, true}, {b, false}} {
+		data, dup, err := readCertFileOnce(tc.path, seen)
+		if err != nil || dup != tc.dup || (!dup && string(data) != "same") || (dup && data != nil) {
+			t.Errorf("%s: %q dup=%v %v, want dup=%v", tc.path, data, dup, err, tc.dup)
+		}
+	}
+}

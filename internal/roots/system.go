@@ -36,8 +36,10 @@ var (
 // the bundle's certificates once more, and parses each copy; that was 10
 // of the 31 ms of CPU a cold "daneprobe check" cost (BenchmarkColdStart
 // in cmd/daneprobe), and parsing the 144 distinct roots another 6. Here a
-// file that is byte for byte a certificate already read is skipped before
-// it is decoded, a certificate already held before its subject is read,
+// file already read (the bundle, which Debian keeps in /etc/ssl/certs
+// too) is skipped before it is read, a file that is byte for byte a
+// certificate already read before it is decoded, a certificate already
+// held before its subject is read,
 // and no root is parsed until a presented chain names its subject
 // (Store.PoolFor); TestSystemAsGo checks the set against
 // x509.SystemCertPool.
@@ -88,8 +90,9 @@ func System() (*Store, error) {
 		}
 	}
 	var firstErr error
+	read := map[fileID]bool{} // the files read, to read each once
 	for _, file := range files {
-		data, err := readCertFile(file)
+		data, _, err := readCertFileOnce(file, read)
 		if err == nil {
 			add(data)
 			break
@@ -110,9 +113,9 @@ func System() (*Store, error) {
 			if sameDirSymlink(e, dir) {
 				continue // the hash links of c_rehash: the same files again
 			}
-			data, err := readCertFile(dir + "/" + e.Name())
-			if err != nil {
-				continue
+			data, dup, err := readCertFileOnce(dir+"/"+e.Name(), read)
+			if err != nil || dup {
+				continue // unreadable, or the bundle again: nothing new
 			}
 			// A file that is, byte for byte, one certificate already held
 			// (what /etc/ssl/certs holds next to the bundle made from it)
