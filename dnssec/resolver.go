@@ -22,6 +22,7 @@ type Resolver struct {
 	queries atomic.Int64
 	flight  flightGroup
 	walks   walkGroup // zone cuts being validated (walks.go)
+	rtts    rttTable  // round trips per upstream, for retransmission (retransmit.go)
 
 	probeMu sync.Mutex
 	probes  map[string]*probeState

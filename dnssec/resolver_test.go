@@ -252,22 +252,17 @@ func TestLookupRejectsBadNames(t *testing.T) {
 	}
 }
 
-// TestRetryOnLoss: the first UDP datagram is dropped; the retry within
-// the same deadline gets the answer.
-func TestRetryOnLoss(t *testing.T) {
-	w := startWorld(t, testworld.DNSOptions{})
+// lossyForwarder is a UDP forwarder to w that drops the first datagram
+// of queries for name/qtype and forwards everything else; it counts the
+// datagrams of that query it saw and forwarded.
+func lossyForwarder(t *testing.T, w *testworld.DNS, name string, qtype uint16) (addr string, seen, forwarded *atomic.Int32) {
+	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pc.Close()
-	// A lossy forwarder: drops the first datagram of the answer query
-	// (www.alg13.test. A) and forwards everything else. The loss is
-	// counted, not timed: the test passes when the resolver sent that
-	// query again (a second datagram for it) and validated the answer; the
-	// per-query timeout is generous so a loaded machine cannot make the
-	// retry itself time out.
-	var dropped, retried atomic.Int32
+	t.Cleanup(func() { pc.Close() })
+	seen, forwarded = new(atomic.Int32), new(atomic.Int32)
 	go func() {
 		buf := make([]byte, 65535)
 		for {
@@ -279,11 +274,11 @@ func TestRetryOnLoss(t *testing.T) {
 			if m.Unpack(buf[:n]) != nil {
 				continue
 			}
-			if len(m.Question) == 1 && strings.EqualFold(m.Question[0].Name, "www.alg13.test.") && m.Question[0].Qtype == dns.TypeA {
-				if dropped.Add(1) == 1 {
+			if len(m.Question) == 1 && strings.EqualFold(m.Question[0].Name, name) && m.Question[0].Qtype == qtype {
+				if seen.Add(1) == 1 {
 					continue
 				}
-				retried.Add(1)
+				forwarded.Add(1)
 			}
 			c := &dns.Client{Net: "tcp", Timeout: 10 * time.Second}
 			resp, _, err := c.Exchange(&m, w.Addr())
@@ -295,15 +290,52 @@ func TestRetryOnLoss(t *testing.T) {
 			}
 		}
 	}()
+	return pc.LocalAddr().String(), seen, forwarded
+}
+
+// TestRetryOnLoss: the first UDP datagram is dropped; the copy sent
+// again within the same deadline gets the answer. The loss is counted,
+// not timed: the test passes when the resolver sent that query again (a
+// second datagram for it) and validated the answer; the per-query
+// timeout is generous so a loaded machine cannot make the retry itself
+// time out.
+func TestRetryOnLoss(t *testing.T) {
+	w := startWorld(t, testworld.DNSOptions{})
+	addr, seen, forwarded := lossyForwarder(t, w, "www.alg13.test.", dns.TypeA)
 	r := newResolver(t, w, func(c *dnssec.Config) {
-		c.Upstreams = []string{pc.LocalAddr().String()}
-		c.Timeout = 6 * time.Second // two UDP attempts of 3 s each
+		c.Upstreams = []string{addr}
+		c.Timeout = 6 * time.Second
 	})
 	if res := lookup(t, r, "www.alg13.test.", dns.TypeA); res.Security != dnssec.Secure {
 		t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Detail)
 	}
-	if d, n := dropped.Load(), retried.Load(); d < 2 || n < 1 {
+	if d, n := seen.Load(), forwarded.Load(); d < 2 || n < 1 {
 		t.Errorf("%d datagrams of the query seen, %d forwarded: want the lost one sent again", d, n)
+	}
+}
+
+// TestRetransmitByMeasuredRTT: once an upstream has answered, a lost
+// datagram is sent again after its measured round trip (at least half a
+// second), not after half the query timeout. The timeout here is 60 s,
+// so waiting half of it would overrun the lookup's 10 s context; the
+// retransmission comes after about 0.5 s.
+func TestRetransmitByMeasuredRTT(t *testing.T) {
+	w := startWorld(t, testworld.DNSOptions{})
+	addr, seen, forwarded := lossyForwarder(t, w, "www.alg13.test.", dns.TypeA)
+	r := newResolver(t, w, func(c *dnssec.Config) {
+		c.Upstreams = []string{addr}
+		c.Timeout = time.Minute
+	})
+	// Warm: the chain's answers give the upstream a round-trip time.
+	if res := lookup(t, r, "alg13.test.", dns.TypeSOA); res.Security != dnssec.Secure {
+		t.Fatalf("warming: %s/%s (%s)", res.Security, res.Reason, res.Detail)
+	}
+	res := lookup(t, r, "www.alg13.test.", dns.TypeA) // 10 s context
+	if res.Security != dnssec.Secure {
+		t.Fatalf("got %s/%s (%s)", res.Security, res.Reason, res.Detail)
+	}
+	if d, n := seen.Load(), forwarded.Load(); d != 2 || n != 1 {
+		t.Errorf("%d datagrams of the query seen, %d forwarded: want the lost one sent again once", d, n)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -284,31 +283,27 @@ func (r *Resolver) exchange(ctx context.Context, up, name string, qtype uint16, 
 		}
 		return m, err
 	}
-	q := new(dns.Msg)
-	q.SetQuestion(name, qtype)
-	q.RecursionDesired = true
-	q.CheckingDisabled = true
-	if edns {
-		q.SetEdns0(ednsBufferSize, true)
+	// Each send gets a message of its own (packing one writes to it, and
+	// a UDP copy may still be in flight when another is sent), with its
+	// own random ID.
+	newQuery := func() *dns.Msg {
+		q := new(dns.Msg)
+		q.SetQuestion(name, qtype)
+		q.RecursionDesired = true
+		q.CheckingDisabled = true
+		if edns {
+			q.SetEdns0(ednsBufferSize, true)
+		}
+		return q
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
-	// Two UDP attempts share the deadline, so one lost datagram does not
-	// cost the whole upstream.
-	var resp *dns.Msg
-	var err error
-	for attempt := 0; attempt < 2; attempt++ {
-		actx, acancel := context.WithTimeout(ctx, r.cfg.Timeout/2)
-		resp, err = r.exchangeNet(actx, "udp", up, q)
-		acancel()
-		var ne net.Error
-		timeout := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-		if err == nil || ctx.Err() != nil || !timeout {
-			break
-		}
-	}
+	// A second copy of the datagram after the upstream's retransmission
+	// interval, in the same deadline, so one lost datagram does not cost
+	// the whole upstream (exchangeUDP, retransmit.go).
+	resp, err := r.exchangeNet(ctx, "udp", up, newQuery())
 	if err == nil && resp.Truncated {
-		resp, err = r.exchangeNet(ctx, "tcp", up, q)
+		resp, err = r.exchangeNet(ctx, "tcp", up, newQuery())
 	}
 	if err != nil {
 		return nil, err
@@ -331,7 +326,15 @@ func (r *Resolver) exchangeNet(ctx context.Context, network, up string, q *dns.M
 	var resp *dns.Msg
 	var err error
 	if network == "udp" {
-		resp, err = exchangeUDP(ctx, c, up, q)
+		var rtt time.Duration
+		var resent bool
+		resp, rtt, resent, err = exchangeUDP(ctx, c, up, q, r.rtts.retransmitAfter(up, r.cfg.Timeout))
+		if resent {
+			r.queries.Add(1)
+		}
+		if rtt > 0 {
+			r.rtts.sample(up, rtt)
+		}
 	} else {
 		resp, _, err = c.ExchangeContext(ctx, q, up)
 	}
