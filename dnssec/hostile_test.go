@@ -16,17 +16,8 @@ import (
 // through edit (nil: unchanged) before validation.
 func worldResolver(t testing.TB, w *testworld.DNS, edit func(name string, qtype uint16, m *dns.Msg)) *Resolver {
 	t.Helper()
-	cfg := Config{Upstreams: []string{w.Addr()}, Timeout: 2 * time.Second}
-	for _, ds := range w.TrustAnchors() {
-		cfg.TrustAnchors = append(cfg.TrustAnchors, ds)
-	}
-	r, err := NewResolver(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.skipProbe = true
 	c := &dns.Client{Net: "tcp", Timeout: 2 * time.Second}
-	r.transport = func(ctx context.Context, _, name string, qtype uint16) (*dns.Msg, error) {
+	return transportResolver(t, w, 2*time.Second, func(ctx context.Context, _, name string, qtype uint16) (*dns.Msg, error) {
 		q := new(dns.Msg)
 		q.SetQuestion(name, qtype)
 		q.SetEdns0(1232, true)
@@ -39,7 +30,23 @@ func worldResolver(t testing.TB, w *testworld.DNS, edit func(name string, qtype 
 			edit(name, qtype, m)
 		}
 		return m, nil
+	})
+}
+
+// transportResolver returns a resolver that trusts w's root and sends
+// every query through transport (no capability probe).
+func transportResolver(t testing.TB, w *testworld.DNS, timeout time.Duration, transport func(ctx context.Context, up, name string, qtype uint16) (*dns.Msg, error)) *Resolver {
+	t.Helper()
+	cfg := Config{Upstreams: []string{w.Addr()}, Timeout: timeout}
+	for _, ds := range w.TrustAnchors() {
+		cfg.TrustAnchors = append(cfg.TrustAnchors, ds)
 	}
+	r, err := NewResolver(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.skipProbe = true
+	r.transport = transport
 	return r
 }
 

@@ -90,16 +90,7 @@ func (g *gate) askedBelow(zone string) []string {
 // with the chain down to nsec.test. already validated and cached.
 func gatedResolver(t *testing.T, w *testworld.DNS, g *gate) *Resolver {
 	t.Helper()
-	cfg := Config{Upstreams: []string{w.Addr()}, Timeout: 5 * time.Second}
-	for _, ds := range w.TrustAnchors() {
-		cfg.TrustAnchors = append(cfg.TrustAnchors, ds)
-	}
-	r, err := NewResolver(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.skipProbe = true
-	r.transport = g.exchange
+	r := transportResolver(t, w, 5*time.Second, g.exchange)
 	if res, err := r.Lookup(t.Context(), "nsec.test.", dns.TypeSOA); err != nil || res.Security != Secure {
 		t.Fatalf("warming nsec.test.: %v %+v", err, res)
 	}
