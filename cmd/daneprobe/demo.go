@@ -29,7 +29,7 @@ func demoCommand() *cli.Command {
 		Description: "demo starts the test world that daneprobe's own tests use, entirely on loopback: a private\n" +
 			"root zone with its own key, the TLD \"test.\" and dozens of scenario zones signed with every\n" +
 			"algorithm daneprobe validates, deliberately broken ones (expired signatures, a DS matching no\n" +
-			"key, a KeyTrap zone...), SMTP servers on 127.0.0.N (and ::1) sharing one port, and an HTTPS\n" +
+			"key, a KeyTrap zone...), SMTP servers on 127.0.X.Y (and ::1) sharing one port, and an HTTPS\n" +
 			"server for MTA-STS policies, with its own CA. Nothing leaves the machine.\n\n" +
 			"Without --serve, demo runs \"daneprobe check\" over a curated set of mail domains, one per\n" +
 			"kind of verdict (DANE-EE and DANE-TA verified, TLSA mismatch, no STARTTLS with TLSA, bogus\n" +

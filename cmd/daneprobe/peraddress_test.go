@@ -23,7 +23,7 @@ func TestPerAddressVerdicts(t *testing.T) {
 	t.Run("partial", func(t *testing.T) {
 		r := run(testworld.AddressPartialScenario + "." + testworld.MailBase)
 		first, _, _ := strings.Cut(r.stdout, "\n")
-		if r.code != exitWarning || !regexp.MustCompile(`WARNING - DANE partial: mx1\.\S+ at 127\.0\.0\.\d+ \(leaf-mismatch\) fails`).MatchString(first) {
+		if r.code != exitWarning || !regexp.MustCompile(`WARNING - DANE partial: mx1\.\S+ at 127\.0\.\d+\.\d+ \(leaf-mismatch\) fails`).MatchString(first) {
 			t.Errorf("exit %d, verdict line %q: want WARNING, DANE partial naming the failing address", r.code, first)
 		}
 	})

@@ -53,8 +53,9 @@ type MailScenario struct {
 }
 
 // Mail is a running mail test world: one signed DNS world with the
-// scenario zones, SMTP servers on distinct loopback addresses (127.0.0.N,
-// and ::1 for the dual-stack scenario) all on one shared port, and the
+// scenario zones, SMTP servers on distinct loopback addresses (127.0.X.Y
+// chosen by host name, see allocIP, and ::1 for the dual-stack scenario)
+// all on one shared port, and the
 // HTTPS MTA-STS policy server. Point a checker at it with Resolver,
 // TrustAnchorFile, CAFile, Port and PolicyPort.
 type Mail struct {

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,7 +45,7 @@ type mailBuild struct {
 	scenarios []MailScenario
 	auth      []AuthScenario
 	synthetic []string
-	nextIP    int
+	usedIP    map[string]bool
 	gate      *GateWorld // the renewal gate's hosts (mail_catalogue_gate.go)
 }
 
@@ -65,15 +66,31 @@ func (z *mailZone) add(format string, a ...any) {
 	z.spec.Records = append(z.spec.Records, fmt.Sprintf(format, a...))
 }
 
-// allocIP hands out 127.0.0.2, 127.0.0.3, ... for the curated hosts.
-func (b *mailBuild) allocIP() string {
-	b.nextIP++
-	return fmt.Sprintf("127.0.0.%d", b.nextIP+1)
+// allocIP gives a curated host its loopback address, 127.0.X.Y, chosen by
+// a hash of the host's name: adding a scenario does not move the others'
+// addresses (and so their golden files). A name whose slot is taken
+// probes the next ones; 127.0.0.1 (the world's DNS and HTTPS servers) is
+// never given, and the synthetic hosts live on 127.1.X.Y.
+func (b *mailBuild) allocIP(host string) string {
+	if b.usedIP == nil {
+		b.usedIP = map[string]bool{"127.0.0.1": true}
+	}
+	const slots = 256 * 254 // X 0..255, Y 1..254
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToLower(host)))
+	for i := uint32(0); ; i++ {
+		n := (h.Sum32() + i) % slots
+		ip := fmt.Sprintf("127.0.%d.%d", n/254, n%254+1)
+		if !b.usedIP[ip] {
+			b.usedIP[ip] = true
+			return ip
+		}
+	}
 }
 
 // server adds an SMTP server for host and its A record in z.
 func (b *mailBuild) server(z *mailZone, host string, kind SMTPKind, cert tls.Certificate) *mailHost {
-	h := &mailHost{name: host, ip: b.allocIP(), kind: kind, cert: cert}
+	h := &mailHost{name: host, ip: b.allocIP(host), kind: kind, cert: cert}
 	b.hosts = append(b.hosts, h)
 	z.add("%s 300 IN A %s", fqdn(host), h.ip)
 	return h

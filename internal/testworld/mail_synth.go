@@ -23,7 +23,7 @@ const (
 )
 
 // synthIP is the address of synthetic host j: 127.1.x.y, apart from the
-// curated hosts on 127.0.0.N.
+// curated hosts on 127.0.X.Y.
 func synthIP(j int) string {
 	return fmt.Sprintf("127.1.%d.%d", j/250, j%250+1)
 }

@@ -82,8 +82,8 @@ func TestMailWorld(t *testing.T) {
 			t.Errorf("%s: banner %q", ip, line)
 		}
 	}
-	if got := m.Connections()["127.0.0.2"]; got != 1 {
-		t.Errorf("connections to 127.0.0.2: %d, want 1", got)
+	if ip := m.Addresses()[0]; m.Connections()[ip] != 1 {
+		t.Errorf("connections to %s: %d, want 1", ip, m.Connections()[ip])
 	}
 	owner := "_" + strconv.Itoa(m.Port) + "._tcp.mx1.dane-ee." + MailBase
 	if r := mailQuery(t, m.Resolver(), owner, dns.TypeTLSA); len(r.Answer) < 2 {
@@ -152,8 +152,9 @@ func TestMailSynthetic(t *testing.T) {
 func TestMailDelay(t *testing.T) {
 	const d = 150 * time.Millisecond
 	m := startMailT(t, MailOptions{Delay: d, NoIPv6: true})
+	ip := m.Addresses()[0]
 	start := time.Now()
-	if line := banner(t, "127.0.0.2", m.Port); !strings.HasPrefix(line, "220 ") {
+	if line := banner(t, ip, m.Port); !strings.HasPrefix(line, "220 ") {
 		t.Fatalf("banner %q", line)
 	}
 	if el := time.Since(start); el < d {
@@ -161,11 +162,11 @@ func TestMailDelay(t *testing.T) {
 	}
 	m.SetDelay(0)
 	start = time.Now()
-	banner(t, "127.0.0.2", m.Port)
+	banner(t, ip, m.Port)
 	if el := time.Since(start); el >= d {
 		t.Errorf("banner after %s with no delay", el)
 	}
-	if st, _ := m.Stats("127.0.0.2"); st.Total != 2 {
+	if st, _ := m.Stats(ip); st.Total != 2 {
 		t.Errorf("connections behind the proxy: %d, want 2", st.Total)
 	}
 }
