@@ -2,6 +2,7 @@ package testworld
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -168,5 +169,31 @@ func TestMailDelay(t *testing.T) {
 	}
 	if st, _ := m.Stats(ip); st.Total != 2 {
 		t.Errorf("connections behind the proxy: %d, want 2", st.Total)
+	}
+}
+
+// TestAllocIPByName: a host's address depends on its name, not on the
+// hosts allocated before it (so a new scenario moves no other golden
+// file); a second host of the same name gets another address, and
+// 127.0.0.1 is never given.
+func TestAllocIPByName(t *testing.T) {
+	var a, b mailBuild
+	a.allocIP("mx1.first.mail.test")
+	a.allocIP("mx1.second.mail.test")
+	got := a.allocIP("mx1.dane-ee.mail.test")
+	if want := b.allocIP("mx1.dane-ee.mail.test"); got != want {
+		t.Errorf("address after two other hosts %s, alone %s", got, want)
+	}
+	if again := b.allocIP("mx1.dane-ee.mail.test"); again == got || !strings.HasPrefix(again, "127.0.") {
+		t.Errorf("second host of the same name got %s (first %s)", again, got)
+	}
+	var c mailBuild
+	seen := map[string]bool{}
+	for i := range 2000 {
+		ip := c.allocIP(fmt.Sprintf("h%d.mail.test", i))
+		if ip == "127.0.0.1" || seen[ip] || !strings.HasPrefix(ip, "127.0.") {
+			t.Fatalf("host %d got %s", i, ip)
+		}
+		seen[ip] = true
 	}
 }
