@@ -188,6 +188,12 @@ func (st *lookupState) resolveZone(ctx context.Context, target string) zoneResul
 		}
 		futures := r.walks.claim(need[:min(len(need), chainBatch)])
 		if len(futures) == 0 && cur != nil {
+			if ctx.Err() != nil {
+				// known no longer waits once ctx has ended: stop here
+				// rather than spin until the other lookup finishes.
+				res.v = verdict{sec: Indeterminate, reason: ReasonUpstreamError, why: fmt.Sprintf("%s: %v", need[0], ctx.Err())}
+				return res
+			}
 			continue // claimed by another lookup since known looked: wait for it
 		}
 		batch := need[:len(futures)]

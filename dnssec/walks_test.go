@@ -230,3 +230,38 @@ func startTestWorld(t *testing.T) *testworld.DNS {
 	t.Cleanup(func() { w.Close() })
 	return w
 }
+
+// TestWalkWaiterCancelled: a lookup waiting for another lookup's walk
+// returns as soon as its own context ends, without waiting (or spinning)
+// until the other one finishes.
+func TestWalkWaiterCancelled(t *testing.T) {
+	w := startTestWorld(t)
+	const cut = "unsigned.nsec.test."
+	g := newGate(w, cut+" DS")
+	r := gatedResolver(t, w, g)
+	ownerDone := make(chan struct{})
+	go func() {
+		defer close(ownerDone)
+		r.Lookup(t.Context(), cut, dns.TypeSOA)
+	}()
+	<-g.held
+	ctx, cancel := context.WithCancel(t.Context())
+	waiterDone := make(chan error, 1)
+	go func() {
+		_, err := r.Lookup(ctx, "www."+cut, dns.TypeA)
+		waiterDone <- err
+	}()
+	g.waitAsked(t, "www."+cut+" A")
+	time.Sleep(100 * time.Millisecond) // let it reach the wait
+	cancel()
+	select {
+	case err := <-waiterDone:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("waiter: %v, want context canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the cancelled waiter did not return while the other lookup held the cut")
+	}
+	close(g.release)
+	<-ownerDone
+}
