@@ -20,13 +20,14 @@ const reportHelp = "Merges the JSON lines written by \"daneprobe scan\" (or \"ch
 	"RRset, with DANE on every MX, with MTA-STS in enforce mode, with TLS-RPT, with SPF\n" +
 	"\"-all\" and with DMARC p=reject or p=quarantine. --json writes it as one JSON\n" +
 	"object (report/SCHEMA.md, \"Scan summary\"). A domain found twice counts once (its\n" +
-	"first report); lines that are not reports and a cut last line are counted and skipped.\n" +
+	"first report); lines that are not reports and a cut last line are counted and skipped,\n" +
+	"but a file none of whose lines is a report (a text summary, a domain list) is refused.\n" +
 	"Memory stays flat: the files are streamed, and only an 8-byte hash per domain is kept.\n\n" +
 	"Exit status (as for scan):\n" +
 	"  0  no merged domain would be deferred by a DANE-enforcing sender\n" +
 	"  1  none would, but some checks could not complete (lookup errors, timeouts)\n" +
 	"  2  some domains would be deferred\n" +
-	"  3  usage error or unreadable input"
+	"  3  usage error, unreadable input, or a file without any report"
 
 // reportCommand is "daneprobe report": the summary of earlier scan outputs.
 func reportCommand() *cli.Command {
@@ -99,8 +100,14 @@ func readReportFile(c *cli.Context, m *scan.Merger, path string, stdin *bool) er
 		}
 		r = f
 	}
+	before := m.Stats
 	if err := m.Read(r); err != nil {
 		return usageErrorf("report %s: %v", path, err)
+	}
+	// A file with lines but no report among them is the wrong file (a
+	// scan's text summary, a domain list), not a shard with no domains.
+	if lines, bad := m.Stats.Lines-before.Lines, m.Stats.BadLines-before.BadLines; lines > 0 && bad == lines {
+		return usageErrorf("report %s: none of its %d lines is a daneprobe report: want the JSON lines of scan --out or check --json", path, lines)
 	}
 	return nil
 }

@@ -131,6 +131,20 @@ func TestScanShardIndexEnvAndReport(t *testing.T) {
 // TestReportUsageErrors: one line on stderr and exit status 3.
 func TestReportUsageErrors(t *testing.T) {
 	dir := t.TempDir()
+	// A file with lines but no report, as when the summary or the domain
+	// list is given instead of the JSON lines; an empty file is a shard
+	// with no domains, which merges to nothing without complaint.
+	notReports := filepath.Join(dir, "domains.txt")
+	if err := os.WriteFile(notReports, []byte("dane-ee.mail.test\n{\"x\": 1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.jsonl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := reportRun(t, empty); code != exitOK {
+		t.Errorf("report of an empty file: exit %d, %s", code, stderr)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -140,6 +154,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{dir}, "is a directory"},
 		{[]string{"--max-listed", "-1", "x"}, "must not be negative"},
 		{[]string{"-", "-"}, "given twice"},
+		{[]string{empty, notReports}, "none of its 2 lines is a daneprobe report"},
 	} {
 		code, _, stderr := reportRun(t, c.args...)
 		if code != exitUnknown || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
