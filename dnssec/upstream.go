@@ -283,27 +283,21 @@ func (r *Resolver) exchange(ctx context.Context, up, name string, qtype uint16, 
 		}
 		return m, err
 	}
-	// Each send gets a message of its own (packing one writes to it, and
-	// a UDP copy may still be in flight when another is sent), with its
-	// own random ID.
-	newQuery := func() *dns.Msg {
-		q := new(dns.Msg)
-		q.SetQuestion(name, qtype)
-		q.RecursionDesired = true
-		q.CheckingDisabled = true
-		if edns {
-			q.SetEdns0(ednsBufferSize, true)
-		}
-		return q
+	q := new(dns.Msg)
+	q.SetQuestion(name, qtype)
+	q.RecursionDesired = true
+	q.CheckingDisabled = true
+	if edns {
+		q.SetEdns0(ednsBufferSize, true)
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
 	// A second copy of the datagram after the upstream's retransmission
 	// interval, in the same deadline, so one lost datagram does not cost
 	// the whole upstream (exchangeUDP, retransmit.go).
-	resp, err := r.exchangeNet(ctx, "udp", up, newQuery())
+	resp, err := r.exchangeNet(ctx, "udp", up, q)
 	if err == nil && resp.Truncated {
-		resp, err = r.exchangeNet(ctx, "tcp", up, newQuery())
+		resp, err = r.exchangeNet(ctx, "tcp", up, q)
 	}
 	if err != nil {
 		return nil, err
