@@ -97,6 +97,19 @@ func gatedResolver(t *testing.T, w *testworld.DNS, g *gate) *Resolver {
 	return r
 }
 
+// cut is the unsigned delegation of the default DNS world the walk tests
+// hold: its parent nsec.test. proves it has no DS.
+const cut = "unsigned.nsec.test."
+
+// heldCut starts the DNS world and a resolver whose first "cut DS"
+// query the gate holds until released, with nsec.test. already cached.
+func heldCut(t *testing.T) (*Resolver, *gate) {
+	t.Helper()
+	w := startTestWorld(t)
+	g := newGate(w, cut+" DS")
+	return gatedResolver(t, w, g), g
+}
+
 // TestWalksShareTheCut: while one lookup fetches and validates the DS of
 // the unsigned delegation unsigned.nsec.test., a concurrent lookup of an
 // unsigned name below it waits for that result instead of asking DS and
@@ -106,10 +119,7 @@ func gatedResolver(t *testing.T, w *testworld.DNS, g *gate) *Resolver {
 // gives the unshared code time to send the queries this test forbids;
 // with sharing the outcome does not depend on it.
 func TestWalksShareTheCut(t *testing.T) {
-	w := startTestWorld(t)
-	const cut = "unsigned.nsec.test."
-	g := newGate(w, cut+" DS")
-	r := gatedResolver(t, w, g)
+	r, g := heldCut(t)
 	var wg sync.WaitGroup
 	results := make([]*Result, 2)
 	start := func(i int, name string, qtype uint16) {
@@ -145,10 +155,7 @@ func TestWalksShareTheCut(t *testing.T) {
 // cut validates it itself, and gets the zone's verdict, not the other
 // lookup's cancellation.
 func TestWalkAbandonedByItsOwner(t *testing.T) {
-	w := startTestWorld(t)
-	const cut = "unsigned.nsec.test."
-	g := newGate(w, cut+" DS")
-	r := gatedResolver(t, w, g)
+	r, g := heldCut(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	ownerDone := make(chan error, 1)
 	go func() {
@@ -235,10 +242,7 @@ func startTestWorld(t *testing.T) *testworld.DNS {
 // returns as soon as its own context ends, without waiting (or spinning)
 // until the other one finishes.
 func TestWalkWaiterCancelled(t *testing.T) {
-	w := startTestWorld(t)
-	const cut = "unsigned.nsec.test."
-	g := newGate(w, cut+" DS")
-	r := gatedResolver(t, w, g)
+	r, g := heldCut(t)
 	ownerDone := make(chan struct{})
 	go func() {
 		defer close(ownerDone)
