@@ -30,14 +30,16 @@ func TestFetchSharesTheQuery(t *testing.T) {
 	go func() { defer wg.Done(); msg, ferr = r.Fetch(context.Background(), name, qtype) }()
 	res := lookup(t, r, name, qtype)
 	wg.Wait()
-	if ferr != nil || msg == nil || len(msg.Answer) == 0 {
-		t.Fatalf("Fetch: %v %v", msg, ferr)
-	}
 	if res.Security != dnssec.Secure {
 		t.Fatalf("Lookup: %s", res.Security)
 	}
-	// Usually 1 (shared); 2 when the Fetch goroutine started after the
-	// Lookup's query was answered. Never more.
+	// Usually the two share one query. The Fetch goroutine may also
+	// start after the Lookup's query was answered (a second query), or
+	// on a loaded machine only after the Lookup cached its validated
+	// answer (ErrCached, no query). Never more than two.
+	if !errors.Is(ferr, dnssec.ErrCached) && (ferr != nil || msg == nil || len(msg.Answer) == 0) {
+		t.Fatalf("Fetch: %v %v", msg, ferr)
+	}
 	if n := r.Queries() - q0; n < 1 || n > 2 {
 		t.Errorf("%d upstream queries for a Fetch and a Lookup of one question", n)
 	}

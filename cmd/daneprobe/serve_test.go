@@ -186,7 +186,9 @@ func TestServeBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.cmd.Process.Signal(syscall.SIGHUP)
-	p.waitFor(t, "/metrics", "the list read again", func(b string) bool { return strings.Contains(b, "daneprobe_scheduled_domains 2") })
+	// The whole line: "daneprobe_scheduled_domains 2" is also how the
+	// old list's count (20 and more) begins.
+	p.waitFor(t, "/metrics", "the list read again", func(b string) bool { return strings.Contains(b, "\ndaneprobe_scheduled_domains 2\n") })
 	if code, _ := p.get(t, "/probe?target="+names[2]); code != http.StatusForbidden {
 		t.Errorf("/probe of a domain dropped from the list: %d, want 403", code)
 	}
