@@ -166,7 +166,7 @@ func TestServeBinary(t *testing.T) {
 			t.Errorf("/metrics lacks the status of %s", d)
 		}
 	}
-	if !strings.Contains(metricsBody, fmt.Sprintf(`daneprobe_checks_total{trigger="schedule"} %d`, len(names))) {
+	if !strings.Contains(metricsBody, fmt.Sprintf("daneprobe_checks_total{trigger=\"schedule\"} %d\n", len(names))) {
 		t.Errorf("/metrics: want %d scheduled checks:\n%s", len(names), grepLines(metricsBody, "daneprobe_check"))
 	}
 	code, probe := p.get(t, "/probe?target="+names[0])
