@@ -25,9 +25,9 @@ type rttStat struct {
 	srtt, rttvar time.Duration
 }
 
-// sample records the round trip of an answered query. Only the attempt a
-// datagram answered is measured (each attempt has its own socket), so a
-// retransmission never blurs a sample (Karn's algorithm).
+// sample records the round trip of an answered query. The caller gives
+// none for a query it sent twice, since either copy may have been
+// answered (Karn's algorithm), so a retransmission never blurs a sample.
 func (t *rttTable) sample(up string, rtt time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

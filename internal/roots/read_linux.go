@@ -6,22 +6,16 @@ import (
 	"syscall"
 )
 
-// readCertFile reads a certificate file with plain system calls. The
-// system roots are some 150 files; os.ReadFile makes each an *os.File,
-// which costs four more system calls per file (fcntl twice, a failed
-// epoll registration, the close of the poller), about a millisecond of
-// a cold check's CPU.
-func readCertFile(name string) ([]byte, error) {
-	data, _, err := readCertFileOnce(name, nil)
-	return data, err
-}
-
 // fileID is a file's identity: its device and inode numbers.
 type fileID struct{ dev, ino uint64 }
 
-// readCertFileOnce is readCertFile that skips a file it has read before:
-// when seen (if not nil) holds the file's identity, it returns dup true
-// and no data without reading; otherwise it adds the identity. On Debian
+// readCertFileOnce reads a certificate file with plain system calls, and
+// skips a file it has read before. The system roots are some 150 files;
+// os.ReadFile makes each an *os.File, which costs four more system calls
+// per file (fcntl twice, a failed epoll registration, the close of the
+// poller), about a millisecond of a cold check's CPU. When seen (if not
+// nil) holds the file's identity, it returns dup true and no data without
+// reading; otherwise it adds the identity. On Debian
 // the CA bundle is read first and then met again in the directory pass
 // (/etc/ssl/certs/ca-certificates.crt): 220 KB of PEM that x509 decodes
 // twice, 1 to 2 ms of a cold check's CPU, for nothing new.

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestReadCertFile: readCertFile returns a file's bytes whatever its size
+// TestReadCertFile: readCertFileOnce returns a file's bytes whatever its size
 // (empty, and larger than one read), an error os.IsNotExist recognises
 // for a missing file (System tells "no such bundle" from a broken
 // one by it), and an error for a directory.
@@ -19,15 +19,15 @@ func TestReadCertFile(t *testing.T) {
 		if err := os.WriteFile(p, want, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := readCertFile(p)
+		got, _, err := readCertFileOnce(p, nil)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%d bytes: got %d bytes, %v", n, len(got), err)
 		}
 	}
-	if _, err := readCertFile(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+	if _, _, err := readCertFileOnce(filepath.Join(dir, "missing"), nil); !os.IsNotExist(err) {
 		t.Errorf("missing file: %v, want a not-exist error", err)
 	}
-	if _, err := readCertFile(dir); err == nil {
+	if _, _, err := readCertFileOnce(dir, nil); err == nil {
 		t.Error("a directory was read as a file")
 	}
 }

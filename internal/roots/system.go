@@ -39,10 +39,9 @@ var (
 // file already read (the bundle, which Debian keeps in /etc/ssl/certs
 // too) is skipped before it is read, a file that is byte for byte a
 // certificate already read before it is decoded, a certificate already
-// held before its subject is read,
-// and no root is parsed until a presented chain names its subject
-// (Store.PoolFor); TestSystemAsGo checks the set against
-// x509.SystemCertPool.
+// held before its subject is read, and no root is parsed until a
+// presented chain names its subject (Store.PoolFor); TestSystemAsGo
+// checks the set against x509.SystemCertPool.
 func System() (*Store, error) {
 	if runtime.GOOS != "linux" {
 		pool, err := x509.SystemCertPool()
